@@ -1,0 +1,61 @@
+package org.gptq4j.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Small float kernels shared by the forward pass (Vector API, with scalar tails). */
+public final class VectorMath {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+    private VectorMath() {}
+
+    /** sum_i a[ao+i] * b[bo+i] for i in [0, n) */
+    public static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+            acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum += a[ao + i] * b[bo + i];
+        return sum;
+    }
+
+    /** y[yo+i] += s * x[xo+i] for i in [0, n) */
+    public static void axpy(float s, float[] x, int xo, float[] y, int yo, int n) {
+        FloatVector sv = FloatVector.broadcast(F, s);
+        int i = 0;
+        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+            FloatVector.fromArray(F, x, xo + i).fma(sv, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) y[yo + i] += s * x[xo + i];
+    }
+
+    /** sum_i a[ao+i] * seg[so+i] for i in [0, n), with {@code so} a float index into an off-heap segment */
+    public static float dot(float[] a, int ao, MemorySegment seg, long so, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+            FloatVector b = FloatVector.fromMemorySegment(F, seg, (so + i) * Float.BYTES, ByteOrder.nativeOrder());
+            acc = FloatVector.fromArray(F, a, ao + i).fma(b, acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum += a[ao + i] * seg.getAtIndex(ValueLayout.JAVA_FLOAT, so + i);
+        return sum;
+    }
+
+    /** y[yo+i] += s * seg[so+i] for i in [0, n) */
+    public static void axpy(float s, MemorySegment seg, long so, float[] y, int yo, int n) {
+        FloatVector sv = FloatVector.broadcast(F, s);
+        int i = 0;
+        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+            FloatVector x = FloatVector.fromMemorySegment(F, seg, (so + i) * Float.BYTES, ByteOrder.nativeOrder());
+            x.fma(sv, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) y[yo + i] += s * seg.getAtIndex(ValueLayout.JAVA_FLOAT, so + i);
+    }
+}

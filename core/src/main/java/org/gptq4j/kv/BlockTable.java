@@ -1,0 +1,45 @@
+package org.gptq4j.kv;
+
+import java.util.Arrays;
+
+/** The KV blocks of one sequence, in position order: position p lives in block {@code blocks[p / blockSize]}. */
+public final class BlockTable {
+    private int[] blocks = new int[8];
+    private int blockCount;
+    private int length; // tokens whose K/V have been (or are being) written
+
+    public int blockCount() {
+        return blockCount;
+    }
+
+    public int block(int index) {
+        if (index >= blockCount) throw new IndexOutOfBoundsException("block " + index + " of " + blockCount);
+        return blocks[index];
+    }
+
+    public int length() {
+        return length;
+    }
+
+    void setLength(int length) {
+        this.length = length;
+    }
+
+    void add(int block) {
+        if (blockCount == blocks.length) blocks = Arrays.copyOf(blocks, blockCount * 2);
+        blocks[blockCount++] = block;
+    }
+
+    int removeLast() {
+        return blocks[--blockCount];
+    }
+
+    int[] blockIds() {
+        return Arrays.copyOf(blocks, blockCount);
+    }
+
+    @Override
+    public String toString() {
+        return "BlockTable" + Arrays.toString(blockIds()) + " length=" + length;
+    }
+}

@@ -1,0 +1,268 @@
+package org.gptq4j.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.gptq4j.io.Checkpoint;
+import org.gptq4j.io.CheckpointException;
+import org.gptq4j.io.Tensor;
+import org.gptq4j.kernel.ComputePool;
+import org.gptq4j.kernel.DenseLinear;
+import org.gptq4j.kernel.GptqLinear;
+import org.gptq4j.kernel.Linear;
+import org.gptq4j.kernel.VectorMath;
+import org.gptq4j.kv.BlockTable;
+import org.gptq4j.kv.PagedKvCache;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A loaded Llama model (GPTQ-quantized or not) and its forward pass over a batch of tokens, reading and writing
+ * keys and values through the paged KV cache. The whole forward pass is {@link #forward}.
+ */
+public final class LlamaModel implements AutoCloseable {
+
+    /** The weights of one transformer block. */
+    record Layer(float[] attnNorm, Linear q, Linear k, Linear v, Linear o,
+                 float[] mlpNorm, Linear gate, Linear up, Linear down) {}
+
+    private final Path folder;
+    private final LlamaConfig config;
+    private final Optional<GptqConfig> gptq;
+    private final Checkpoint checkpoint;
+    private final Arena arena;
+    private final Tensor embeddings;
+    private final Layer[] layers;
+    private final float[] finalNorm;
+    private final Linear lmHead;
+    private final RotaryEmbedding rope;
+
+    private LlamaModel(Path folder, LlamaConfig config, Optional<GptqConfig> gptq, Checkpoint checkpoint, Arena arena,
+                       Tensor embeddings, Layer[] layers, float[] finalNorm, Linear lmHead) {
+        this.folder = folder;
+        this.config = config;
+        this.gptq = gptq;
+        this.checkpoint = checkpoint;
+        this.arena = arena;
+        this.embeddings = embeddings;
+        this.layers = layers;
+        this.finalNorm = finalNorm;
+        this.lmHead = lmHead;
+        this.rope = new RotaryEmbedding(config);
+    }
+
+    /** Loads a model folder laid out like a Hugging Face download (config, optional quantize config, safetensors). */
+    public static LlamaModel load(Path folder) {
+        if (!Files.isDirectory(folder)) throw new ConfigException("model folder " + folder + " does not exist");
+        Path configFile = folder.resolve("config.json");
+        if (!Files.isRegularFile(configFile)) throw new ConfigException("model folder " + folder + " has no config.json");
+        JsonNode configJson = JsonFiles.read(configFile);
+        LlamaConfig config = LlamaConfig.parse(configJson, configFile.toString());
+        Optional<GptqConfig> gptq = GptqConfig.read(folder, configJson);
+        Checkpoint checkpoint = Checkpoint.open(folder, gptq.map(GptqConfig::modelFileBaseName).orElse(null));
+        Arena arena = Arena.ofShared();
+        try {
+            WeightLoader w = new WeightLoader(checkpoint, gptq, arena);
+            int d = config.hiddenSize(), f = config.intermediateSize();
+            Tensor embeddings = checkpoint.get("model.embed_tokens.weight").requireFloat(config.vocabSize(), d);
+            Layer[] layers = new Layer[config.numLayers()];
+            for (int i = 0; i < layers.length; i++) {
+                String p = "model.layers." + i + ".";
+                layers[i] = new Layer(
+                        w.vector(p + "input_layernorm.weight", d),
+                        w.linear(p + "self_attn.q_proj", d, config.qDim()),
+                        w.linear(p + "self_attn.k_proj", d, config.kvDim()),
+                        w.linear(p + "self_attn.v_proj", d, config.kvDim()),
+                        w.linear(p + "self_attn.o_proj", config.qDim(), d),
+                        w.vector(p + "post_attention_layernorm.weight", d),
+                        w.linear(p + "mlp.gate_proj", d, f),
+                        w.linear(p + "mlp.up_proj", d, f),
+                        w.linear(p + "mlp.down_proj", f, d));
+            }
+            float[] finalNorm = w.vector("model.norm.weight", d);
+            Linear lmHead = config.tieWordEmbeddings() || checkpoint.find("lm_head.weight").isEmpty() && checkpoint.find("lm_head.qweight").isEmpty()
+                    ? new DenseLinear(embeddings, null)
+                    : w.linear("lm_head", d, config.vocabSize());
+            return new LlamaModel(folder, config, gptq, checkpoint, arena, embeddings, layers, finalNorm, lmHead);
+        } catch (RuntimeException e) {
+            arena.close();
+            checkpoint.close();
+            throw e;
+        }
+    }
+
+    /** Builds each layer's {@link Linear} from whichever tensors the checkpoint holds for it. */
+    private record WeightLoader(Checkpoint checkpoint, Optional<GptqConfig> gptq, Arena arena) {
+        Linear linear(String prefix, int in, int out) {
+            Optional<Tensor> bias = checkpoint.find(prefix + ".bias");
+            if (checkpoint.find(prefix + ".qweight").isPresent()) {
+                GptqConfig q = gptq.orElseThrow(() -> new ConfigException(prefix + ".qweight is GPTQ-quantized but the model folder has "
+                        + "no quantize_config.json, quant_config.json or quantization_config in config.json"));
+                var stored = new GptqLinear.Stored(prefix, checkpoint.get(prefix + ".qweight"), checkpoint.get(prefix + ".qzeros"),
+                        checkpoint.get(prefix + ".scales"), checkpoint.find(prefix + ".g_idx").orElse(null), bias.orElse(null));
+                return GptqLinear.repack(stored, in, out, q.bits(), q.groupSize(), q.format() == GptqConfig.Format.GPTQ ? 1 : 0, arena);
+            }
+            Tensor weight = checkpoint.find(prefix + ".weight").orElseThrow(() ->
+                    new CheckpointException("checkpoint has neither " + prefix + ".qweight nor " + prefix + ".weight"));
+            return new DenseLinear(weight.requireFloat(out, in), bias.map(b -> b.requireFloat(out).toFloatArray()).orElse(null));
+        }
+
+        float[] vector(String name, int size) {
+            return checkpoint.get(name).requireFloat(size).toFloatArray();
+        }
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    public Optional<GptqConfig> gptq() {
+        return gptq;
+    }
+
+    public Path folder() {
+        return folder;
+    }
+
+    /** Bytes of weights one forward pass reads (packed layers plus the lm_head). */
+    public long weightBytesPerPass() {
+        long sum = lmHead.weightBytes();
+        for (Layer l : layers) {
+            for (Linear lin : new Linear[]{l.q, l.k, l.v, l.o, l.gate, l.up, l.down}) sum += lin.weightBytes();
+        }
+        return sum;
+    }
+
+    /** A KV cache sized for this model. */
+    public PagedKvCache newKvCache(int blockSize, int blocks) {
+        return new PagedKvCache(config.numLayers(), config.kvDim(), blockSize, blocks);
+    }
+
+    /**
+     * Runs the transformer over every token of the batch, writing their keys and values into the cache, and returns
+     * the logits of the rows that want them, {@code [batch.logitRows(), vocab]} row-major.
+     */
+    public float[] forward(ForwardBatch batch, PagedKvCache cache, ComputePool pool) {
+        int n = batch.size(), d = config.hiddenSize(), qd = config.qDim(), kvd = config.kvDim(), f = config.intermediateSize();
+        int hd = config.headDim(), heads = config.numHeads(), kvHeads = config.numKvHeads();
+        float eps = (float) config.rmsNormEps();
+
+        float[] x = new float[n * d], xb = new float[n * d], tmp = new float[n * d];
+        float[] q = new float[n * qd], k = new float[n * kvd], v = new float[n * kvd], att = new float[n * qd];
+        float[] gate = new float[n * f], up = new float[n * f];
+        float[][] freq = rotaryFrequencies(batch);
+
+        for (int t = 0; t < n; t++) embed(batch.tokens()[t], x, t * d);
+
+        for (int l = 0; l < layers.length; l++) {
+            Layer layer = layers[l];
+            // attention: xb = rmsnorm(x); q,k,v = xb Wq, xb Wk, xb Wv; rotate q,k; store k,v; att = softmax(q k^T / sqrt(hd)) v
+            for (int t = 0; t < n; t++) rmsNorm(xb, t * d, x, t * d, layer.attnNorm, d, eps);
+            layer.q.apply(xb, q, n, pool);
+            layer.k.apply(xb, k, n, pool);
+            layer.v.apply(xb, v, n, pool);
+            for (int t = 0; t < n; t++) {
+                int pos = batch.positions()[t];
+                rope.rotate(q, t * qd, heads, pos, freq[t]);
+                rope.rotate(k, t * kvd, kvHeads, pos, freq[t]);
+                long at = cache.offset(l, batch.tables()[t], pos);
+                MemorySegment.copy(k, t * kvd, cache.keys(), java.lang.foreign.ValueLayout.JAVA_FLOAT, at * Float.BYTES, kvd);
+                MemorySegment.copy(v, t * kvd, cache.values(), java.lang.foreign.ValueLayout.JAVA_FLOAT, at * Float.BYTES, kvd);
+            }
+            int layerIndex = l;
+            pool.parallelFor(n * heads, (start, end) -> {
+                float[] scores = new float[maxPosition(batch) + 1];
+                for (int th = start; th < end; th++) attend(layerIndex, batch, th / heads, th % heads, q, att, scores, cache);
+            });
+            // x = x + att Wo
+            layer.o.apply(att, tmp, n, pool);
+            for (int i = 0; i < n * d; i++) x[i] += tmp[i];
+
+            // feed-forward: x = x + (silu(xb Wgate) * (xb Wup)) Wdown with xb = rmsnorm(x)
+            for (int t = 0; t < n; t++) rmsNorm(xb, t * d, x, t * d, layer.mlpNorm, d, eps);
+            layer.gate.apply(xb, gate, n, pool);
+            layer.up.apply(xb, up, n, pool);
+            for (int i = 0; i < n * f; i++) gate[i] = silu(gate[i]) * up[i];
+            layer.down.apply(gate, tmp, n, pool);
+            for (int i = 0; i < n * d; i++) x[i] += tmp[i];
+        }
+
+        // logits = rmsnorm(x) W_lm for the rows that want them
+        int rows = batch.logitRows();
+        float[] normed = new float[rows * d];
+        for (int t = 0, r = 0; t < n; t++) {
+            if (batch.wantLogits()[t]) rmsNorm(normed, r++ * d, x, t * d, finalNorm, d, eps);
+        }
+        float[] logits = new float[rows * config.vocabSize()];
+        lmHead.apply(normed, logits, rows, pool);
+        return logits;
+    }
+
+    /** One head of one token: out = sum_p softmax_p(q . k_p / sqrt(hd)) v_p over positions 0..pos of its sequence. */
+    private void attend(int layer, ForwardBatch batch, int t, int h, float[] q, float[] att, float[] scores, PagedKvCache cache) {
+        int hd = config.headDim(), qd = config.qDim();
+        int kvHead = h / (config.numHeads() / config.numKvHeads());
+        BlockTable table = batch.tables()[t];
+        int pos = batch.positions()[t], qo = t * qd + h * hd;
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        float max = Float.NEGATIVE_INFINITY;
+        for (int p = 0; p <= pos; p++) {
+            scores[p] = VectorMath.dot(q, qo, cache.keys(), cache.offset(layer, table, p) + (long) kvHead * hd, hd) * scale;
+            max = Math.max(max, scores[p]);
+        }
+        float sum = 0;
+        for (int p = 0; p <= pos; p++) {
+            scores[p] = (float) Math.exp(scores[p] - max);
+            sum += scores[p];
+        }
+        java.util.Arrays.fill(att, qo, qo + hd, 0f);
+        for (int p = 0; p <= pos; p++) {
+            VectorMath.axpy(scores[p] / sum, cache.values(), cache.offset(layer, table, p) + (long) kvHead * hd, att, qo, hd);
+        }
+    }
+
+    private static int maxPosition(ForwardBatch batch) {
+        int max = 0;
+        for (int p : batch.positions()) max = Math.max(max, p);
+        return max;
+    }
+
+    /** Rotary frequencies per token; dynamic NTK scaling depends on the length its sequence reaches in this pass. */
+    private float[][] rotaryFrequencies(ForwardBatch batch) {
+        Map<BlockTable, Integer> seqLen = new IdentityHashMap<>();
+        for (int t = 0; t < batch.size(); t++) seqLen.merge(batch.tables()[t], batch.positions()[t] + 1, Math::max);
+        float[][] freq = new float[batch.size()][];
+        for (int t = 0; t < batch.size(); t++) freq[t] = rope.frequencies(seqLen.get(batch.tables()[t]));
+        return freq;
+    }
+
+    private void embed(int token, float[] x, int offset) {
+        if (token < 0 || token >= config.vocabSize()) {
+            throw new IllegalArgumentException("token id " + token + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+        }
+        long base = (long) token * config.hiddenSize();
+        for (int i = 0; i < config.hiddenSize(); i++) x[offset + i] = embeddings.getFloat(base + i);
+    }
+
+    /** out = x / sqrt(mean(x^2) + eps) * weight */
+    private static void rmsNorm(float[] out, int oo, float[] x, int xo, float[] weight, int size, float eps) {
+        float ss = VectorMath.dot(x, xo, x, xo, size) / size;
+        float inv = (float) (1.0 / Math.sqrt(ss + eps));
+        for (int i = 0; i < size; i++) out[oo + i] = weight[i] * (inv * x[xo + i]);
+    }
+
+    /** silu(x) = x * sigmoid(x) */
+    private static float silu(float x) {
+        return x / (1f + (float) Math.exp(-x));
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+        checkpoint.close();
+    }
+}

@@ -1,0 +1,100 @@
+package org.gptq4j.model;
+
+import org.gptq4j.kernel.ComputePool;
+import org.gptq4j.kv.BlockTable;
+import org.gptq4j.kv.PagedKvCache;
+import org.gptq4j.testing.Fixtures;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.Arrays;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Every branch of every fixture repo, prefill and token-by-token decode, against transformers' float32 logits. */
+class LlamaGoldenTest {
+    private static ComputePool pool;
+
+    @BeforeAll
+    static void startPool() {
+        pool = new ComputePool(2);
+    }
+
+    @AfterAll
+    static void stopPool() {
+        pool.close();
+    }
+
+    static Stream<Arguments> branches() {
+        return Stream.concat(
+                Arrays.stream(Fixtures.TINY_BRANCHES).map(b -> Arguments.of(Fixtures.TINY, b)),
+                Arrays.stream(Fixtures.STORIES_BRANCHES).map(b -> Arguments.of(Fixtures.STORIES, b)));
+    }
+
+    @ParameterizedTest(name = "{0} {1} prefill")
+    @MethodSource("branches")
+    void prefillMatchesReference(String repo, String branch) {
+        try (LlamaModel model = LlamaModel.load(Fixtures.model(repo, branch));
+             PagedKvCache cache = model.newKvCache(16, 64)) {
+            for (GoldenLogits golden : GoldenLogits.read(repo, branch)) {
+                int last = Arrays.stream(golden.positions()).max().orElseThrow();
+                int[] prompt = Arrays.copyOf(golden.ids(), last + 1);
+                BlockTable table = new BlockTable();
+                cache.reserve(table, prompt.length);
+                float[] logits = model.forward(ForwardBatch.prefill(prompt, 0, table, true), cache, pool);
+                int vocab = model.config().vocabSize();
+                for (int i = 0; i < golden.positions().length; i++) {
+                    int p = golden.positions()[i];
+                    assertClose(Arrays.copyOfRange(logits, p * vocab, (p + 1) * vocab), golden.logits()[i], golden.name() + " position " + p);
+                }
+                cache.release(table);
+            }
+            assertThat(cache.pool().freeBlocks()).isEqualTo(64);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1} decode")
+    @MethodSource("branches")
+    void decodeThroughKvCacheMatchesReference(String repo, String branch) {
+        try (LlamaModel model = LlamaModel.load(Fixtures.model(repo, branch));
+             PagedKvCache cache = model.newKvCache(16, 64)) {
+            for (GoldenLogits golden : GoldenLogits.read(repo, branch)) {
+                int last = Arrays.stream(golden.positions()).max().orElseThrow();
+                BlockTable table = new BlockTable();
+                int next = 0;
+                for (int p = 0; p <= last; p++) {
+                    cache.reserve(table, p + 1);
+                    float[] logits = model.forward(ForwardBatch.prefill(new int[]{golden.ids()[p]}, p, table, true), cache, pool);
+                    if (next < golden.positions().length && golden.positions()[next] == p) {
+                        assertClose(logits, golden.logits()[next], golden.name() + " decode position " + p);
+                        next++;
+                    }
+                }
+                assertThat(next).isEqualTo(golden.positions().length);
+                cache.release(table);
+            }
+        }
+    }
+
+    /** |ours - ref| <= 1e-3 + 1e-3 |ref|, the fixtures' float32 tolerance. */
+    static void assertClose(float[] actual, float[] expected, String where) {
+        assertThat(actual).hasSameSizeAs(expected);
+        double worst = 0;
+        int worstAt = -1;
+        for (int i = 0; i < expected.length; i++) {
+            double excess = Math.abs(actual[i] - expected[i]) - (1e-3 + 1e-3 * Math.abs(expected[i]));
+            if (excess > worst) {
+                worst = excess;
+                worstAt = i;
+            }
+        }
+        if (worstAt >= 0) {
+            throw new AssertionError(where + ": logit " + worstAt + " is " + actual[worstAt] + ", reference "
+                    + expected[worstAt] + " (outside 1e-3 + 1e-3*|ref|)");
+        }
+    }
+}
