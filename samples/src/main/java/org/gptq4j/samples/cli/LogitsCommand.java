@@ -1,0 +1,73 @@
+package org.gptq4j.samples.cli;
+
+import org.gptq4j.io.SafetensorsWriter;
+import org.gptq4j.kernel.ComputePool;
+import org.gptq4j.kv.BlockTable;
+import org.gptq4j.kv.PagedKvCache;
+import org.gptq4j.model.ForwardBatch;
+import org.gptq4j.model.LlamaModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+
+/** {@code logits}: the model's logits for a token sequence, written as a safetensors file. */
+@Command(name = "logits", mixinStandardHelpOptions = true,
+        description = "Write the logits after each token of --ids to a safetensors file (tensor 'logits', F32 [positions, vocab]).")
+final class LogitsCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Model folder.")
+    Path model;
+
+    @Option(names = "--ids", required = true, converter = IdList.Converter.class, description = "Token ids, e.g. 1,2,3.")
+    IdList idList;
+
+    @Option(names = "--positions", converter = IdList.Converter.class, description = "Positions to keep (default: all).")
+    IdList positions;
+
+    @Option(names = "--mode", defaultValue = "prefill", description = "prefill (one pass) or decode (token by token through the KV cache).")
+    Mode mode;
+
+    @Option(names = "--out", required = true, description = "Output .safetensors file.")
+    Path out;
+
+    @Option(names = "--threads", description = "Compute threads (default: available processors).")
+    Integer threads;
+
+    enum Mode { prefill, decode }
+
+    @Override
+    public Integer call() {
+        int[] ids = idList.values();
+        if (ids.length == 0) throw new IllegalArgumentException("--ids is empty");
+        int[] keep = positions != null ? positions.values() : java.util.stream.IntStream.range(0, ids.length).toArray();
+        for (int p : keep) {
+            if (p < 0 || p >= ids.length) throw new IllegalArgumentException("position " + p + " is outside [0, " + ids.length + ")");
+        }
+        try (LlamaModel llama = LlamaModel.load(model);
+             ComputePool pool = new ComputePool(threads != null ? threads : ComputePool.defaultThreads());
+             PagedKvCache cache = llama.newKvCache(16, (ids.length + 15) / 16)) {
+            int vocab = llama.config().vocabSize();
+            BlockTable table = new BlockTable();
+            cache.reserve(table, ids.length);
+            float[] all = new float[ids.length * vocab];
+            if (mode == Mode.prefill) {
+                all = llama.forward(ForwardBatch.prefill(ids, 0, table, true), cache, pool);
+            } else {
+                for (int p = 0; p < ids.length; p++) {
+                    float[] row = llama.forward(ForwardBatch.prefill(new int[]{ids[p]}, p, table, true), cache, pool);
+                    System.arraycopy(row, 0, all, p * vocab, vocab);
+                }
+            }
+            float[] kept = new float[keep.length * vocab];
+            for (int i = 0; i < keep.length; i++) System.arraycopy(all, keep[i] * vocab, kept, i * vocab, vocab);
+            new SafetensorsWriter().metadata("format", "pt")
+                    .addF32("logits", new long[]{keep.length, vocab}, kept)
+                    .write(out);
+            System.err.println("wrote logits [" + keep.length + ", " + vocab + "] to " + out + " (" + mode + ", positions "
+                    + Arrays.toString(keep.length > 8 ? Arrays.copyOf(keep, 8) : keep) + (keep.length > 8 ? "..." : "") + ")");
+        }
+        return 0;
+    }
+}
