@@ -3,6 +3,7 @@ package org.gptq4j.sampling;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.management.ManagementFactory;
@@ -244,6 +245,17 @@ class SamplerTest {
             float boundary = logits[order[Math.max(last, 1) - 1]];
             int[] expected = IntStream.range(0, VOCAB).filter(i -> logits[i] >= boundary).toArray();
             assertThat(kept(sampling().temperature(temperature).topP(topP), logits)).containsExactly(expected);
+        }
+
+        @ParameterizedTest(name = "top_p {0} over {1} keeps {2}")
+        @CsvSource(delimiter = ';', value = {
+                "0.9; 0.7 0.2 0.1; 2", "0.9; 0.6 0.3 0.1; 2", "0.7; 0.4 0.3 0.2 0.1; 2", "0.9; 0.4 0.3 0.2 0.1; 3",
+                "0.6; 0.3 0.2 0.1 0.4; 2", "0.95; 0.55 0.25 0.15 0.05; 3",
+                // Float logits put these cumulative sums about 1e-9 below top_p:
+                "0.45; 0.45 0.35 0.2; 1", "0.4; 0.4 0.3 0.2 0.1; 1"})
+        void topPBoundaryExactInDecimalIsNotDecidedByRounding(double topP, String probabilities, int expectedSize) {
+            double[] p = Arrays.stream(probabilities.split(" ")).mapToDouble(Double::parseDouble).toArray();
+            assertThat(kept(sampling().topP(topP), logitsOf(p))).hasSize(expectedSize);
         }
 
         @Test
