@@ -17,7 +17,7 @@ record EncodingCases(int vocabSize, int bosId, int eosId, int unkId, List<Case> 
     static final String FIREFLY = "firefly-chinese-llama-alpaca-2", LLAMA2 = "llama2", STORIES = "stories-tok512";
 
     /** One text and what sentencepiece and the Hugging Face fast tokenizer made of it. */
-    record Case(String text, int[] sentencepieceIds, String sentencepieceDecoded, int[] hfIdsWithSpecial,
+    record Case(String text, int[] sentencepieceIds, List<String> sentencepiecePieces, String sentencepieceDecoded, int[] hfIdsWithSpecial,
                 String hfDecoded) {
         @Override
         public String toString() {
@@ -34,7 +34,9 @@ record EncodingCases(int vocabSize, int bosId, int eosId, int unkId, List<Case> 
             JsonNode root = new ObjectMapper().readTree(folder(tokenizer).resolve("encodings.json").toFile());
             var cases = new ArrayList<Case>();
             for (JsonNode c : root.get("cases")) {
-                cases.add(new Case(c.get("text").asText(), ints(c.get("sentencepiece_ids")),
+                var pieces = new ArrayList<String>();
+                c.get("sentencepiece_pieces").forEach(piece -> pieces.add(piece.asText()));
+                cases.add(new Case(c.get("text").asText(), ints(c.get("sentencepiece_ids")), List.copyOf(pieces),
                         c.get("sentencepiece_decoded").asText(), ints(c.get("hf_fast_ids_with_special")),
                         c.get("hf_fast_decoded").asText()));
             }

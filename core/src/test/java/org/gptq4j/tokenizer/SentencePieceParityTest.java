@@ -2,6 +2,7 @@ package org.gptq4j.tokenizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
@@ -27,6 +28,7 @@ class SentencePieceParityTest {
     void encodesLikeSentencePiece(String name, EncodingCases.Case c) {
         assertThat(model(name).encode(c.text())).containsExactly(c.sentencepieceIds());
         assertThat(model(name).encodeWithSpecialTokens(c.text())).containsExactly(c.sentencepieceIds());
+        assertThat(Arrays.stream(c.sentencepieceIds()).mapToObj(model(name)::piece)).containsExactlyElementsOf(c.sentencepiecePieces());
     }
 
     @ParameterizedTest(name = "{0}: {1}")
