@@ -43,7 +43,7 @@ final class PendingBytes {
     /** Appends everything, Hugging Face-style: the run's text if well-formed, else U+FFFD for every byte. */
     void drainWhole(StringBuilder out) {
         int offset = 0;
-        while (offset < size && sequenceLength(offset) > 0) offset += sequenceLength(offset);
+        for (int length; offset < size && (length = sequenceLength(offset)) > 0; ) offset += length;
         if (offset == size) appendUtf8(out, 0, size);
         else out.repeat(REPLACEMENT, size);
         size = 0;

@@ -18,6 +18,8 @@ import java.util.stream.IntStream;
  * merges the adjacent pair forming the highest-scoring piece first (leftmost on ties), and byte fallback to
  * {@code <0xNN>} pieces for characters outside the vocabulary. Decoding differs from sentencepiece in one
  * documented way: the unknown piece is skipped like the control pieces rather than written as " ⁇ ".
+ * Not implemented: UNIGRAM models, precompiled normalization rules (nmt_nfkc), and re-splitting merges that
+ * produce UNUSED pieces; such models are refused when loading, except UNUSED pieces, which merge like normal ones.
  */
 public final class SentencePieceTokenizer implements Tokenizer {
     private final String source;
