@@ -1,6 +1,11 @@
 package org.gptq4j.samples.cli;
 
 import picocli.CommandLine;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import picocli.CommandLine.Command;
 
 /**
@@ -10,17 +15,23 @@ import picocli.CommandLine.Command;
 @Command(name = "gptq4j", mixinStandardHelpOptions = true, version = "gptq4j 0.1.0-SNAPSHOT",
         description = "In-process GPTQ Llama inference on the JVM.",
         subcommands = {
+                GenerateCommand.class,
                 LogitsCommand.class,
+                TokenizeCommand.class,
         })
 public final class Gptq4jCli implements Runnable {
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        System.exit(run(out, err, args));
     }
 
-    /** Runs the program and returns its exit code (tests call this instead of {@link #main}). */
-    public static int run(String... args) {
+    /** Runs the program on the given streams and returns its exit code (tests call this instead of {@link #main}). */
+    public static int run(PrintStream out, PrintStream err, String... args) {
         CommandLine cli = new CommandLine(new Gptq4jCli());
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("error: " + e.getMessage());
             if (System.getenv("GPTQ4J_DEBUG") != null) e.printStackTrace(cmd.getErr());

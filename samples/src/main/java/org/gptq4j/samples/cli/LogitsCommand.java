@@ -8,6 +8,8 @@ import org.gptq4j.model.ForwardBatch;
 import org.gptq4j.model.LlamaModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -17,6 +19,9 @@ import java.util.concurrent.Callable;
 @Command(name = "logits", mixinStandardHelpOptions = true,
         description = "Write the logits after each token of --ids to a safetensors file (tensor 'logits', F32 [positions, vocab]).")
 final class LogitsCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--model", required = true, description = "Model folder.")
     Path model;
 
@@ -65,7 +70,7 @@ final class LogitsCommand implements Callable<Integer> {
             new SafetensorsWriter().metadata("format", "pt")
                     .addF32("logits", new long[]{keep.length, vocab}, kept)
                     .write(out);
-            System.err.println("wrote logits [" + keep.length + ", " + vocab + "] to " + out + " (" + mode + ", positions "
+            spec.commandLine().getErr().println("wrote logits [" + keep.length + ", " + vocab + "] to " + out + " (" + mode + ", positions "
                     + Arrays.toString(keep.length > 8 ? Arrays.copyOf(keep, 8) : keep) + (keep.length > 8 ? "..." : "") + ")");
         }
         return 0;

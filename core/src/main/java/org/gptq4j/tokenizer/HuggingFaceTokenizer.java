@@ -1,0 +1,178 @@
+package org.gptq4j.tokenizer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.stream.IntStream;
+
+/**
+ * A Hugging Face {@code tokenizer.json} with a BPE model, reproducing the fast tokenizer ({@code tokenizers}
+ * crate): added tokens cut out first, then normalizer, Metaspace pre-tokenizer and BPE by merge rank with byte
+ * fallback; decoding through the file's decoder with special tokens skipped.
+ * <p>BOS, EOS and UNK are not fields of tokenizer.json: BOS is the first special token of the post-processor's
+ * single-sequence template (else {@code <s>}), EOS is {@code </s>}, UNK the model's {@code unk_token}
+ * (else {@code <unk>}); -1 when absent.
+ */
+public final class HuggingFaceTokenizer implements Tokenizer {
+    private final String source;
+    private final HuggingFaceBpe model;
+    private final AddedTokens addedTokens;
+    private final HuggingFaceNormalizer normalizer;
+    private final MetaspacePreTokenizer preTokenizer;
+    private final HuggingFaceDecoder decoder;
+    private final String[] tokens;
+    private final boolean[] special;
+    private final int bosId, eosId, unkId;
+
+    private HuggingFaceTokenizer(JsonNode root, String source) {
+        this.source = source;
+        if (!root.isObject() || !root.has("model")) {
+            throw new TokenizerException("tokenizer.json " + source + " has no model");
+        }
+        model = HuggingFaceBpe.fromJson(root.get("model"), source);
+        addedTokens = AddedTokens.fromJson(root.path("added_tokens"));
+        normalizer = HuggingFaceNormalizer.fromJson(root.get("normalizer"), source);
+        preTokenizer = MetaspacePreTokenizer.fromJson(root.get("pre_tokenizer"), source);
+        decoder = HuggingFaceDecoder.fromJson(root.get("decoder"), source);
+
+        int size = 0;
+        for (int id : model.vocab().values()) size = Math.max(size, id + 1);
+        for (AddedTokens.AddedToken token : addedTokens.all()) size = Math.max(size, token.id() + 1);
+        tokens = new String[size];
+        special = new boolean[size];
+        for (Map.Entry<String, Integer> entry : model.vocab().entrySet()) tokens[entry.getValue()] = entry.getKey();
+        for (AddedTokens.AddedToken token : addedTokens.all()) {
+            tokens[token.id()] = token.content();
+            special[token.id()] = token.special();
+        }
+        unkId = model.unkId() >= 0 ? model.unkId() : idOrNone("<unk>");
+        bosId = templateBos(root.path("post_processor"));
+        eosId = idOrNone("</s>");
+    }
+
+    /** Reads a {@code tokenizer.json}. */
+    public static HuggingFaceTokenizer load(Path file) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(file.toFile());
+        } catch (IOException e) {
+            throw new TokenizerException("cannot read tokenizer.json " + file + ": " + e.getMessage(), e);
+        }
+        if (root == null) throw new TokenizerException("tokenizer.json " + file + " is empty");
+        return new HuggingFaceTokenizer(root, file.toString());
+    }
+
+    @Override
+    public int vocabSize() {
+        return tokens.length;
+    }
+
+    @Override
+    public int bosId() {
+        return bosId;
+    }
+
+    @Override
+    public int eosId() {
+        return eosId;
+    }
+
+    @Override
+    public int unkId() {
+        return unkId;
+    }
+
+    @Override
+    public int[] encode(String text) {
+        return encode(text, false);
+    }
+
+    @Override
+    public int[] encodeWithSpecialTokens(String text) {
+        return encode(text, true);
+    }
+
+    /** The fast tokenizer's pipeline, special tokens parsed or left as text. */
+    private int[] encode(String text, boolean parseSpecial) {
+        IntStream.Builder out = IntStream.builder();
+        // Added tokens matched in the raw text, then in each normalized stretch between them.
+        for (AddedTokens.Segment raw : addedTokens.split(Text.withoutLoneSurrogates(text), 0, false, parseSpecial)) {
+            if (raw.isToken()) {
+                out.add(raw.tokenId());
+                continue;
+            }
+            String normalized = normalizer.apply(raw.text());
+            for (AddedTokens.Segment segment : addedTokens.split(normalized, raw.offset(), true, parseSpecial)) {
+                if (segment.isToken()) {
+                    out.add(segment.tokenId());
+                    continue;
+                }
+                for (String word : preTokenizer.words(segment.text(), segment.offset() == 0)) {
+                    model.encodeWord(word, out);
+                }
+            }
+        }
+        return out.build().toArray();
+    }
+
+    @Override
+    public String decode(int[] ids) {
+        StreamingDecoder streaming = newStreamingDecoder();
+        var text = new StringBuilder();
+        for (int id : ids) text.append(streaming.push(id));
+        return text.append(streaming.flush()).toString();
+    }
+
+    @Override
+    public String piece(int id) {
+        if (id < 0 || id >= tokens.length || tokens[id] == null) {
+            throw new IllegalArgumentException("token id " + id + " is not in the vocabulary of " + source);
+        }
+        return tokens[id];
+    }
+
+    @Override
+    public OptionalInt id(String piece) {
+        for (AddedTokens.AddedToken token : addedTokens.all()) {
+            if (token.content().equals(piece)) return OptionalInt.of(token.id());
+        }
+        Integer id = model.vocab().get(piece);
+        return id == null ? OptionalInt.empty() : OptionalInt.of(id);
+    }
+
+    @Override
+    public boolean isSpecial(int id) {
+        piece(id);
+        return special[id];
+    }
+
+    @Override
+    public StreamingDecoder newStreamingDecoder() {
+        return new HuggingFaceStreamingDecoder(this, decoder);
+    }
+
+    @Override
+    public String toString() {
+        return "HuggingFaceTokenizer[" + source + ", " + tokens.length + " tokens]";
+    }
+
+    private int idOrNone(String piece) {
+        return id(piece).orElse(-1);
+    }
+
+    /** The id of the first special token in a TemplateProcessing single-sequence template, else {@code <s>}. */
+    private int templateBos(JsonNode postProcessor) {
+        for (JsonNode item : postProcessor.path("single")) {
+            if (item.has("SpecialToken")) {
+                String name = item.get("SpecialToken").path("id").asText();
+                JsonNode ids = postProcessor.path("special_tokens").path(name).path("ids");
+                return ids.size() > 0 ? ids.get(0).asInt() : idOrNone(name);
+            }
+            if (item.has("Sequence")) break;
+        }
+        return idOrNone("<s>");
+    }
+}
