@@ -47,7 +47,6 @@ public final class Scheduler {
     private final WaitingQueue waiting;
     private final ArrayDeque<Sequence> preempted = new ArrayDeque<>();
     private final List<Sequence> running = new ArrayList<>();
-    private volatile boolean closed;
 
     public Scheduler(ModelRunner model, PagedKvCache cache, int vocabSize, SchedulerConfig config, LongSupplier nanoClock) {
         this.model = model;
@@ -73,7 +72,6 @@ public final class Scheduler {
      * @throws IllegalStateException after {@link #shutdown()}
      */
     public boolean submit(Sequence sequence) {
-        if (closed) throw new IllegalStateException("the scheduler is shut down");
         if (sequence.status() != Sequence.Status.WAITING || sequence.submittedNanos() != 0) {
             throw new IllegalArgumentException(sequence + " was already submitted");
         }
@@ -221,7 +219,7 @@ public final class Scheduler {
         try {
             logits = model.forward(new ForwardBatch(tokens, positions, tables, want), cache);
         } catch (RuntimeException | Error e) {
-            LOG.log(System.Logger.Level.ERROR, "forward pass failed; failing the " + chunks.size() + " sequences of its batch", e);
+            LOG.log(System.Logger.Level.WARNING, () -> "forward pass failed; failing the " + chunks.size() + " sequences of its batch: " + e);
             for (Chunk c : chunks) end(c.sequence(), SequenceEnd.failed(e));
             return new StepResult(prefill, decode, 0, preemptions, ended + chunks.size(), clock.getAsLong() - start);
         }
@@ -288,10 +286,10 @@ public final class Scheduler {
      * stopped).
      */
     public void shutdown() {
-        closed = true;
+        List<Sequence> waitingNow = waiting.closeAndDrain();
         for (Sequence s : new ArrayList<>(running)) end(s, SequenceEnd.of(SequenceEnd.Kind.SHUTDOWN));
         for (Sequence s : new ArrayList<>(preempted)) end(s, SequenceEnd.of(SequenceEnd.Kind.SHUTDOWN));
-        for (Sequence s : waiting.removeIf(s -> true)) end(s, SequenceEnd.of(SequenceEnd.Kind.SHUTDOWN));
+        for (Sequence s : waitingNow) end(s, SequenceEnd.of(SequenceEnd.Kind.SHUTDOWN));
     }
 
     /**

@@ -19,15 +19,21 @@ final class WaitingQueue {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private boolean signalled;
+    private boolean closed;
 
     WaitingQueue(int capacity) {
         this.capacity = capacity;
     }
 
-    /** Adds at the tail; false when {@code capacity} requests are already waiting. */
+    /**
+     * Adds at the tail; false when {@code capacity} requests are already waiting.
+     *
+     * @throws IllegalStateException once {@link #closeAndDrain()} was called
+     */
     boolean offer(Sequence sequence) {
         lock.lock();
         try {
+            if (closed) throw new IllegalStateException("the scheduler is shut down");
             if (queue.size() >= capacity) return false;
             queue.addLast(sequence);
             signalled = true;
@@ -105,4 +111,17 @@ final class WaitingQueue {
         }
     }
 
+
+    /** Refuses every later offer and returns what was waiting, in order. */
+    List<Sequence> closeAndDrain() {
+        lock.lock();
+        try {
+            closed = true;
+            List<Sequence> all = new ArrayList<>(queue);
+            queue.clear();
+            return all;
+        } finally {
+            lock.unlock();
+        }
+    }
 }
