@@ -77,12 +77,8 @@ public final class HubClient implements AutoCloseable {
             info = repoInfo(ref);
         } catch (HubException e) {
             if (e.kind() != HubException.Kind.NETWORK) throw e;
-            try {
-                return cachedSnapshot(cache, ref, listener, "the Hub cannot be reached (" + e.getMessage() + ")");
-            } catch (HubException offline) {
-                offline.addSuppressed(e);
-                throw offline;
-            }
+            Optional<String> known = ref.isCommitHash() ? Optional.of(ref.revision()) : cache.readRef(ref.revision());
+            return known.flatMap(commit -> completeSnapshot(cache, ref, commit, listener)).orElseThrow(() -> e);
         }
         cache.writeRef(ref.revision(), info.commit());
         ModelRef pinned = ref.withRevision(info.commit());

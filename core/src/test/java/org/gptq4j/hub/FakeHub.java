@@ -162,7 +162,7 @@ final class FakeHub implements AutoCloseable {
         Headers in = exchange.getRequestHeaders();
         seen.add(new Seen(server, method, rawPath, in.getFirst("Range"), in.getFirst("Authorization")));
         try (exchange) {
-            Fault fault = takeFault(server, rawPath);
+            Fault fault = takeFault(server, method, rawPath);
             if (fault instanceof Fault.Status(int status, Map<String, String> headers)) {
                 headers.forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
                 exchange.sendResponseHeaders(status, -1);
@@ -183,9 +183,13 @@ final class FakeHub implements AutoCloseable {
         }
     }
 
-    private Fault takeFault(String server, String path) {
+    /** The first queued fault for this request; faults that spoil a body wait for a GET. */
+    private Fault takeFault(String server, String method, String path) {
         for (QueuedFault queued : faults) {
-            if (queued.server.equals(server) && queued.path.test(path) && faults.remove(queued)) return queued.fault;
+            boolean applies = queued.fault instanceof Fault.Status || method.equals("GET");
+            if (applies && queued.server.equals(server) && queued.path.test(path) && faults.remove(queued)) {
+                return queued.fault;
+            }
         }
         return null;
     }
