@@ -34,10 +34,10 @@ import java.util.stream.Stream;
  * {@code X-Linked-Size}. The CDN honours {@code Range}. Faults are queued with {@link #inject} and every request is
  * recorded.
  */
-final class FakeHub implements AutoCloseable {
+public final class FakeHub implements AutoCloseable {
 
     /** A request as the server saw it. */
-    record Seen(String server, String method, String path, String range, String authorization) {}
+    public record Seen(String server, String method, String path, String range, String authorization) {}
 
     /** What a queued fault does to the request it matches. */
     sealed interface Fault {
@@ -71,7 +71,7 @@ final class FakeHub implements AutoCloseable {
     private volatile String requiredToken;
     private volatile long cdnDelayPerChunkMillis;
 
-    FakeHub() {
+    public FakeHub() {
         try {
             hub = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
             cdn = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -87,7 +87,7 @@ final class FakeHub implements AutoCloseable {
     }
 
     /** Serves {@code folder}'s subfolders as the branches of {@code repoId}. */
-    FakeHub serve(String repoId, Path folder) {
+    public FakeHub serve(String repoId, Path folder) {
         repos.put(repoId, folder);
         return this;
     }
@@ -122,11 +122,11 @@ final class FakeHub implements AutoCloseable {
         return this;
     }
 
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + hub.getAddress().getPort());
     }
 
-    List<Seen> requests() {
+    public List<Seen> requests() {
         return List.copyOf(seen);
     }
 
