@@ -9,11 +9,11 @@ import org.gptq4j.model.LlamaModel;
 import org.gptq4j.sampling.Sampler;
 import org.gptq4j.sampling.SamplingParameters;
 import org.gptq4j.sampling.TokenHistory;
-import org.gptq4j.samples.EmbeddedModel;
 import org.gptq4j.tokenizer.StreamingDecoder;
 import org.gptq4j.tokenizer.Tokenizer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,8 +33,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", description = "Model folder (default: the embedded stories260K model).")
-    Path model;
+    @Mixin
+    ModelLocation location;
 
     @ArgGroup(exclusive = true)
     Prompt prompt;
@@ -73,7 +73,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path folder = model != null ? model : EmbeddedModel.folder();
+        Path folder = location.resolve(Gptq4jCli.progressStream(spec));
         SamplingParameters parameters = samplingParameters();
         PrintWriter out = spec.commandLine().getOut();
         try (LlamaModel llama = LlamaModel.load(folder);

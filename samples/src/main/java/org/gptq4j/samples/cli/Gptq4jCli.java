@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
 @Command(name = "gptq4j", mixinStandardHelpOptions = true, version = "gptq4j 0.1.0-SNAPSHOT",
         description = "In-process GPTQ Llama inference on the JVM.",
         subcommands = {
+                DownloadCommand.class,
                 GenerateCommand.class,
                 LogitsCommand.class,
                 TokenizeCommand.class,
@@ -38,6 +39,33 @@ public final class Gptq4jCli implements Runnable {
             return 1;
         });
         return cli.execute(args);
+    }
+
+    /** Progress bars go to standard error, as UTF-8, next to the command's other diagnostics. */
+    static PrintStream progressStream(CommandLine.Model.CommandSpec spec) {
+        return new PrintStream(new WriterOutputStream(spec.commandLine().getErr()), true, StandardCharsets.UTF_8);
+    }
+
+    /** Bridges a PrintStream-based progress bar onto picocli's error writer. */
+    private static final class WriterOutputStream extends java.io.OutputStream {
+        private final PrintWriter writer;
+        private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
+
+        WriterOutputStream(PrintWriter writer) {
+            this.writer = writer;
+        }
+
+        @Override
+        public void write(int b) {
+            pending.write(b);
+        }
+
+        @Override
+        public void flush() {
+            writer.print(pending.toString(StandardCharsets.UTF_8));
+            writer.flush();
+            pending.reset();
+        }
     }
 
     @Override

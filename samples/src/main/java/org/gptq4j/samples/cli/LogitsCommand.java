@@ -7,6 +7,7 @@ import org.gptq4j.kv.PagedKvCache;
 import org.gptq4j.model.ForwardBatch;
 import org.gptq4j.model.LlamaModel;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,8 +23,8 @@ final class LogitsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "Model folder.")
-    Path model;
+    @Mixin
+    ModelLocation location;
 
     @Option(names = "--ids", required = true, converter = IdList.Converter.class, description = "Token ids, e.g. 1,2,3.")
     IdList idList;
@@ -50,7 +51,8 @@ final class LogitsCommand implements Callable<Integer> {
         for (int p : keep) {
             if (p < 0 || p >= ids.length) throw new IllegalArgumentException("position " + p + " is outside [0, " + ids.length + ")");
         }
-        try (LlamaModel llama = LlamaModel.load(model);
+        if (!location.isSet()) throw new IllegalArgumentException("logits needs --model");
+        try (LlamaModel llama = LlamaModel.load(location.resolve(Gptq4jCli.progressStream(spec)));
              ComputePool pool = new ComputePool(threads != null ? threads : ComputePool.defaultThreads());
              PagedKvCache cache = llama.newKvCache(16, (ids.length + 15) / 16)) {
             int vocab = llama.config().vocabSize();
