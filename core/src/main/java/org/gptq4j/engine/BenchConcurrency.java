@@ -19,6 +19,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Standalone: {@code java ... org.gptq4j.engine.BenchConcurrency MODEL_DIR [1,2,4,8,16] [threads] [newTokens]}.
  */
 public final class BenchConcurrency {
+    /** Each count is measured this many times and the best kept (other load on the machine only slows a run down). */
+    static final int REPEATS = 3;
+
     private BenchConcurrency() {}
 
     /** One measurement: {@code sequences} decoding together produced {@code aggregateDecodeTps} tokens per second. */
@@ -26,7 +29,7 @@ public final class BenchConcurrency {
 
     /**
      * Builds an engine sized for the largest count (every sequence fits in the KV cache, so nothing is preempted;
-     * prefix caching off), measures every count once after a warm-up, and closes it.
+     * prefix caching off), warms every count up, keeps the best of {@link #REPEATS} runs of each, and closes it.
      */
     public static List<Point> run(Path model, int threads, int[] concurrency, int promptLength, int newTokens) {
         int max = Arrays.stream(concurrency).max().orElseThrow();
@@ -37,9 +40,13 @@ public final class BenchConcurrency {
                 .limits(EngineLimits.builder().maxConcurrentSequences(max).maxQueuedRequests(max)
                         .maxBatchPrefillTokens(Math.max(1, promptLength * max)).build())
                 .build()) {
-            measure(engine, Math.min(2, max), promptLength, Math.min(newTokens, 8), 0); // warm-up (JIT)
+            for (int n : concurrency) measure(engine, n, promptLength, Math.min(newTokens, 16), -n); // warm-up (JIT)
             List<Point> points = new ArrayList<>();
-            for (int n : concurrency) points.add(new Point(n, measure(engine, n, promptLength, newTokens, n)));
+            for (int n : concurrency) {
+                double best = 0;
+                for (int repeat = 0; repeat < REPEATS; repeat++) best = Math.max(best, measure(engine, n, promptLength, newTokens, n * 100L + repeat));
+                points.add(new Point(n, best));
+            }
             return points;
         }
     }
