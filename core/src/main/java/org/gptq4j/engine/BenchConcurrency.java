@@ -5,7 +5,9 @@ import org.gptq4j.sampling.SamplingParameters;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -99,6 +101,18 @@ public final class BenchConcurrency {
                     points.get(i).sequences(), points.get(i).aggregateDecodeTps()));
         }
         return out.append(']').toString();
+    }
+
+    /** The same as {@link #toJson}, as maps for a Jackson-written report: {@code sequences}, {@code aggregate_decode_tps}. */
+    public static List<Map<String, Object>> toMaps(List<Point> points) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Point p : points) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("sequences", p.sequences());
+            m.put("aggregate_decode_tps", Math.round(p.aggregateDecodeTps() * 100) / 100.0);
+            out.add(m);
+        }
+        return out;
     }
 
     /** A text table with each count's throughput and its ratio to the first (one sequence). */
