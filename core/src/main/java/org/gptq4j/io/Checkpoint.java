@@ -1,8 +1,5 @@
 package org.gptq4j.io;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,17 +9,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
- * All weight tensors of a model folder, whichever way the folder stores them: one
- * {@code model.safetensors}, shards listed by {@code *.safetensors.index.json}, or the older
- * {@code model_file_base_name} naming ({@code gptq_model-4bit-128g.safetensors}).
+ * All weight tensors of a model folder, whichever way the folder stores them: one {@code model.safetensors},
+ * shards listed by {@code *.safetensors.index.json}, or the older {@code model_file_base_name} naming
+ * ({@code gptq_model-4bit-128g.safetensors}). Only safetensors are read: pickled {@code .bin}/{@code .pt} weights
+ * can run code when loaded and are refused with a message saying so.
  */
 public final class Checkpoint implements AutoCloseable {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> PICKLE_SUFFIXES = List.of(".bin", ".pt", ".pth", ".ckpt");
 
     private final List<SafetensorsFile> files;
     private final Map<String, Tensor> tensors;
@@ -33,13 +30,14 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     /**
-     * Opens the weights in {@code folder}. {@code baseName} is the quantize config's
-     * {@code model_file_base_name}, or null.
+     * Opens the weights in {@code folder}. {@code baseName} is the quantize config's {@code model_file_base_name}
+     * (a plain file name without extension), or null.
      */
     public static Checkpoint open(Path folder, String baseName) {
+        if (!Files.isDirectory(folder)) throw new CheckpointException("model folder " + folder + " does not exist");
         List<Path> candidates = new ArrayList<>();
         if (baseName != null && !baseName.isBlank()) {
-            requirePlainFileName(folder, baseName, "model_file_base_name");
+            FileNames.requirePlain(folder, baseName, "model_file_base_name");
             candidates.add(folder.resolve(baseName + ".safetensors.index.json"));
             candidates.add(folder.resolve(baseName + ".safetensors"));
         }
@@ -48,60 +46,64 @@ public final class Checkpoint implements AutoCloseable {
         for (Path candidate : candidates) {
             if (Files.isRegularFile(candidate)) {
                 return candidate.getFileName().toString().endsWith(".index.json")
-                        ? openSharded(folder, candidate) : openFiles(List.of(candidate));
+                        ? openSharded(folder, ShardIndex.read(folder, candidate))
+                        : openFiles(List.of(candidate));
             }
         }
         // Last resort: exactly one *.safetensors file in the folder.
-        List<Path> found = listSafetensors(folder);
+        List<Path> found = list(folder, List.of(".safetensors"));
         if (found.size() == 1) return openFiles(found);
-        throw new CheckpointException("no weights in " + folder + ": looked for "
-                + candidates.stream().map(p -> p.getFileName().toString()).toList()
-                + (found.isEmpty() ? " and found no *.safetensors file" : " and found several *.safetensors files " + found)
-                + " (only safetensors checkpoints are supported, not .bin or .pt)");
+        throw noWeights(folder, candidates, found);
     }
 
-    private static List<Path> listSafetensors(Path folder) {
-        if (!Files.isDirectory(folder)) throw new CheckpointException("model folder " + folder + " does not exist");
+    private static CheckpointException noWeights(Path folder, List<Path> candidates, List<Path> safetensors) {
+        List<String> looked = candidates.stream().map(p -> p.getFileName().toString()).toList();
+        if (!safetensors.isEmpty()) {
+            return new CheckpointException("no weights in " + folder + ": looked for " + looked + " and found several "
+                    + "*.safetensors files without an index " + names(safetensors));
+        }
+        List<Path> pickles = list(folder, PICKLE_SUFFIXES);
+        if (!pickles.isEmpty()) {
+            return new CheckpointException(folder + " holds weights only as " + names(pickles)
+                    + ": only safetensors checkpoints are supported (pickled .bin/.pt weights can run code when loaded;"
+                    + " convert them with transformers' save_pretrained(..., safe_serialization=True))");
+        }
+        return new CheckpointException("no weights in " + folder + ": looked for " + looked
+                + " and found no *.safetensors file (only safetensors checkpoints are supported)");
+    }
+
+    private static List<String> names(List<Path> paths) {
+        return paths.stream().map(p -> p.getFileName().toString()).toList();
+    }
+
+    private static List<Path> list(Path folder, List<String> suffixes) {
         try (Stream<Path> s = Files.list(folder)) {
-            return s.filter(p -> p.getFileName().toString().endsWith(".safetensors") && Files.isRegularFile(p)).sorted().toList();
+            return s.filter(p -> suffixes.stream().anyMatch(p.getFileName().toString()::endsWith) && Files.isRegularFile(p))
+                    .sorted().toList();
         } catch (IOException e) {
-            throw new CheckpointException("cannot list " + folder + ": " + e.getMessage(), e);
+            throw new CheckpointException("cannot list " + folder + ": " + e, e);
         }
     }
 
-    private static Checkpoint openSharded(Path folder, Path index) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(index.toFile());
-        } catch (IOException e) {
-            throw new CheckpointException(index + ": not valid JSON (" + e.getMessage() + ")", e);
-        }
-        JsonNode map = root == null ? null : root.get("weight_map");
-        if (map == null || !map.isObject() || map.isEmpty()) {
-            throw new CheckpointException(index + ": missing or empty weight_map");
-        }
-        TreeSet<String> shardNames = new TreeSet<>();
-        Map<String, String> expected = new LinkedHashMap<>();
-        map.fields().forEachRemaining(e -> {
-            if (!e.getValue().isTextual()) throw new CheckpointException(index + ": weight_map." + e.getKey() + " is not a file name");
-            String shard = e.getValue().asText();
-            requirePlainFileName(folder, shard, index.getFileName() + " weight_map entry " + e.getKey());
-            shardNames.add(shard);
-            expected.put(e.getKey(), shard);
-        });
-        List<Path> shards = new ArrayList<>();
-        for (String name : shardNames) {
-            Path shard = folder.resolve(name);
-            if (!Files.isRegularFile(shard)) throw new CheckpointException(index + " names shard " + name + ", which is missing from " + folder);
-            shards.add(shard);
-        }
-        Checkpoint checkpoint = openFiles(shards);
-        for (Map.Entry<String, String> e : expected.entrySet()) {
-            Tensor t = checkpoint.tensors.get(e.getKey());
-            if (t == null) {
-                checkpoint.close();
-                throw new CheckpointException(index + " places tensor " + e.getKey() + " in " + e.getValue() + ", which does not hold it");
+    /** Opens every shard the index names, then checks that each tensor sits in the shard the index says. */
+    private static Checkpoint openSharded(Path folder, ShardIndex index) {
+        for (String name : index.shards()) {
+            if (!Files.isRegularFile(folder.resolve(name))) {
+                throw new CheckpointException(index.file() + " names shard " + name + ", which is missing from " + folder);
             }
+        }
+        Checkpoint checkpoint = openFiles(index.shards().stream().map(folder::resolve).toList());
+        try {
+            index.shardOfTensor().forEach((tensor, shard) -> {
+                Optional<Path> actual = checkpoint.fileOf(tensor);
+                if (actual.isEmpty() || !actual.get().getFileName().toString().equals(shard)) {
+                    throw new CheckpointException(index.file() + " places tensor " + tensor + " in " + shard
+                            + ", which does not hold it" + actual.map(p -> " (it is in " + p.getFileName() + ")").orElse(""));
+                }
+            });
+        } catch (RuntimeException e) {
+            checkpoint.close();
+            throw e;
         }
         return checkpoint;
     }
@@ -109,14 +111,17 @@ public final class Checkpoint implements AutoCloseable {
     private static Checkpoint openFiles(List<Path> paths) {
         List<SafetensorsFile> files = new ArrayList<>();
         Map<String, Tensor> tensors = new LinkedHashMap<>();
+        Map<String, Path> fileOfTensor = new LinkedHashMap<>();
         try {
             for (Path path : paths) {
                 SafetensorsFile file = SafetensorsFile.open(path);
                 files.add(file);
                 for (Tensor t : file.tensors().values()) {
-                    if (tensors.putIfAbsent(t.name(), t) != null) {
-                        throw new CheckpointException("tensor " + t.name() + " appears in more than one shard (" + path + ")");
+                    Path first = fileOfTensor.putIfAbsent(t.name(), path);
+                    if (first != null) {
+                        throw new CheckpointException("tensor " + t.name() + " appears in two shards: " + first + " and " + path);
                     }
+                    tensors.put(t.name(), t);
                 }
             }
         } catch (RuntimeException e) {
@@ -126,15 +131,11 @@ public final class Checkpoint implements AutoCloseable {
         return new Checkpoint(List.copyOf(files), Collections.unmodifiableMap(tensors));
     }
 
-    /** A file name from a config or index must name a file directly inside the folder. */
-    private static void requirePlainFileName(Path folder, String name, String what) {
-        Path p = Path.of(name);
-        if (name.isEmpty() || p.isAbsolute() || p.getNameCount() != 1 || name.equals("..") || name.equals(".")
-                || name.contains("/") || name.contains("\\") || !folder.resolve(name).normalize().startsWith(folder.normalize())) {
-            throw new CheckpointException(what + " '" + name + "' is not a plain file name inside " + folder);
-        }
+    private Optional<Path> fileOf(String tensor) {
+        return files.stream().filter(f -> f.tensors().containsKey(tensor)).map(SafetensorsFile::path).findFirst();
     }
 
+    /** Every tensor of every file, by name. */
     public Map<String, Tensor> tensors() {
         return tensors;
     }
@@ -143,9 +144,10 @@ public final class Checkpoint implements AutoCloseable {
         return Optional.ofNullable(tensors.get(name));
     }
 
+    /** The tensor, or a {@link CheckpointException} naming it and the files searched. */
     public Tensor get(String name) {
         Tensor t = tensors.get(name);
-        if (t == null) throw new CheckpointException("checkpoint has no tensor " + name);
+        if (t == null) throw new CheckpointException("checkpoint " + files() + " has no tensor " + name);
         return t;
     }
 

@@ -7,6 +7,7 @@ public final class BlockTable {
     private int[] blocks = new int[8];
     private int blockCount;
     private int length; // tokens whose K/V have been (or are being) written
+    private int cachedBlocks; // leading blocks already registered in (or taken from) the prefix cache
 
     public int blockCount() {
         return blockCount;
@@ -19,6 +20,15 @@ public final class BlockTable {
 
     public int length() {
         return length;
+    }
+
+    /** Leading blocks registered in or taken from the prefix cache. */
+    int cachedBlocks() {
+        return cachedBlocks;
+    }
+
+    void setCachedBlocks(int cachedBlocks) {
+        this.cachedBlocks = cachedBlocks;
     }
 
     void setLength(int length) {

@@ -7,19 +7,28 @@ import java.lang.foreign.MemorySegment;
  * The paged KV cache: K and V vectors of every layer stored in fixed-size blocks of {@code blockSize} positions,
  * handed out by a {@link BlockPool} and addressed through each sequence's {@link BlockTable}.
  * Storage is off-heap float32: {@code [layer][block][slot][kvDim]} for keys, the same for values.
+ * With prefix caching on, full blocks are registered in a {@link PrefixCache} once written and reused by
+ * sequences that start with the same tokens; only full blocks are shared and shared blocks are never written
+ * again (a sequence writes only positions past its reused prefix), so no copy-on-write is needed.
  */
 public final class PagedKvCache implements AutoCloseable {
     private final int layers, kvDim, blockSize;
     private final BlockPool pool;
     private final Arena arena;
     private final MemorySegment keys, values;
+    private final PrefixCache prefixCache; // null when prefix caching is off
 
     public PagedKvCache(int layers, int kvDim, int blockSize, int blocks) {
+        this(layers, kvDim, blockSize, blocks, false);
+    }
+
+    public PagedKvCache(int layers, int kvDim, int blockSize, int blocks, boolean prefixCaching) {
         if (blockSize < 1) throw new IllegalArgumentException("blockSize must be >= 1, got " + blockSize);
         this.layers = layers;
         this.kvDim = kvDim;
         this.blockSize = blockSize;
         this.pool = new BlockPool(blocks);
+        this.prefixCache = prefixCaching ? new PrefixCache(pool) : null;
         this.arena = Arena.ofShared();
         long floats = (long) layers * blocks * blockSize * kvDim;
         this.keys = arena.allocate(floats * Float.BYTES, 64);
@@ -41,6 +50,11 @@ public final class PagedKvCache implements AutoCloseable {
 
     public BlockPool pool() {
         return pool;
+    }
+
+    /** The prefix cache, or null when prefix caching is off. */
+    public PrefixCache prefixCache() {
+        return prefixCache;
     }
 
     public MemorySegment keys() {
@@ -70,10 +84,47 @@ public final class PagedKvCache implements AutoCloseable {
         if (newLength > table.length()) table.setLength(newLength);
     }
 
-    /** Returns every block of the table to the pool (ends or failures of a sequence). */
+    /**
+     * Returns every block of the table to the pool (ends, failures and preemptions of a sequence), last block
+     * first, so that a sequence's cached tail is evicted before its head.
+     */
     public void release(BlockTable table) {
         while (table.blockCount() > 0) pool.release(table.removeLast());
         table.setLength(0);
+        table.setCachedBlocks(0);
+    }
+
+    /**
+     * Fills an empty table with the cached blocks that hold the longest prefix of {@code chain}, covering at most
+     * {@code maxTokens} positions, and returns the number of positions reused (a multiple of the block size;
+     * 0 when prefix caching is off). The reused blocks gain one reference each.
+     */
+    public int attachCachedPrefix(BlockTable table, BlockHashChain chain, int maxTokens) {
+        if (table.blockCount() != 0) throw new IllegalStateException("a cached prefix can only start an empty table: " + table);
+        if (prefixCache == null) return 0;
+        int[] blocks = prefixCache.acquireLongestPrefix(chain, maxTokens / blockSize);
+        for (int b : blocks) table.add(b);
+        table.setCachedBlocks(blocks.length);
+        table.setLength(blocks.length * blockSize);
+        return blocks.length * blockSize;
+    }
+
+    /**
+     * Registers in the prefix cache every full block of the table whose {@code computedTokens} positions have been
+     * written and hashed in {@code chain}. Does nothing when prefix caching is off.
+     */
+    public void cacheFullBlocks(BlockTable table, BlockHashChain chain, int computedTokens) {
+        if (prefixCache == null) return;
+        int full = Math.min(Math.min(computedTokens / blockSize, chain.size()), table.blockCount());
+        for (int b = table.cachedBlocks(); b < full; b++) prefixCache.register(table.block(b), chain.get(b));
+        if (full > table.cachedBlocks()) table.setCachedBlocks(full);
+    }
+
+    /** Checks the pool's accounting and the prefix cache's agreement with it. */
+    public void checkInvariants() {
+        pool.checkInvariants();
+        if (prefixCache != null) prefixCache.checkInvariants();
+        else if (pool.reusableBlocks() != 0) throw new IllegalStateException("reusable blocks without a prefix cache");
     }
 
     /** Float index of position {@code pos}'s vector for {@code layer} in {@link #keys()} / {@link #values()}. */

@@ -4,13 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
 /**
  * The architecture of a Llama model, read from {@code config.json} with the defaults transformers' {@code LlamaConfig}
- * applies to absent keys (firefly-llama2-7b-chat's 4.30-era file has no {@code rope_theta}: 10000).
+ * applies to absent keys ({@code transformers/models/llama/configuration_llama.py}: vocab_size 32000, hidden_size
+ * 4096, intermediate_size 11008, num_hidden_layers 32, num_attention_heads 32, num_key_value_heads = heads,
+ * hidden_act silu, max_position_embeddings 2048, rms_norm_eps 1e-6, bos 1, eos 2, tie_word_embeddings false,
+ * rope_theta 10000, no rope scaling, head_dim = hidden_size / heads). firefly-llama2-7b-chat's 4.30-era file has no
+ * {@code rope_theta}, for instance. Other architectures are refused with {@link UnsupportedModelException}.
  */
 public record LlamaConfig(
         int hiddenSize,
@@ -28,7 +31,15 @@ public record LlamaConfig(
         int bosTokenId,
         List<Integer> eosTokenIds) {
 
-    private static final Set<String> LLAMA_TYPES = Set.of("llama");
+    /**
+     * Only Llama. Mistral's config differs from Llama's only by {@code sliding_window}, which changes attention past
+     * that many tokens and is not implemented, so Mistral is refused with the rest rather than half-supported.
+     */
+    private static final String MODEL_TYPE = "llama";
+    /** The causal-LM class names of Llama (the second is the pre-4.28 spelling some old repos keep). */
+    private static final Set<String> ARCHITECTURES = Set.of("LlamaForCausalLM", "LLaMAForCausalLM");
+    /** transformers maps both names to the same {@code nn.SiLU}. */
+    private static final Set<String> ACTIVATIONS = Set.of("silu", "swish");
 
     public LlamaConfig {
         eosTokenIds = List.copyOf(eosTokenIds);
@@ -46,6 +57,7 @@ public record LlamaConfig(
         return numHeads * headDim;
     }
 
+    /** Reads {@code folder/config.json}. */
     public static LlamaConfig read(Path folder) {
         Path file = folder.resolve("config.json");
         if (!Files.isRegularFile(file)) throw new ConfigException("model folder " + folder + " has no config.json");
@@ -54,47 +66,43 @@ public record LlamaConfig(
 
     /** Parses a config.json tree; {@code source} names the file in errors. */
     public static LlamaConfig parse(JsonNode json, String source) {
-        Keys keys = new Keys(json, source);
-        String modelType = keys.text("model_type", null);
-        List<String> architectures = keys.textList("architectures");
-        boolean llama = modelType != null ? LLAMA_TYPES.contains(modelType)
-                : architectures.stream().anyMatch(a -> a.equals("LlamaForCausalLM"));
-        if (!llama) {
-            throw new UnsupportedModelException(source + ": model_type '" + modelType + "' (architectures " + architectures
-                    + ") is not supported; gptq4j runs Llama models (model_type 'llama', LlamaForCausalLM)");
-        }
+        if (!json.isObject()) throw new ConfigException(source + ": expected a JSON object");
+        JsonFiles.Keys keys = new JsonFiles.Keys(json, source);
+        requireLlama(keys);
         String act = keys.text("hidden_act", "silu");
-        if (!act.equals("silu")) {
-            throw new UnsupportedModelException(source + ": hidden_act '" + act + "' is not supported; Llama uses 'silu'");
+        if (!ACTIVATIONS.contains(act)) {
+            throw new UnsupportedModelException(source + ": hidden_act '" + act + "' is not supported (supported: silu, as Llama uses)");
         }
+
         int hidden = keys.positiveInt("hidden_size", 4096);
         int heads = keys.positiveInt("num_attention_heads", 32);
         int kvHeads = keys.positiveInt("num_key_value_heads", heads);
-        if (hidden % heads != 0 && !json.has("head_dim")) {
-            throw new ConfigException(source + ": hidden_size " + hidden + " is not divisible by num_attention_heads " + heads);
+        if (heads % kvHeads != 0) {
+            throw new ConfigException(source + ": num_attention_heads " + heads + " is not a multiple of num_key_value_heads " + kvHeads);
+        }
+        if (!keys.has("head_dim") && hidden % heads != 0) {
+            throw new ConfigException(source + ": hidden_size " + hidden + " is not divisible by num_attention_heads " + heads
+                    + " and there is no head_dim");
         }
         int headDim = keys.positiveInt("head_dim", hidden / heads);
+        if (headDim % 2 != 0) throw new ConfigException(source + ": head_dim " + headDim + " must be even for rotary embeddings");
         int maxPos = keys.positiveInt("max_position_embeddings", 2048);
 
-        // Rotary settings: transformers 5 moved them into rope_parameters; older files use rope_theta + rope_scaling.
-        JsonNode ropeParams = json.get("rope_parameters");
+        // Rotary settings: transformers 5 moved them into rope_parameters (rope_type, rope_theta, factor, ...);
+        // older files keep rope_theta at the top level and the scaling in rope_scaling.
         double theta;
         RopeScaling scaling;
-        if (ropeParams != null && ropeParams.isObject()) {
-            Keys rp = new Keys(ropeParams, source + " rope_parameters");
-            theta = rp.positiveDouble("rope_theta", keys.positiveDouble("rope_theta", 10000.0));
-            scaling = parseScaling(ropeParams, source + " rope_parameters", maxPos);
+        if (keys.has("rope_parameters")) {
+            JsonNode params = json.get("rope_parameters");
+            String where = source + " rope_parameters";
+            if (!params.isObject()) throw new ConfigException(where + " must be an object, got " + params);
+            theta = new JsonFiles.Keys(params, where).positiveDouble("rope_theta", keys.positiveDouble("rope_theta", 10000.0));
+            scaling = RopeScaling.parse(params, where, maxPos);
         } else {
             theta = keys.positiveDouble("rope_theta", 10000.0);
-            JsonNode rs = json.get("rope_scaling");
-            scaling = rs == null || rs.isNull() ? RopeScaling.NONE : parseScaling(rs, source + " rope_scaling", maxPos);
+            scaling = keys.has("rope_scaling") ? RopeScaling.parse(json.get("rope_scaling"), source + " rope_scaling", maxPos)
+                    : RopeScaling.NONE;
         }
-
-        List<Integer> eos = new ArrayList<>();
-        JsonNode eosNode = json.get("eos_token_id");
-        if (eosNode == null || eosNode.isNull()) eos.add(2);
-        else if (eosNode.isArray()) eosNode.forEach(n -> eos.add(n.asInt()));
-        else eos.add(keys.nonNegativeInt("eos_token_id", 2));
 
         return new LlamaConfig(
                 hidden,
@@ -106,76 +114,19 @@ public record LlamaConfig(
                 theta, scaling, maxPos,
                 keys.bool("tie_word_embeddings", false),
                 keys.nonNegativeInt("bos_token_id", 1),
-                eos);
+                keys.intList("eos_token_id", 2));
     }
 
-    private static RopeScaling parseScaling(JsonNode node, String source, int maxPos) {
-        if (!node.isObject()) throw new ConfigException(source + " must be an object or null");
-        Keys k = new Keys(node, source);
-        String type = k.text("rope_type", k.text("type", "default"));
-        return switch (type) {
-            case "default" -> RopeScaling.NONE;
-            case "linear" -> new RopeScaling(RopeScaling.Type.LINEAR, k.positiveDouble("factor", 1.0), 1, 4, maxPos);
-            case "dynamic" -> new RopeScaling(RopeScaling.Type.DYNAMIC, k.positiveDouble("factor", 1.0), 1, 4, maxPos);
-            case "llama3" -> new RopeScaling(RopeScaling.Type.LLAMA3, k.positiveDouble("factor", 8.0),
-                    k.positiveDouble("low_freq_factor", 1.0), k.positiveDouble("high_freq_factor", 4.0),
-                    k.positiveInt("original_max_position_embeddings", 8192));
-            default -> throw new UnsupportedModelException(source + ": rope scaling type '" + type
-                    + "' is not supported (supported: default, linear, dynamic, llama3)");
-        };
-    }
-
-    /** Typed access to optional keys with defaults and errors that name the key. */
-    record Keys(JsonNode json, String source) {
-        String text(String key, String fallback) {
-            JsonNode n = json.get(key);
-            if (n == null || n.isNull()) return fallback;
-            if (!n.isTextual()) throw new ConfigException(source + ": " + key + " must be a string, got " + n);
-            return n.asText();
-        }
-
-        List<String> textList(String key) {
-            JsonNode n = json.get(key);
-            List<String> out = new ArrayList<>();
-            if (n != null && n.isArray()) n.forEach(e -> out.add(e.asText()));
-            return out;
-        }
-
-        int positiveInt(String key, int fallback) {
-            int v = intValue(key, fallback);
-            if (v <= 0) throw new ConfigException(source + ": " + key + " must be a positive integer, got " + v);
-            return v;
-        }
-
-        int nonNegativeInt(String key, int fallback) {
-            int v = intValue(key, fallback);
-            if (v < 0) throw new ConfigException(source + ": " + key + " must be >= 0, got " + v);
-            return v;
-        }
-
-        int intValue(String key, int fallback) {
-            JsonNode n = json.get(key);
-            if (n == null || n.isNull()) return fallback;
-            if (!n.isIntegralNumber() || !n.canConvertToInt()) {
-                throw new ConfigException(source + ": " + key + " must be an integer, got " + n);
-            }
-            return n.asInt();
-        }
-
-        double positiveDouble(String key, double fallback) {
-            JsonNode n = json.get(key);
-            if (n == null || n.isNull()) return fallback;
-            if (!n.isNumber() || !(n.asDouble() > 0) || Double.isInfinite(n.asDouble())) {
-                throw new ConfigException(source + ": " + key + " must be a positive number, got " + n);
-            }
-            return n.asDouble();
-        }
-
-        boolean bool(String key, boolean fallback) {
-            JsonNode n = json.get(key);
-            if (n == null || n.isNull()) return fallback;
-            if (!n.isBoolean()) throw new ConfigException(source + ": " + key + " must be true or false, got " + n);
-            return n.asBoolean();
+    /** {@code model_type} decides when present (as transformers' AutoConfig does); else {@code architectures}. */
+    private static void requireLlama(JsonFiles.Keys keys) {
+        String modelType = keys.text("model_type", null);
+        List<String> architectures = keys.textList("architectures");
+        boolean typeOk = modelType == null ? architectures.stream().anyMatch(ARCHITECTURES::contains) : modelType.equals(MODEL_TYPE);
+        boolean architectureOk = architectures.isEmpty() || architectures.stream().anyMatch(ARCHITECTURES::contains);
+        if (!typeOk || !architectureOk) {
+            throw new UnsupportedModelException(keys.source() + ": model_type " + (modelType == null ? "(absent)" : "'" + modelType + "'")
+                    + " with architectures " + architectures + " is not supported (supported: model_type 'llama', "
+                    + "architecture LlamaForCausalLM)");
         }
     }
 }

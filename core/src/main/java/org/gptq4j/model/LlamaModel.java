@@ -84,7 +84,8 @@ public final class LlamaModel implements AutoCloseable {
                         w.linear(p + "mlp.down_proj", f, d));
             }
             float[] finalNorm = w.vector("model.norm.weight", d);
-            Linear lmHead = config.tieWordEmbeddings() || checkpoint.find("lm_head.weight").isEmpty() && checkpoint.find("lm_head.qweight").isEmpty()
+            // Untied: the checkpoint must hold lm_head (transformers would initialise a missing one at random).
+            Linear lmHead = config.tieWordEmbeddings()
                     ? new DenseLinear(embeddings, null)
                     : w.linear("lm_head", d, config.vocabSize());
             return new LlamaModel(folder, config, gptq, checkpoint, arena, embeddings, layers, finalNorm, lmHead);

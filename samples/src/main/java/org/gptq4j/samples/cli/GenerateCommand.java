@@ -9,15 +9,16 @@ import org.gptq4j.model.LlamaModel;
 import org.gptq4j.sampling.Sampler;
 import org.gptq4j.sampling.SamplingParameters;
 import org.gptq4j.sampling.TokenHistory;
-import org.gptq4j.samples.EmbeddedModel;
 import org.gptq4j.tokenizer.StreamingDecoder;
 import org.gptq4j.tokenizer.Tokenizer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -29,8 +30,11 @@ import java.util.stream.IntStream;
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Generate text. Without --model, uses the embedded stories260K model; without a prompt, starts after BOS.")
 final class GenerateCommand implements Callable<Integer> {
-    @Option(names = "--model", description = "Model folder (default: the embedded stories260K model).")
-    Path model;
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelLocation location;
 
     @ArgGroup(exclusive = true)
     Prompt prompt;
@@ -69,9 +73,9 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path folder = model != null ? model : EmbeddedModel.folder();
+        Path folder = location.resolve(Gptq4jCli.progressStream(spec));
         SamplingParameters parameters = samplingParameters();
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintWriter out = spec.commandLine().getOut();
         try (LlamaModel llama = LlamaModel.load(folder);
              ComputePool pool = new ComputePool(threads != null ? threads : ComputePool.defaultThreads())) {
             Tokenizer tokenizer = Tokenizer.fromModelFolder(folder);
@@ -114,7 +118,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     /** Prefill the prompt, then sample one token at a time until EOS or the token limit; streams text to {@code out}. */
     private static int[] generate(LlamaModel llama, ComputePool pool, PagedKvCache cache, int[] prompt,
-                                  SamplingParameters parameters, Tokenizer tokenizer, PrintStream out) {
+                                  SamplingParameters parameters, Tokenizer tokenizer, PrintWriter out) {
         BlockTable table = new BlockTable();
         Sampler sampler = new Sampler(parameters, llama.config().vocabSize());
         TokenHistory history = new TokenHistory(prompt);
@@ -125,7 +129,10 @@ final class GenerateCommand implements Callable<Integer> {
             int next = sampler.next(logits, history);
             if (llama.config().eosTokenIds().contains(next) || parameters.isStopToken(next)) break;
             history.add(next);
-            if (out != null) out.print(decoder.push(next));
+            if (out != null) {
+                out.print(decoder.push(next));
+                out.flush();
+            }
             if (i + 1 == parameters.maxNewTokens()) break;
             int pos = prompt.length + i;
             cache.reserve(table, pos + 1);

@@ -7,7 +7,10 @@ import org.gptq4j.kv.PagedKvCache;
 import org.gptq4j.model.ForwardBatch;
 import org.gptq4j.model.LlamaModel;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -17,8 +20,11 @@ import java.util.concurrent.Callable;
 @Command(name = "logits", mixinStandardHelpOptions = true,
         description = "Write the logits after each token of --ids to a safetensors file (tensor 'logits', F32 [positions, vocab]).")
 final class LogitsCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "Model folder.")
-    Path model;
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelLocation location;
 
     @Option(names = "--ids", required = true, converter = IdList.Converter.class, description = "Token ids, e.g. 1,2,3.")
     IdList idList;
@@ -45,7 +51,8 @@ final class LogitsCommand implements Callable<Integer> {
         for (int p : keep) {
             if (p < 0 || p >= ids.length) throw new IllegalArgumentException("position " + p + " is outside [0, " + ids.length + ")");
         }
-        try (LlamaModel llama = LlamaModel.load(model);
+        if (!location.isSet()) throw new IllegalArgumentException("logits needs --model");
+        try (LlamaModel llama = LlamaModel.load(location.resolve(Gptq4jCli.progressStream(spec)));
              ComputePool pool = new ComputePool(threads != null ? threads : ComputePool.defaultThreads());
              PagedKvCache cache = llama.newKvCache(16, (ids.length + 15) / 16)) {
             int vocab = llama.config().vocabSize();
@@ -65,7 +72,7 @@ final class LogitsCommand implements Callable<Integer> {
             new SafetensorsWriter().metadata("format", "pt")
                     .addF32("logits", new long[]{keep.length, vocab}, kept)
                     .write(out);
-            System.err.println("wrote logits [" + keep.length + ", " + vocab + "] to " + out + " (" + mode + ", positions "
+            spec.commandLine().getErr().println("wrote logits [" + keep.length + ", " + vocab + "] to " + out + " (" + mode + ", positions "
                     + Arrays.toString(keep.length > 8 ? Arrays.copyOf(keep, 8) : keep) + (keep.length > 8 ? "..." : "") + ")");
         }
         return 0;

@@ -3,6 +3,8 @@ package org.gptq4j.samples.cli;
 import org.gptq4j.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -15,6 +17,9 @@ import java.util.stream.IntStream;
         description = "Print the token ids of --text as a JSON array. A tokenizer.json parses special-token text "
                 + "(<s>) as the Hugging Face fast tokenizer does; a tokenizer.model keeps it as text, as sentencepiece does.")
 final class TokenizeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--tokenizer", required = true, description = "tokenizer.model or tokenizer.json")
     Path tokenizerFile;
 
@@ -30,7 +35,7 @@ final class TokenizeCommand implements Callable<Integer> {
         boolean fastTokenizer = tokenizerFile.getFileName().toString().endsWith(".json");
         int[] ids = fastTokenizer ? tokenizer.encodeWithSpecialTokens(text) : tokenizer.encode(text);
         IntStream all = bos ? IntStream.concat(IntStream.of(tokenizer.bosId()), Arrays.stream(ids)) : Arrays.stream(ids);
-        System.out.println(all.mapToObj(Integer::toString).collect(Collectors.joining(",", "[", "]")));
+        spec.commandLine().getOut().println(all.mapToObj(Integer::toString).collect(Collectors.joining(",", "[", "]")));
         return 0;
     }
 }

@@ -1,0 +1,349 @@
+package org.gptq4j.engine;
+
+import org.gptq4j.kernel.ComputePool;
+import org.gptq4j.kv.PagedKvCache;
+import org.gptq4j.model.LlamaConfig;
+import org.gptq4j.model.LlamaModel;
+import org.gptq4j.scheduler.Scheduler;
+import org.gptq4j.scheduler.SchedulerConfig;
+import org.gptq4j.scheduler.StepResult;
+import org.gptq4j.tokenizer.Tokenizer;
+
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * An in-process inference engine for one model: many concurrent generations share one forward pass per step
+ * (continuous batching over a paged KV cache, with prefix caching). Build one per model with {@link #builder()},
+ * share it across threads, and close it when done.
+ *
+ * <pre>{@code
+ * try (Engine engine = Engine.builder().modelPath(Path.of("models/llama-2-7b-gptq")).build()) {
+ *     int[] prompt = ...; // BOS + the rendered chat template's ids
+ *     GenerationResult r = engine.generate(GenerationRequest.of(prompt, SamplingParameters.greedy()));
+ * }
+ * }</pre>
+ *
+ * <p>The engine owns the model, its tokenizer, the KV cache, a compute pool and one engine thread that runs the
+ * step loop; listeners are called on that thread. {@link #submit} and {@link #generate} may be called from any
+ * thread.
+ */
+public final class Engine implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Engine.class.getName());
+    private static final long IDLE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private final LlamaModel model;
+    private final Tokenizer tokenizer;
+    private final PagedKvCache cache;
+    private final ComputePool pool;
+    private final EngineLimits limits;
+    private final Scheduler scheduler;
+    private final MetricsRecorder metrics;
+    private final Set<Integer> eosTokens;
+    private final Thread thread;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean closing;
+
+    private Engine(Builder b, LlamaModel model, Tokenizer tokenizer, ComputePool pool) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.pool = pool;
+        LlamaConfig config = model.config();
+        this.limits = b.limits.resolve(config);
+        int blocks = b.blocks(config, limits);
+        this.cache = new PagedKvCache(config.numLayers(), config.kvDim(), b.blockSize, blocks, b.prefixCaching);
+        this.scheduler = new Scheduler((batch, c) -> model.forward(batch, c, pool), cache, config.vocabSize(),
+                new SchedulerConfig(limits.maxBatchPrefillTokens(), limits.maxConcurrentSequences(), limits.maxQueuedRequests(),
+                        limits.queueTimeout()), System::nanoTime);
+        this.metrics = new MetricsRecorder(scheduler, cache, b.metricsListener);
+        this.eosTokens = Set.copyOf(config.eosTokenIds());
+        this.thread = new Thread(this::loop, "gptq4j-engine");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Queues a generation and returns at once; output goes to {@code listener} (on the engine thread) and to the
+     * handle's future.
+     *
+     * @throws RequestRejectedException when the request can never run (too long for {@code max-input-length},
+     *                                  {@code max-total-tokens} or the whole KV cache) or the queue is full; the
+     *                                  listener is not called
+     * @throws IllegalArgumentException for a token id outside the vocabulary
+     * @throws EngineClosedException    after {@link #close()}
+     */
+    public GenerationHandle submit(GenerationRequest request, GenerationListener listener) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(listener, "listener");
+        if (closing) throw new EngineClosedException("the engine is closed");
+        int vocab = model.config().vocabSize();
+        for (int id : request.promptView()) {
+            if (id < 0 || id >= vocab) throw new IllegalArgumentException("prompt token id " + id + " is outside the vocabulary [0, " + vocab + ")");
+        }
+        try {
+            checkFits(request);
+        } catch (RequestRejectedException e) {
+            metrics.rejected(e);
+            throw e;
+        }
+        Set<Integer> stops = new HashSet<>(request.parameters().stopTokenIds());
+        if (!request.ignoreEos()) stops.addAll(eosTokens);
+        EngineRequest r = new EngineRequest(request, listener, this, Set.copyOf(stops));
+        boolean queued;
+        try {
+            queued = scheduler.submit(r.sequence());
+        } catch (IllegalStateException e) {
+            throw new EngineClosedException("the engine is closed");
+        }
+        if (!queued) {
+            RequestRejectedException e = new RequestRejectedException(RequestRejectedException.Limit.MAX_QUEUED_REQUESTS,
+                    limits.maxQueuedRequests() + 1L, limits.maxQueuedRequests(), limits.maxQueuedRequests()
+                    + " requests are already waiting, max-queued-requests is " + limits.maxQueuedRequests() + "; retry later");
+            metrics.rejected(e);
+            throw e;
+        }
+        metrics.accepted(request.promptLength());
+        return r;
+    }
+
+    /** Refuses, with the limit and the numbers, a request that could never run. */
+    private void checkFits(GenerationRequest request) {
+        int prompt = request.promptLength(), maxNew = request.parameters().maxNewTokens();
+        if (prompt > limits.maxInputLength()) {
+            throw new RequestRejectedException(RequestRejectedException.Limit.MAX_INPUT_LENGTH, prompt, limits.maxInputLength(),
+                    "the prompt has " + prompt + " tokens, max-input-length is " + limits.maxInputLength());
+        }
+        long total = (long) prompt + maxNew;
+        if (total > limits.maxTotalTokens()) {
+            throw new RequestRejectedException(RequestRejectedException.Limit.MAX_TOTAL_TOKENS, total, limits.maxTotalTokens(),
+                    "the prompt's " + prompt + " tokens + maxNewTokens " + maxNew + " = " + total + " exceed max-total-tokens "
+                            + limits.maxTotalTokens() + "; lower maxNewTokens or shorten the prompt");
+        }
+        int blocks = cache.blocksFor((int) total), capacity = cache.pool().capacity();
+        if (blocks > capacity) {
+            throw new RequestRejectedException(RequestRejectedException.Limit.KV_CACHE_BLOCKS, blocks, capacity,
+                    total + " tokens need " + blocks + " KV blocks of " + cache.blockSize() + " positions, the KV cache has "
+                            + capacity + " blocks (" + (long) capacity * cache.blockSize() + " positions); raise kvCacheBytes or lower maxNewTokens");
+        }
+    }
+
+    /**
+     * Runs a generation to its end on the calling thread's behalf.
+     *
+     * @throws RequestRejectedException see {@link #submit}, and for a queue timeout
+     * @throws GenerationException      when the generation failed, or the calling thread was interrupted (the
+     *                                  generation is then cancelled)
+     * @throws EngineClosedException    when the engine is or gets closed
+     */
+    public GenerationResult generate(GenerationRequest request) {
+        GenerationHandle handle = submit(request, GenerationListener.NONE);
+        try {
+            return handle.result().get();
+        } catch (InterruptedException e) {
+            handle.cancel();
+            Thread.currentThread().interrupt();
+            throw new GenerationException("interrupted while waiting for the generation; it was cancelled", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw new GenerationException("generation failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** The model's tokenizer (thread-safe), for rendering prompts and counting tokens. */
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public LlamaConfig modelConfig() {
+        return model.config();
+    }
+
+    /** The limits in force, with the model-derived values filled in. */
+    public EngineLimits limits() {
+        return limits;
+    }
+
+    /** The latest metrics snapshot; any thread, cheap. */
+    public EngineMetrics metrics() {
+        return metrics.latest();
+    }
+
+    Scheduler scheduler() {
+        return scheduler;
+    }
+
+    MetricsRecorder metricsRecorder() {
+        return metrics;
+    }
+
+    /** Blocks of {@link #kvCacheBlockSize()} positions in the KV cache. */
+    public int kvCacheBlocks() {
+        return cache.pool().capacity();
+    }
+
+    public int kvCacheBlockSize() {
+        return cache.blockSize();
+    }
+
+    private void loop() {
+        try {
+            while (!closing) {
+                if (!scheduler.hasWork()) {
+                    metrics.idle(System.nanoTime());
+                    scheduler.awaitWork(IDLE_WAIT_NANOS);
+                    continue;
+                }
+                StepResult step = scheduler.step();
+                metrics.step(step, System.nanoTime());
+            }
+        } catch (InterruptedException e) {
+            LOG.log(System.Logger.Level.WARNING, "engine thread interrupted; shutting down");
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.ERROR, "engine loop failed; failing every pending request", t);
+        } finally {
+            closing = true;
+            scheduler.shutdown();
+            metrics.idle(System.nanoTime());
+            pool.close();
+            cache.close();
+            model.close();
+        }
+    }
+
+    /**
+     * Stops the step loop after its current step, fails every pending request with {@link EngineClosedException},
+     * and releases the KV cache, the compute threads and the model's mapped files. Waits for the loop to stop
+     * unless called from a listener (on the engine thread). Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        closing = true;
+        scheduler.wake();
+        if (Thread.currentThread() == thread) return;
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+    }
+
+    /**
+     * Configures an {@link Engine}. Only {@link #modelPath} is required. The KV cache defaults to 1 GiB, and
+     * never less than one request of {@code maxTotalTokens}; set {@link #kvCacheBytes} or {@link #kvCacheBlocks}
+     * (not both) to size it.
+     */
+    public static final class Builder {
+        private Path modelPath;
+        private Tokenizer tokenizer;
+        private int threads = ComputePool.defaultThreads();
+        private long kvCacheBytes = -1;
+        private int kvCacheBlocks = -1;
+        private int blockSize = 16;
+        private boolean prefixCaching = true;
+        private EngineLimits limits = EngineLimits.defaults();
+        private EngineMetricsListener metricsListener = new EngineMetricsListener() {};
+
+        private Builder() {}
+
+        /** A model folder laid out like a Hugging Face download (config.json, safetensors, tokenizer). */
+        public Builder modelPath(Path modelPath) {
+            this.modelPath = modelPath;
+            return this;
+        }
+
+        /** Overrides the tokenizer read from the model folder. */
+        public Builder tokenizer(Tokenizer tokenizer) {
+            this.tokenizer = tokenizer;
+            return this;
+        }
+
+        /** Compute threads (default: available processors). */
+        public Builder threads(int threads) {
+            if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, but was " + threads);
+            this.threads = threads;
+            return this;
+        }
+
+        /** KV cache memory budget in bytes (float32 keys and values of every layer). */
+        public Builder kvCacheBytes(long kvCacheBytes) {
+            if (kvCacheBytes < 1) throw new IllegalArgumentException("kvCacheBytes must be >= 1, but was " + kvCacheBytes);
+            this.kvCacheBytes = kvCacheBytes;
+            return this;
+        }
+
+        /** KV cache size in blocks of {@link #blockSize} positions. */
+        public Builder kvCacheBlocks(int kvCacheBlocks) {
+            if (kvCacheBlocks < 1) throw new IllegalArgumentException("kvCacheBlocks must be >= 1, but was " + kvCacheBlocks);
+            this.kvCacheBlocks = kvCacheBlocks;
+            return this;
+        }
+
+        /** Positions per KV block (default 16); also the granularity of prefix sharing. */
+        public Builder blockSize(int blockSize) {
+            if (blockSize < 1) throw new IllegalArgumentException("blockSize must be >= 1, but was " + blockSize);
+            this.blockSize = blockSize;
+            return this;
+        }
+
+        public Builder limits(EngineLimits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /** Reuse KV blocks of common prompt prefixes across requests (default on). */
+        public Builder prefixCaching(boolean prefixCaching) {
+            this.prefixCaching = prefixCaching;
+            return this;
+        }
+
+        public Builder metricsListener(EngineMetricsListener metricsListener) {
+            this.metricsListener = Objects.requireNonNull(metricsListener, "metricsListener");
+            return this;
+        }
+
+        /** Loads the model and tokenizer and starts the engine thread. */
+        public Engine build() {
+            if (modelPath == null) throw new IllegalStateException("modelPath is required");
+            if (kvCacheBytes > 0 && kvCacheBlocks > 0) throw new IllegalStateException("set kvCacheBytes or kvCacheBlocks, not both");
+            LlamaModel model = LlamaModel.load(modelPath);
+            ComputePool pool = null;
+            try {
+                Tokenizer tok = tokenizer != null ? tokenizer : Tokenizer.fromModelFolder(modelPath);
+                pool = new ComputePool(threads);
+                return new Engine(this, model, tok, pool);
+            } catch (RuntimeException | Error e) {
+                if (pool != null) pool.close();
+                model.close();
+                throw e;
+            }
+        }
+
+        int blocks(LlamaConfig config, EngineLimits resolved) {
+            long perBlock = PagedKvCache.bytesPerBlock(config.numLayers(), config.kvDim(), blockSize);
+            if (kvCacheBlocks > 0) return kvCacheBlocks;
+            if (kvCacheBytes > 0) {
+                long blocks = kvCacheBytes / perBlock;
+                if (blocks < 1) {
+                    throw new IllegalArgumentException("kvCacheBytes " + kvCacheBytes + " is less than one KV block (" + perBlock + " bytes)");
+                }
+                return (int) Math.min(blocks, Integer.MAX_VALUE);
+            }
+            long oneRequest = (resolved.maxTotalTokens() + blockSize - 1) / blockSize;
+            return (int) Math.max(oneRequest, Math.min((1L << 30) / perBlock, Integer.MAX_VALUE));
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package org.gptq4j.scheduler;
+
+import org.gptq4j.kv.PagedKvCache;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Cancellation, failures, queue bounds and timeouts, and a randomized run checking the KV accounting every step. */
+class SchedulerLifecycleTest {
+    static TinyModel tiny;
+
+    @BeforeAll
+    static void load() {
+        tiny = new TinyModel();
+    }
+
+    @AfterAll
+    static void close() {
+        tiny.close();
+    }
+
+    @Test
+    void cancellingFreesBlocksAtTheNextStepAndLeavesOthersUndisturbed() {
+        int[] a = {5, 6, 7, 8, 9}, b = {11, 12, 13};
+        try (PagedKvCache cache = tiny.cache(4, 32, false)) {
+            Scheduler s = tiny.scheduler(cache, 64, 4);
+            Recorder ra = Recorder.greedy(), rb = Recorder.greedy();
+            Sequence sa = new Sequence(a, 20, ra), sb = new Sequence(b, 20, rb);
+            s.submit(sa);
+            s.submit(sb);
+            for (int i = 0; i < 6; i++) s.step();
+            int held = sa.table().blockCount();
+            int used = cache.pool().usedBlocks();
+            assertThat(held).isGreaterThan(0);
+            s.cancel(sa);
+            s.step();
+            s.checkInvariants();
+            assertThat(ra.end.kind()).isEqualTo(SequenceEnd.Kind.CANCELLED);
+            assertThat(sa.table().blockCount()).isZero();
+            assertThat(cache.pool().usedBlocks()).isLessThanOrEqualTo(used - held + 1);
+            TinyModel.drain(s);
+            assertThat(rb.tokens()).containsExactly(tiny.soloGreedy(b, 20));
+            assertThat(cache.pool().usedBlocks()).isZero();
+        }
+    }
+
+    @Test
+    void aThrowingCallbackFailsOnlyItsOwnSequence() {
+        int[] a = {5, 6, 7, 8, 9}, b = {11, 12, 13};
+        try (PagedKvCache cache = tiny.cache(4, 32, false)) {
+            Scheduler s = tiny.scheduler(cache, 64, 4);
+            Recorder ra = Recorder.greedy(), rb = Recorder.greedy();
+            ra.throwAtToken = 3;
+            s.submit(new Sequence(a, 12, ra));
+            s.submit(new Sequence(b, 12, rb));
+            TinyModel.drain(s);
+            assertThat(ra.end.kind()).isEqualTo(SequenceEnd.Kind.FAILED);
+            assertThat(ra.end.error()).hasMessageContaining("listener failure");
+            assertThat(rb.end.kind()).isEqualTo(SequenceEnd.Kind.LENGTH);
+            assertThat(rb.tokens()).containsExactly(tiny.soloGreedy(b, 12));
+            assertThat(cache.pool().usedBlocks()).isZero();
+        }
+    }
+
+    @Test
+    void aFailedForwardPassFailsItsBatchAndTheSchedulerCarriesOn() {
+        try (PagedKvCache cache = tiny.cache(4, 32, false)) {
+            AtomicLong calls = new AtomicLong();
+            ModelRunner flaky = (batch, c) -> {
+                if (calls.incrementAndGet() == 3) throw new IllegalStateException("injected forward failure");
+                return tiny.runner().forward(batch, c);
+            };
+            Scheduler s = new Scheduler(flaky, cache, tiny.vocab, new SchedulerConfig(64, 4, 10, Duration.ofMinutes(1)), System::nanoTime);
+            Recorder r1 = Recorder.greedy();
+            s.submit(new Sequence(new int[]{1, 2, 3}, 8, r1));
+            TinyModel.drain(s);
+            assertThat(r1.end.kind()).isEqualTo(SequenceEnd.Kind.FAILED);
+            assertThat(r1.end.error()).hasMessage("injected forward failure");
+            Recorder r2 = Recorder.greedy();
+            s.submit(new Sequence(new int[]{1, 2, 3}, 8, r2));
+            TinyModel.drain(s);
+            assertThat(r2.tokens()).containsExactly(tiny.soloGreedy(new int[]{1, 2, 3}, 8));
+            assertThat(cache.pool().usedBlocks()).isZero();
+        }
+    }
+
+    @Test
+    void theQueueIsBoundedAndWaitingTooLongEndsARequest() {
+        AtomicLong now = new AtomicLong(1_000);
+        try (PagedKvCache cache = tiny.cache(4, 32, false)) {
+            Scheduler s = new Scheduler(tiny.runner(), cache, tiny.vocab, new SchedulerConfig(64, 1, 2, Duration.ofMillis(50)), now::get);
+            Recorder running = Recorder.greedy(), waiting = Recorder.greedy();
+            assertThat(s.submit(new Sequence(new int[]{1, 2}, 30, running))).isTrue();
+            s.step(); // admitted: the queue is empty again
+            assertThat(s.submit(new Sequence(new int[]{3, 4}, 5, waiting))).isTrue();
+            assertThat(s.submit(new Sequence(new int[]{5, 6}, 5, Recorder.greedy()))).isTrue();
+            assertThat(s.submit(new Sequence(new int[]{7, 8}, 5, Recorder.greedy()))).as("third waiting request").isFalse();
+            assertThat(s.queueDepth()).isEqualTo(2);
+            now.addAndGet(Duration.ofMillis(49).toNanos());
+            s.step();
+            assertThat(waiting.end).isNull();
+            now.addAndGet(Duration.ofMillis(2).toNanos());
+            s.step();
+            assertThat(waiting.end.kind()).isEqualTo(SequenceEnd.Kind.QUEUE_TIMEOUT);
+            assertThat(waiting.end.waited()).isEqualTo(Duration.ofMillis(51));
+            assertThat(s.queueDepth()).isZero();
+            assertThat(running.end).isNull();
+            s.shutdown();
+            assertThat(running.end.kind()).isEqualTo(SequenceEnd.Kind.SHUTDOWN);
+            assertThat(cache.pool().usedBlocks()).isZero();
+        }
+    }
+
+    /**
+     * Many requests arriving over time with shared prefixes, a small pool (preemption), random cancellations,
+     * throwing callbacks and failing forward passes: the accounting holds after every step, every sequence ends
+     * exactly once, and every block is back in the pool at the end.
+     */
+    @Test
+    void randomizedArrivalsCancellationsFailuresAndPreemptionsKeepTheAccountingExact() {
+        Random random = new Random(20261126);
+        int[] shared = TinyModel.randomPrompt(random, 24, tiny.vocab);
+        try (PagedKvCache cache = tiny.cache(4, 40, true)) {
+            AtomicLong calls = new AtomicLong();
+            ModelRunner flaky = (batch, c) -> {
+                if (calls.incrementAndGet() % 37 == 0) throw new IllegalStateException("injected forward failure");
+                return tiny.runner().forward(batch, c);
+            };
+            Scheduler s = new Scheduler(flaky, cache, tiny.vocab, new SchedulerConfig(12, 6, 1000, Duration.ofMinutes(5)), System::nanoTime);
+            List<Sequence> all = new ArrayList<>();
+            Map<Sequence, Recorder> recorders = new HashMap<>();
+            int preemptions = 0, steps = 0;
+            while (all.size() < 60 || s.hasWork()) {
+                if (all.size() < 60 && random.nextInt(3) == 0) {
+                    int[] prompt = random.nextBoolean()
+                            ? concat(shared, TinyModel.randomPrompt(random, random.nextInt(10), tiny.vocab), random.nextInt(shared.length) + 1)
+                            : TinyModel.randomPrompt(random, 1 + random.nextInt(30), tiny.vocab);
+                    Recorder r = Recorder.greedy();
+                    if (random.nextInt(8) == 0) r.throwAtToken = 1 + random.nextInt(5);
+                    Sequence seq = new Sequence(prompt, 1 + random.nextInt(30), r);
+                    recorders.put(seq, r);
+                    all.add(seq);
+                    s.submit(seq);
+                }
+                if (!all.isEmpty() && random.nextInt(10) == 0) s.cancel(all.get(random.nextInt(all.size())));
+                preemptions += s.step().preemptions();
+                s.checkInvariants();
+                steps++;
+                assertThat(steps).isLessThan(20_000);
+            }
+            assertThat(cache.pool().usedBlocks()).isZero();
+            assertThat(cache.pool().freeBlocks()).isEqualTo(40);
+            cache.checkInvariants();
+            Map<SequenceEnd.Kind, Integer> kinds = new HashMap<>();
+            for (Sequence seq : all) {
+                Recorder r = recorders.get(seq);
+                assertThat(r.end).as("%s ended", seq).isNotNull();
+                assertThat(seq.status()).isEqualTo(Sequence.Status.ENDED);
+                kinds.merge(r.end.kind(), 1, Integer::sum);
+            }
+            assertThat(preemptions).as("preemptions").isGreaterThan(0);
+            assertThat(kinds).containsKeys(SequenceEnd.Kind.LENGTH, SequenceEnd.Kind.CANCELLED, SequenceEnd.Kind.FAILED);
+            assertThat(cache.prefixCache().hitTokens()).isGreaterThan(0);
+        }
+    }
+
+    private static int[] concat(int[] shared, int[] tail, int sharedLength) {
+        int[] out = new int[sharedLength + tail.length];
+        System.arraycopy(shared, 0, out, 0, sharedLength);
+        System.arraycopy(tail, 0, out, sharedLength, tail.length);
+        return out.length == 0 ? new int[]{1} : out;
+    }
+}
