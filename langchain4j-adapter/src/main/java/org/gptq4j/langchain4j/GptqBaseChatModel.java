@@ -40,7 +40,8 @@ abstract class GptqBaseChatModel {
         String modelName = builder.modelName != null ? builder.modelName : defaultModelName(backend.modelFolder());
         this.planner = new RequestPlanner(backend, template,
                 getOrDefault(builder.samplingDefaults, SamplingParameters.modelCardDefaults()),
-                modelName, getOrDefault(builder.grammarLimits, GrammarLimits.DEFAULT), builder.maxContextTokens);
+                modelName, getOrDefault(builder.grammarLimits, GrammarLimits.DEFAULT), builder.maxContextTokens,
+                Boolean.TRUE.equals(builder.parallelToolCalls) ? 4 : 1);
 
         ChatRequestParameters common = getOrDefault(builder.defaultRequestParameters, DefaultChatRequestParameters.EMPTY);
         GptqChatRequestParameters gptq = common instanceof GptqChatRequestParameters g ? g : GptqChatRequestParameters.EMPTY;
@@ -106,6 +107,7 @@ abstract class GptqBaseChatModel {
         protected SamplingParameters samplingDefaults;
         protected GrammarLimits grammarLimits;
         protected Integer maxContextTokens;
+        protected Boolean parallelToolCalls;
         protected ChatRequestParameters defaultRequestParameters;
         protected Double temperature;
         protected Double topP;
@@ -177,6 +179,15 @@ abstract class GptqBaseChatModel {
         /** Caps prompt plus answer below the model's context window (e.g. to bound KV-cache use). */
         public B maxContextTokens(Integer maxContextTokens) {
             this.maxContextTokens = maxContextTokens;
+            return self();
+        }
+
+        /**
+         * Whether one answer may hold several tool calls (up to 4); default {@code false}: one call per answer,
+         * which keeps small models from spending their context on repeated calls.
+         */
+        public B parallelToolCalls(Boolean parallelToolCalls) {
+            this.parallelToolCalls = parallelToolCalls;
             return self();
         }
 

@@ -41,14 +41,16 @@ final class RequestPlanner {
     private final String modelName;
     private final GrammarLimits grammarLimits;
     private final int contextLength;
+    private final int maxToolCalls;
 
     RequestPlanner(GenerationBackend backend, ChatTemplate template, SamplingParameters samplingDefaults,
-                   String modelName, GrammarLimits grammarLimits, Integer maxContextTokens) {
+                   String modelName, GrammarLimits grammarLimits, Integer maxContextTokens, int maxToolCalls) {
         this.backend = backend;
         this.template = template;
         this.samplingDefaults = samplingDefaults;
         this.modelName = modelName;
         this.grammarLimits = grammarLimits;
+        this.maxToolCalls = maxToolCalls;
         this.contextLength = maxContextTokens == null
                 ? backend.contextLength()
                 : Math.min(maxContextTokens, backend.contextLength());
@@ -130,7 +132,7 @@ final class RequestPlanner {
         VocabularyIndex vocabulary = VocabularyIndex.of(backend.tokenizer());
         List<Frame> toolCalls = toolMode == ToolMode.NONE
                 ? null
-                : ToolCallSyntax.grammar(parameters.toolSpecifications(), grammarLimits);
+                : ToolCallSyntax.grammar(parameters.toolSpecifications(), grammarLimits, maxToolCalls);
         if (toolMode == ToolMode.REQUIRED) {
             return new GrammarConstraint(vocabulary, GrammarState.start(toolCalls), prompt.stopTokenIds());
         }

@@ -29,8 +29,6 @@ import org.gptq4j.langchain4j.constraint.SchemaNode;
 public final class ToolCallSyntax {
     public static final String OPEN = "<tool_call>";
     public static final String CLOSE = "</tool_call>";
-    /** The most tool calls one answer may hold. */
-    public static final int MAX_CALLS = 4;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -69,10 +67,10 @@ public final class ToolCallSyntax {
     }
 
     /**
-     * The grammar of an answer made of 1 to {@link #MAX_CALLS} tool calls of {@code tools}, each with
+     * The grammar of an answer made of 1 to {@code maxCalls} tool calls of {@code tools}, each with
      * arguments valid against the tool's parameters.
      */
-    public static List<Frame> grammar(List<ToolSpecification> tools, GrammarLimits limits) {
+    public static List<Frame> grammar(List<ToolSpecification> tools, GrammarLimits limits, int maxCalls) {
         List<SchemaNode> calls = new ArrayList<>();
         for (ToolSpecification tool : tools) {
             Map<String, SchemaNode> properties = new LinkedHashMap<>();
@@ -90,7 +88,7 @@ public final class ToolCallSyntax {
         List<Frame> more = new ArrayList<>();
         more.add(JsonGrammar.spaces(1));
         more.addAll(block);
-        frames.add(JsonGrammar.repeat(more, MAX_CALLS - 1));
+        if (maxCalls > 1) frames.add(JsonGrammar.repeat(more, maxCalls - 1));
         return frames;
     }
 
