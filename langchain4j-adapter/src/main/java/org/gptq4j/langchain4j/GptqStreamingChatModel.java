@@ -1,5 +1,8 @@
 package org.gptq4j.langchain4j;
 
+import static dev.langchain4j.internal.InternalStreamingChatResponseHandlerUtils.withLoggingExceptions;
+
+import dev.langchain4j.exception.InvalidRequestException;
 import dev.langchain4j.model.ModelProvider;
 import dev.langchain4j.model.chat.Capability;
 import dev.langchain4j.model.chat.StreamingChatModel;
@@ -26,7 +29,14 @@ public class GptqStreamingChatModel extends GptqBaseChatModel implements Streami
 
     @Override
     public void doChat(ChatRequest chatRequest, StreamingChatResponseHandler handler) {
-        GenerationPlan plan = planner.plan(chatRequest);
+        GenerationPlan plan;
+        try {
+            plan = planner.plan(chatRequest);
+        } catch (InvalidRequestException e) {
+            // like a provider's HTTP 400: the request was well-formed but can not be served (context window)
+            withLoggingExceptions(() -> handler.onError(e));
+            return;
+        }
         new StreamingGeneration(plan, handler).start(backend);
     }
 
