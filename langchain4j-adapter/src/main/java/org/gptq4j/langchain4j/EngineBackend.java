@@ -11,12 +11,8 @@ import org.gptq4j.sampling.SamplingParameters;
 import org.gptq4j.tokenizer.Tokenizer;
 
 /**
- * {@link GenerationBackend} over the real {@link Engine}.
- *
- * <p>The engine's {@link GenerationRequest} does not take a {@link LogitsConstraint} yet, so the grammar of
- * JSON output and tool calls is not enforced on this backend until it does (the change is one field on
- * {@code GenerationRequest} and three calls in the scheduler's sampling step); the adapter still parses and
- * validates what the model writes.
+ * {@link GenerationBackend} over the real {@link Engine}. A request's {@link LogitsConstraint} (the grammar of JSON
+ * output and tool calls) travels on the {@link GenerationRequest}, so the engine enforces it token by token.
  */
 final class EngineBackend implements GenerationBackend {
     private final Engine engine;
@@ -46,7 +42,7 @@ final class EngineBackend implements GenerationBackend {
     @Override
     public Generation submit(int[] promptTokenIds, SamplingParameters sampling, LogitsConstraint constraint,
                              Listener listener) {
-        GenerationHandle handle = engine.submit(GenerationRequest.of(promptTokenIds, sampling), new GenerationListener() {
+        GenerationHandle handle = engine.submit(GenerationRequest.of(promptTokenIds, sampling).withConstraint(constraint), new GenerationListener() {
             @Override
             public void onToken(int tokenId, String textDelta) {
                 listener.onToken(tokenId, textDelta);
