@@ -3,6 +3,7 @@ package org.gptq4j.samples.cli;
 import picocli.CommandLine;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -16,11 +17,22 @@ import picocli.CommandLine.Command;
         description = "In-process GPTQ Llama inference on the JVM.",
         subcommands = {
                 DownloadCommand.class,
+                ChatCommand.class,
                 GenerateCommand.class,
                 LogitsCommand.class,
                 TokenizeCommand.class,
         })
 public final class Gptq4jCli implements Runnable {
+    private final InputStream in;
+
+    private Gptq4jCli(InputStream in) {
+        this.in = in;
+    }
+
+    /** Standard input of this run (the {@code chat} command reads its turns from it). */
+    InputStream in() {
+        return in;
+    }
 
     public static void main(String[] args) {
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
@@ -30,7 +42,12 @@ public final class Gptq4jCli implements Runnable {
 
     /** Runs the program on the given streams and returns its exit code (tests call this instead of {@link #main}). */
     public static int run(PrintStream out, PrintStream err, String... args) {
-        CommandLine cli = new CommandLine(new Gptq4jCli());
+        return run(System.in, out, err, args);
+    }
+
+    /** Runs the program with {@code in} as its standard input. */
+    public static int run(InputStream in, PrintStream out, PrintStream err, String... args) {
+        CommandLine cli = new CommandLine(new Gptq4jCli(in));
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {

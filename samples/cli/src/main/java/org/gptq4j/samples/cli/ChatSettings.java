@@ -1,0 +1,77 @@
+package org.gptq4j.samples.cli;
+
+import dev.langchain4j.model.chat.request.ChatRequestParameters;
+import org.gptq4j.langchain4j.GptqChatRequestParameters;
+import picocli.CommandLine.Option;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The sampling settings of a chat: set at start by the options ({@code --temperature 0.5}) and changed while
+ * chatting by the commands of the same name ({@code /temperature 0.5}). Unset values fall back to the model's
+ * defaults (the model card's 0.7 / 0.95 / 40).
+ */
+final class ChatSettings {
+    /** The names that work both as {@code --name} options and as {@code /name} commands. */
+    static final List<String> NAMES = List.of("temperature", "top-p", "top-k", "seed", "max-tokens");
+
+    @Option(names = "--temperature", description = "0 = greedy. Default: the model's (0.7).")
+    Double temperature;
+
+    @Option(names = "--top-p", description = "Nucleus sampling mass (default 0.95).")
+    Double topP;
+
+    @Option(names = "--top-k", description = "Keep the k most likely tokens (default 40; 0 = all).")
+    Integer topK;
+
+    @Option(names = "--seed", description = "Random seed, for reproducible answers (default: none).")
+    Long seed;
+
+    @Option(names = "--max-tokens", defaultValue = "200", description = "Most tokens per answer (default: ${DEFAULT-VALUE}).")
+    int maxTokens = 200;
+
+    /** Applies {@code /name value}; returns what is now in force, or throws with a message for the user. */
+    String set(String name, String value) {
+        try {
+            switch (name) {
+                case "temperature" -> temperature = atLeast(Double.parseDouble(value), 0, name);
+                case "top-p" -> topP = within(Double.parseDouble(value), name);
+                case "top-k" -> topK = (int) atLeast(Integer.parseInt(value), 0, name);
+                case "seed" -> seed = value.equals("off") ? null : Long.parseLong(value);
+                case "max-tokens" -> maxTokens = (int) atLeast(Integer.parseInt(value), 1, name);
+                default -> throw new IllegalArgumentException("unknown setting " + name);
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("/" + name + " needs a number, not '" + value + "'");
+        }
+        return toString();
+    }
+
+    /** The request parameters for the next answer. */
+    ChatRequestParameters parameters() {
+        return GptqChatRequestParameters.builder()
+                .temperature(temperature).topP(topP).topK(topK).seed(seed).maxOutputTokens(maxTokens)
+                .build();
+    }
+
+    private static double atLeast(double value, double min, String name) {
+        if (value < min) throw new IllegalArgumentException("/" + name + " must be >= " + (int) min);
+        return value;
+    }
+
+    private static double within(double value, String name) {
+        if (value <= 0 || value > 1) throw new IllegalArgumentException("/" + name + " must be in (0, 1]");
+        return value;
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "temperature %s, top-p %s, top-k %s, seed %s, max-tokens %d",
+                orDefault(temperature), orDefault(topP), orDefault(topK), seed == null ? "none" : seed, maxTokens);
+    }
+
+    private static String orDefault(Object value) {
+        return value == null ? "default" : value.toString();
+    }
+}
