@@ -4,6 +4,7 @@ import java.util.Optional;
 import java.util.function.Supplier;
 import org.gptq4j.engine.Engine;
 import org.gptq4j.spring.GptqModelLoader;
+import org.springframework.beans.factory.ObjectProvider;
 
 /**
  * Where health and metrics find the engine without ever loading it: the starter's {@link GptqModelLoader} (the
@@ -19,6 +20,12 @@ public record EngineSource(Supplier<Optional<Engine>> engine, Supplier<Optional<
     /** The loader's engine, once it is loaded. */
     public static EngineSource of(GptqModelLoader loader) {
         return new EngineSource(loader::loadedEngine, loader::lastFailure, loader.modelDescription());
+    }
+
+    /** The starter's loader when there is one, else the application's own engine bean. */
+    public static EngineSource from(ObjectProvider<GptqModelLoader> loader, ObjectProvider<Engine> engine) {
+        GptqModelLoader ours = loader.getIfAvailable();
+        return ours != null ? of(ours) : of(engine.getObject());
     }
 
     /** An engine the application built and loaded itself. */
