@@ -143,8 +143,13 @@ public final class Engine implements AutoCloseable {
      * @throws GenerationException      when the generation failed, or the calling thread was interrupted (the
      *                                  generation is then cancelled)
      * @throws EngineClosedException    when the engine is or gets closed
+     * @throws IllegalStateException    when called from a listener (the engine thread)
      */
     public GenerationResult generate(GenerationRequest request) {
+        if (Thread.currentThread() == thread) {
+            throw new IllegalStateException("generate() would wait for the engine thread on the engine thread: "
+                    + "call submit() from a listener instead");
+        }
         GenerationHandle handle = submit(request, GenerationListener.NONE);
         try {
             return handle.result().get();

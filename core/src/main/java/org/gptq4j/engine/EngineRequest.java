@@ -1,6 +1,7 @@
 package org.gptq4j.engine;
 
 import org.gptq4j.sampling.FinishReason;
+import org.gptq4j.sampling.LogitsConstraint;
 import org.gptq4j.sampling.Sampler;
 import org.gptq4j.sampling.StopSequenceMatcher;
 import org.gptq4j.sampling.TokenHistory;
@@ -75,6 +76,8 @@ final class EngineRequest implements SequenceCallbacks, GenerationHandle {
 
     @Override
     public int nextToken(float[] logits) {
+        // The constraint masks disallowed tokens to -inf first; the penalties keep them there.
+        if (request.constraint() != null) request.constraint().apply(logits);
         return sampler.next(logits, history);
     }
 
@@ -82,6 +85,8 @@ final class EngineRequest implements SequenceCallbacks, GenerationHandle {
     public boolean onToken(Sequence s, int tokenId) {
         if (tokenCount == tokens.length) tokens = Arrays.copyOf(tokens, tokenCount * 2);
         tokens[tokenCount++] = tokenId;
+        LogitsConstraint constraint = request.constraint();
+        if (constraint != null) constraint.accept(tokenId);
         if (stopTokens.contains(tokenId)) {
             finishReason = FinishReason.STOP;
             emit(tokenId, heldBackText());
@@ -96,6 +101,11 @@ final class EngineRequest implements SequenceCallbacks, GenerationHandle {
             return true;
         }
         String delta = match.text();
+        if (constraint != null && constraint.isComplete()) {
+            finishReason = FinishReason.STOP; // the constrained output (e.g. a JSON document) is whole
+            emit(tokenId, delta + heldBackText());
+            return true;
+        }
         if (s.generatedCount() >= s.maxNewTokens()) {
             finishReason = FinishReason.LENGTH;
             delta += heldBackText();

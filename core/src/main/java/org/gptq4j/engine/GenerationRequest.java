@@ -1,5 +1,6 @@
 package org.gptq4j.engine;
 
+import org.gptq4j.sampling.LogitsConstraint;
 import org.gptq4j.sampling.SamplingParameters;
 
 import java.util.Arrays;
@@ -13,8 +14,11 @@ import java.util.Objects;
  * @param promptTokenIds the prompt, BOS included if the model wants one; a private copy, at least one id
  * @param parameters     sampling parameters, including {@code maxNewTokens}
  * @param ignoreEos      keep generating past the model's EOS tokens
+ * @param constraint     restricts which tokens may come next (JSON, a JSON schema, tool-call arguments), or null;
+ *                       the generation stops normally once it is complete. One instance per request.
  */
-public record GenerationRequest(int[] promptTokenIds, SamplingParameters parameters, boolean ignoreEos) {
+public record GenerationRequest(int[] promptTokenIds, SamplingParameters parameters, boolean ignoreEos,
+                                LogitsConstraint constraint) {
     public GenerationRequest {
         Objects.requireNonNull(promptTokenIds, "promptTokenIds");
         Objects.requireNonNull(parameters, "parameters");
@@ -22,9 +26,19 @@ public record GenerationRequest(int[] promptTokenIds, SamplingParameters paramet
         promptTokenIds = promptTokenIds.clone();
     }
 
+    /** An unconstrained request. */
+    public GenerationRequest(int[] promptTokenIds, SamplingParameters parameters, boolean ignoreEos) {
+        this(promptTokenIds, parameters, ignoreEos, null);
+    }
+
     /** A request that stops at the model's EOS tokens. */
     public static GenerationRequest of(int[] promptTokenIds, SamplingParameters parameters) {
-        return new GenerationRequest(promptTokenIds, parameters, false);
+        return new GenerationRequest(promptTokenIds, parameters, false, null);
+    }
+
+    /** This request with its next tokens restricted by {@code constraint}. */
+    public GenerationRequest withConstraint(LogitsConstraint constraint) {
+        return new GenerationRequest(promptTokenIds, parameters, ignoreEos, constraint);
     }
 
     /** A copy of the prompt ids. */
@@ -44,16 +58,18 @@ public record GenerationRequest(int[] promptTokenIds, SamplingParameters paramet
     @Override
     public boolean equals(Object o) {
         return o instanceof GenerationRequest r && Arrays.equals(promptTokenIds, r.promptTokenIds)
-                && parameters.equals(r.parameters) && ignoreEos == r.ignoreEos;
+                && parameters.equals(r.parameters) && ignoreEos == r.ignoreEos && constraint == r.constraint;
     }
 
     @Override
     public int hashCode() {
-        return 31 * (31 * Arrays.hashCode(promptTokenIds) + parameters.hashCode()) + Boolean.hashCode(ignoreEos);
+        return 31 * (31 * (31 * Arrays.hashCode(promptTokenIds) + parameters.hashCode()) + Boolean.hashCode(ignoreEos))
+                + System.identityHashCode(constraint);
     }
 
     @Override
     public String toString() {
-        return "GenerationRequest[" + promptTokenIds.length + " prompt tokens, " + parameters + ", ignoreEos=" + ignoreEos + "]";
+        return "GenerationRequest[" + promptTokenIds.length + " prompt tokens, " + parameters + ", ignoreEos=" + ignoreEos
+                + (constraint != null ? ", constrained by " + constraint.getClass().getSimpleName() : "") + "]";
     }
 }

@@ -228,7 +228,7 @@ public final class Scheduler {
         for (Chunk c : chunks) {
             Sequence s = c.sequence();
             s.computed(c.count());
-            cache.cacheFullBlocks(s.table(), s.hashes(cache.blockSize()), s.computedTokens());
+            if (cache.prefixCache() != null) cache.cacheFullBlocks(s.table(), s.hashes(cache.blockSize()), s.computedTokens());
             if (!c.reachesEnd()) continue;
             float[] own = Arrays.copyOfRange(logits, row * vocabSize, (row + 1) * vocabSize);
             row++;

@@ -78,6 +78,42 @@ class ContinuousBatchingTest {
     }
 
     @Test
+    void prefixCacheHitsGiveTheLogitsOfAColdRunAndAreCounted() {
+        Random random = new Random(11);
+        int[] system = TinyModel.randomPrompt(random, 37, tiny.vocab);
+        int[] first = concat(system, TinyModel.randomPrompt(random, 5, tiny.vocab));
+        int[] second = concat(system, TinyModel.randomPrompt(random, 9, tiny.vocab));
+        Recorder cold = Recorder.greedy();
+        try (PagedKvCache cache = tiny.cache(8, 32, false)) {
+            Scheduler s = tiny.scheduler(cache, 64, 4);
+            s.submit(new Sequence(second, 4, cold));
+            TinyModel.drain(s);
+        }
+        try (PagedKvCache cache = tiny.cache(8, 32, true)) {
+            Scheduler s = tiny.scheduler(cache, 64, 4);
+            s.submit(new Sequence(first, 4, Recorder.greedy()));
+            TinyModel.drain(s);
+            Recorder warm = Recorder.greedy();
+            Sequence hit = new Sequence(second, 4, warm);
+            s.submit(hit);
+            TinyModel.drain(s);
+            assertThat(hit.cachedPromptTokens()).as("the 4 full blocks of the shared 37 tokens").isEqualTo(32);
+            for (int i = 0; i < 4; i++) TinyModel.assertClose(warm.logits.get(i), cold.logits.get(i), "token " + i);
+            assertThat(warm.tokens()).containsExactly(cold.tokens());
+            // looked up: 41 + 45 prompt tokens (all but the last of each); reused: 32
+            assertThat(cache.prefixCache().queriedTokens()).isEqualTo(first.length - 1 + second.length - 1);
+            assertThat(cache.prefixCache().hitTokens()).isEqualTo(32);
+            assertThat(cache.prefixCache().hitRate()).isEqualTo(32.0 / (first.length - 1 + second.length - 1));
+        }
+    }
+
+    static int[] concat(int[] a, int[] b) {
+        int[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
     void eightConcurrentGreedyRequestsEqualTheirSoloRuns() {
         Random random = new Random(8);
         List<int[]> prompts = new ArrayList<>();

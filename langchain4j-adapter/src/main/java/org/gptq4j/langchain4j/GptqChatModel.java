@@ -1,0 +1,86 @@
+package org.gptq4j.langchain4j;
+
+import dev.langchain4j.model.ModelProvider;
+import dev.langchain4j.model.chat.Capability;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.listener.ChatModelListener;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A LangChain4j {@link ChatModel} that runs a GPTQ-quantized Llama model inside this JVM: a drop-in
+ * replacement for {@code OllamaChatModel} or {@code OpenAiChatModel} in AiServices, RAG and agents.
+ *
+ * <pre>{@code
+ * ChatModel model = GptqChatModel.builder()
+ *         .engine(engine)              // or .modelPath(Path.of("models/firefly-llama2-7b-chat-gptq"))
+ *         .chatTemplate("firefly")
+ *         .temperature(0.7)
+ *         .build();
+ * String answer = model.chat("Hello!");
+ * }</pre>
+ *
+ * <p>{@link #doChat} blocks the caller until the answer is complete; several models (and streaming models)
+ * may share one engine, whose scheduler batches their requests.
+ */
+public class GptqChatModel extends GptqBaseChatModel implements ChatModel, AutoCloseable {
+
+    public GptqChatModel(GptqChatModelBuilder builder) {
+        super(builder);
+    }
+
+    @Override
+    public ChatResponse doChat(ChatRequest chatRequest) {
+        GenerationPlan plan = planner.plan(chatRequest);
+        return BlockingGeneration.run(backend, plan);
+    }
+
+    @Override
+    public GptqChatRequestParameters defaultRequestParameters() {
+        return defaultRequestParameters;
+    }
+
+    @Override
+    public List<ChatModelListener> listeners() {
+        return listeners;
+    }
+
+    @Override
+    public ModelProvider provider() {
+        return super.provider();
+    }
+
+    @Override
+    public Set<Capability> supportedCapabilities() {
+        return supportedCapabilities;
+    }
+
+    @Override
+    public void close() {
+        super.close();
+    }
+
+    public static GptqChatModelBuilder builder() {
+        return new GptqChatModelBuilder();
+    }
+
+    /** Builds a {@link GptqChatModel}. */
+    public static class GptqChatModelBuilder extends EngineBuilder<GptqChatModel, GptqChatModelBuilder> {
+
+        public GptqChatModelBuilder() {
+            // public so that it can be extended
+        }
+
+        @Override
+        protected GptqChatModelBuilder self() {
+            return this;
+        }
+
+        @Override
+        public GptqChatModel build() {
+            return new GptqChatModel(this);
+        }
+    }
+}

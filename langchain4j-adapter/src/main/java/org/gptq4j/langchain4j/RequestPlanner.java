@@ -1,0 +1,156 @@
+package org.gptq4j.langchain4j;
+
+import static dev.langchain4j.internal.Utils.getOrDefault;
+
+import dev.langchain4j.exception.InvalidRequestException;
+import dev.langchain4j.exception.UnsupportedFeatureException;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.request.ChatRequestParameters;
+import dev.langchain4j.model.chat.request.ResponseFormat;
+import dev.langchain4j.model.chat.request.ResponseFormatType;
+import dev.langchain4j.model.chat.request.ToolChoice;
+import java.util.ArrayList;
+import java.util.List;
+import org.gptq4j.langchain4j.constraint.GrammarConstraint;
+import org.gptq4j.langchain4j.constraint.GrammarLimits;
+import org.gptq4j.langchain4j.constraint.GrammarState;
+import org.gptq4j.langchain4j.constraint.JsonGrammar;
+import org.gptq4j.langchain4j.constraint.JsonGrammar.Frame;
+import org.gptq4j.langchain4j.constraint.JsonSchemas;
+import org.gptq4j.langchain4j.constraint.SchemaNode;
+import org.gptq4j.langchain4j.constraint.TriggeredGrammarConstraint;
+import org.gptq4j.langchain4j.constraint.VocabularyIndex;
+import org.gptq4j.langchain4j.template.ChatTemplate;
+import org.gptq4j.langchain4j.template.Conversation;
+import org.gptq4j.langchain4j.template.RenderedPrompt;
+import org.gptq4j.langchain4j.template.ToolCallSyntax;
+import org.gptq4j.langchain4j.template.Turn;
+import org.gptq4j.sampling.LogitsConstraint;
+import org.gptq4j.sampling.SamplingParameters;
+
+/**
+ * Turns a {@link ChatRequest} (parameters already merged with the model's defaults) into a
+ * {@link GenerationPlan}: validates it, renders the conversation, maps every parameter onto
+ * {@link SamplingParameters} and builds the grammar for JSON output and tool calls. Everything a request can
+ * do wrong is reported here, synchronously, on the caller's thread.
+ */
+final class RequestPlanner {
+    private final GenerationBackend backend;
+    private final ChatTemplate template;
+    private final SamplingParameters samplingDefaults;
+    private final String modelName;
+    private final GrammarLimits grammarLimits;
+    private final int contextLength;
+    private final int maxToolCalls;
+
+    RequestPlanner(GenerationBackend backend, ChatTemplate template, SamplingParameters samplingDefaults,
+                   String modelName, GrammarLimits grammarLimits, Integer maxContextTokens, int maxToolCalls) {
+        this.backend = backend;
+        this.template = template;
+        this.samplingDefaults = samplingDefaults;
+        this.modelName = modelName;
+        this.grammarLimits = grammarLimits;
+        this.maxToolCalls = maxToolCalls;
+        this.contextLength = maxContextTokens == null
+                ? backend.contextLength()
+                : Math.min(maxContextTokens, backend.contextLength());
+    }
+
+    String modelName() {
+        return modelName;
+    }
+
+    ChatTemplate template() {
+        return template;
+    }
+
+    /** Checks the parameters that can be checked without messages (also used for a model's defaults). */
+    void validate(ChatRequestParameters parameters) {
+        if (parameters.modelName() != null && !parameters.modelName().equals(modelName)) {
+            throw new UnsupportedFeatureException("modelName '" + parameters.modelName()
+                    + "' is not supported: this model runs '" + modelName + "' in process");
+        }
+        toSampling(parameters, List.of()); // range checks
+    }
+
+    GenerationPlan plan(ChatRequest request) {
+        ChatRequestParameters parameters = request.parameters();
+        validate(parameters);
+        Conversation conversation = ConversationMapper.toConversation(request.messages(), parameters.toolSpecifications());
+        RenderedPrompt prompt = template.render(conversation, backend.tokenizer());
+        int room = contextLength - prompt.length();
+        if (room < 1) {
+            throw new InvalidRequestException("the prompt has " + prompt.length()
+                    + " tokens, which leaves no room in the context window of " + contextLength + " tokens");
+        }
+        SamplingParameters sampling = toSampling(parameters, List.copyOf(prompt.stopTokenIds()));
+        sampling = sampling.toBuilder().maxNewTokens(Math.min(sampling.maxNewTokens(), room)).build();
+        ToolMode toolMode = toolMode(parameters, conversation);
+        LogitsConstraint constraint = constraint(parameters, toolMode, prompt);
+        return new GenerationPlan(prompt.tokenIds(), sampling, constraint, toolMode, modelName);
+    }
+
+    private SamplingParameters toSampling(ChatRequestParameters p, List<Integer> stopTokenIds) {
+        SamplingParameters.Builder b = samplingDefaults.toBuilder();
+        if (p.temperature() != null) b.temperature(p.temperature());
+        if (p.topP() != null) b.topP(p.topP());
+        if (p.topK() != null) b.topK(p.topK());
+        if (p.frequencyPenalty() != null) b.frequencyPenalty(p.frequencyPenalty());
+        if (p.presencePenalty() != null) b.presencePenalty(p.presencePenalty());
+        if (p.maxOutputTokens() != null) b.maxNewTokens(p.maxOutputTokens());
+        if (!p.stopSequences().isEmpty()) b.stopSequences(p.stopSequences());
+        if (p instanceof GptqChatRequestParameters g) {
+            if (g.minP() != null) b.minP(g.minP());
+            if (g.repetitionPenalty() != null) b.repetitionPenalty(g.repetitionPenalty());
+            if (g.seed() != null) b.seed(g.seed());
+        }
+        List<Integer> stops = new ArrayList<>(samplingDefaults.stopTokenIds());
+        stops.addAll(stopTokenIds);
+        b.stopTokenIds(java.util.Set.copyOf(stops));
+        return b.build();
+    }
+
+    /**
+     * {@code REQUIRED} forces tool calls in answer to the user; once the last turn is a tool result the
+     * requirement is met and the model may answer (as with {@code AUTO}), so that a tool loop ends.
+     */
+    private static ToolMode toolMode(ChatRequestParameters parameters, Conversation conversation) {
+        if (parameters.toolSpecifications().isEmpty()) return ToolMode.NONE;
+        ToolChoice choice = getOrDefault(parameters.toolChoice(), ToolChoice.AUTO);
+        if (choice == ToolChoice.NONE) return ToolMode.NONE;
+        if (choice == ToolChoice.REQUIRED) {
+            List<Turn> turns = conversation.turns();
+            boolean answeredByTool = !turns.isEmpty() && turns.getLast().role() == Turn.Role.TOOL;
+            return answeredByTool ? ToolMode.AUTO : ToolMode.REQUIRED;
+        }
+        return ToolMode.AUTO;
+    }
+
+    private LogitsConstraint constraint(ChatRequestParameters parameters, ToolMode toolMode, RenderedPrompt prompt) {
+        SchemaNode json = jsonSchema(parameters.responseFormat());
+        if (toolMode == ToolMode.NONE && json == null) return null;
+        VocabularyIndex vocabulary = VocabularyIndex.of(backend.tokenizer());
+        List<Frame> toolCalls = toolMode == ToolMode.NONE
+                ? null
+                : ToolCallSyntax.grammar(parameters.toolSpecifications(), grammarLimits, maxToolCalls);
+        if (toolMode == ToolMode.REQUIRED) {
+            return new GrammarConstraint(vocabulary, GrammarState.start(toolCalls), prompt.stopTokenIds());
+        }
+        if (json == null) { // AUTO, free text or tool calls
+            return new TriggeredGrammarConstraint(vocabulary, GrammarState.start(toolCalls), ToolCallSyntax.OPEN.charAt(0),
+                    prompt.stopTokenIds());
+        }
+        GrammarState start = toolCalls == null
+                ? GrammarState.start(json)
+                : GrammarState.startAny(List.of(toolCalls, List.of(JsonGrammar.value(json))));
+        return new GrammarConstraint(vocabulary, start, prompt.stopTokenIds());
+    }
+
+    private SchemaNode jsonSchema(ResponseFormat format) {
+        if (format == null || format.type() != ResponseFormatType.JSON) return null;
+        if (format.jsonSchema() == null || format.jsonSchema().rootElement() == null) {
+            return JsonSchemas.anyObjectOrArray(grammarLimits);
+        }
+        return JsonSchemas.from(format.jsonSchema().rootElement(), grammarLimits);
+    }
+}

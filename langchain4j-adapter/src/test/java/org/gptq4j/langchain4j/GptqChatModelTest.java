@@ -1,0 +1,129 @@
+package org.gptq4j.langchain4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.langchain4j.data.message.ImageContent;
+import dev.langchain4j.data.message.TextContent;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.exception.UnsupportedFeatureException;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.request.ChatRequestParameters;
+import dev.langchain4j.model.chat.request.ResponseFormat;
+import dev.langchain4j.model.chat.request.ResponseFormatType;
+import dev.langchain4j.model.chat.request.ToolChoice;
+import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
+import dev.langchain4j.model.chat.request.json.JsonRawSchema;
+import dev.langchain4j.model.chat.request.json.JsonSchema;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.output.FinishReason;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class GptqChatModelTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static GptqChatModel model(FakeBackend backend) {
+        return GptqChatModel.builder().backend(backend).modelName("stories").build();
+    }
+
+    @Test
+    void answers_with_text_usage_and_finish_reason() {
+        FakeBackend backend = new FakeBackend(1).script("Once upon a time");
+        ChatResponse response = model(backend).chat(ChatRequest.builder().messages(UserMessage.from("Hi")).build());
+
+        assertThat(response.aiMessage().text()).isEqualTo("Once upon a time");
+        assertThat(response.metadata().finishReason()).isEqualTo(FinishReason.STOP);
+        assertThat(response.metadata().modelName()).isEqualTo("stories");
+        assertThat(response.metadata().tokenUsage().inputTokenCount()).isEqualTo(backend.lastPrompt.length);
+        assertThat(response.metadata().tokenUsage().outputTokenCount())
+                .isEqualTo(FakeBackend.TOKENIZER.encode("Once upon a time").length + 1); // + EOS
+        assertThat(backend.lastPrompt[0]).isEqualTo(FakeBackend.TOKENIZER.bosId());
+    }
+
+    @Test
+    void maps_every_parameter_onto_sampling() {
+        FakeBackend backend = new FakeBackend(1).script("Once upon a time");
+        ChatResponse response = model(backend).chat(ChatRequest.builder()
+                .messages(UserMessage.from("Hi"))
+                .parameters(GptqChatRequestParameters.builder()
+                        .temperature(0.3).topP(0.5).topK(7).frequencyPenalty(0.2).presencePenalty(0.1)
+                        .maxOutputTokens(2).stopSequences(List.of("END")).minP(0.05).repetitionPenalty(1.2).seed(9L)
+                        .build())
+                .build());
+        var s = backend.lastSampling;
+        assertThat(List.of(s.temperature(), s.topP(), s.frequencyPenalty(), s.presencePenalty(), s.minP(),
+                s.repetitionPenalty())).containsExactly(0.3, 0.5, 0.2, 0.1, 0.05, 1.2);
+        assertThat(s.topK()).isEqualTo(7);
+        assertThat(s.maxNewTokens()).isEqualTo(2);
+        assertThat(s.seed()).isEqualTo(9L);
+        assertThat(s.stopSequences()).containsExactly("END");
+        assertThat(s.stopTokenIds()).contains(FakeBackend.TOKENIZER.eosId());
+        assertThat(response.metadata().finishReason()).isEqualTo(FinishReason.LENGTH);
+        assertThat(response.metadata().tokenUsage().outputTokenCount()).isEqualTo(2);
+    }
+
+    @Test
+    void refuses_images_and_foreign_model_names_synchronously() {
+        GptqChatModel model = model(new FakeBackend(1));
+        assertThatThrownBy(() -> model.chat(UserMessage.from(TextContent.from("see"), ImageContent.from("aGk=", "image/png"))))
+                .isExactlyInstanceOf(UnsupportedFeatureException.class)
+                .hasMessageContaining("image").hasMessageContaining("not support");
+        assertThatThrownBy(() -> model.chat(ChatRequest.builder().messages(UserMessage.from("x"))
+                        .parameters(ChatRequestParameters.builder().modelName("gpt-4").build()).build()))
+                .isExactlyInstanceOf(UnsupportedFeatureException.class)
+                .hasMessageContaining("modelName").hasMessageContaining("not support");
+    }
+
+    @Test
+    void required_tool_choice_yields_a_schema_valid_tool_call() throws Exception {
+        ToolSpecification weather = ToolSpecification.builder().name("getWeather")
+                .parameters(JsonObjectSchema.builder().addStringProperty("city").addIntegerProperty("days")
+                        .required("city", "days").build())
+                .build();
+        for (long seed = 0; seed < 10; seed++) {
+            ChatResponse response = model(new FakeBackend(seed)).chat(ChatRequest.builder()
+                    .messages(UserMessage.from("Weather in Munich?"))
+                    .parameters(ChatRequestParameters.builder().toolSpecifications(weather).toolChoice(ToolChoice.REQUIRED).build())
+                    .build());
+            assertThat(response.metadata().finishReason()).as(response.toString()).isEqualTo(FinishReason.TOOL_EXECUTION);
+            ToolExecutionRequest call = response.aiMessage().toolExecutionRequests().getFirst();
+            assertThat(call.name()).isEqualTo("getWeather");
+            assertThat(call.id()).isNotBlank();
+            JsonNode args = JSON.readTree(call.arguments());
+            assertThat(args.get("city").isTextual()).isTrue();
+            assertThat(args.get("days").isIntegralNumber()).isTrue();
+        }
+    }
+
+    @Test
+    void fifty_sampled_json_schema_outputs_all_parse_and_validate() throws Exception {
+        String schema = """
+                {"type":"object","properties":{
+                  "name":{"type":"string","maxLength":12},
+                  "age":{"type":"integer"},
+                  "mood":{"enum":["happy","sad"]},
+                  "pets":{"type":"array","items":{"type":"string","maxLength":6},"maxItems":3},
+                  "height":{"type":["number","null"]},
+                  "alive":{"type":"boolean"}},
+                 "required":["name","age","mood","alive"],"additionalProperties":false}""";
+        var validator = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(schema);
+        ResponseFormat format = ResponseFormat.builder().type(ResponseFormatType.JSON)
+                .jsonSchema(JsonSchema.builder().name("Person").rootElement(JsonRawSchema.from(schema)).build()).build();
+        for (long seed = 0; seed < 50; seed++) {
+            ChatResponse response = model(new FakeBackend(seed)).chat(ChatRequest.builder()
+                    .messages(UserMessage.from("Describe a person"))
+                    .parameters(ChatRequestParameters.builder().responseFormat(format).build()).build());
+            String text = response.aiMessage().text();
+            JsonNode node = JSON.readTree(text);
+            assertThat(validator.validate(node)).as(text).isEmpty();
+            assertThat(response.metadata().finishReason()).isEqualTo(FinishReason.STOP);
+        }
+    }
+}

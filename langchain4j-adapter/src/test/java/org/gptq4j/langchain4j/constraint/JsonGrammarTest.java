@@ -1,0 +1,71 @@
+package org.gptq4j.langchain4j.constraint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class JsonGrammarTest {
+    private static final GrammarLimits LIMITS = GrammarLimits.DEFAULT;
+    private static final SchemaNode PERSON = JsonSchemas.fromJson("""
+            {"type":"object","properties":{
+               "name":{"type":"string","maxLength":5},
+               "age":{"type":"integer"},
+               "tags":{"type":"array","items":{"enum":["a","b"]},"maxItems":2},
+               "score":{"type":["number","null"]}},
+             "required":["name","age"]}""", LIMITS);
+
+    private static GrammarState feed(SchemaNode schema, String text) {
+        return GrammarState.start(schema).feed(text);
+    }
+
+    @Test
+    void accepts_valid_documents_and_completes_at_the_closing_brace() {
+        for (String ok : new String[] {
+                "{\"name\":\"Ann\",\"age\":3}",
+                " {\"age\": -12, \"name\":\"\"}",
+                "{\"name\":\"a\\\"b\",\"age\":0,\"tags\":[\"a\",\"b\"],\"score\":1.5e3}",
+                "{\"name\":\"x\",\"age\":1,\"score\":null}"}) {
+            GrammarState state = feed(PERSON, ok);
+            assertThat(state.isDead()).as(ok).isFalse();
+            assertThat(state.isComplete()).as(ok).isTrue();
+        }
+    }
+
+    @Test
+    void refuses_what_the_schema_forbids() {
+        for (String bad : new String[] {
+                "{\"name\":\"Ann\"}",                       // age missing
+                "{\"nick\":",                                // undeclared key
+                "{\"name\":\"Ann\",\"name\"",               // duplicate key
+                "{\"name\":\"toolong\"",                     // maxLength 5
+                "{\"age\":1.5",                              // integer
+                "{\"age\":01",                               // leading zero
+                "{\"name\":\"a\",\"age\":1,\"tags\":[\"c\"", // enum
+                "{\"name\":\"a\",\"age\":1,\"tags\":[\"a\",\"a\",\"a\"", // maxItems
+                "{  \"name\"",                               // two spaces
+                "{\"name\":\"a\nb\""}) {                     // raw control character
+            GrammarState state = feed(PERSON, bad);
+            assertThat(state.isDead() || !state.isAccepting() && bad.endsWith("}"))
+                    .as(bad).isTrue();
+        }
+    }
+
+    @Test
+    void a_number_at_the_root_is_accepting_but_not_complete() {
+        GrammarState state = feed(new SchemaNode.NumberNode(false), "12.5");
+        assertThat(state.isAccepting()).isTrue();
+        assertThat(state.isComplete()).isFalse();
+        assertThat(state.feed('x').isDead()).isTrue();
+    }
+
+    @Test
+    void references_and_free_json() {
+        SchemaNode tree = JsonSchemas.fromJson("""
+                {"$defs":{"node":{"type":"object","properties":{"kids":{"type":"array","items":{"$ref":"#/$defs/node"}}}}},
+                 "$ref":"#/$defs/node"}""", LIMITS);
+        assertThat(feed(tree, "{\"kids\":[{\"kids\":[]},{}]}").isComplete()).isTrue();
+        SchemaNode any = JsonSchemas.anyObjectOrArray(LIMITS);
+        assertThat(feed(any, "{\"x\":[1,true,null,\"s\"],\"y\":{}}").isComplete()).isTrue();
+        assertThat(feed(any, "\"just a string\"").isDead()).isTrue();
+    }
+}
