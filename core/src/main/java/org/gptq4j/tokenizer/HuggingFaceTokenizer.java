@@ -38,9 +38,11 @@ public final class HuggingFaceTokenizer implements Tokenizer {
         preTokenizer = MetaspacePreTokenizer.fromJson(root.get("pre_tokenizer"), source);
         decoder = HuggingFaceDecoder.fromJson(root.get("decoder"), source);
 
-        int size = 0;
-        for (int id : model.vocab().values()) size = Math.max(size, id + 1);
-        for (AddedTokens.AddedToken token : addedTokens.all()) size = Math.max(size, token.id() + 1);
+        // Ids index the token table: each must be >= 0, and the table is no larger than the entries that fill it
+        // (vocab and added tokens share ids), so a hostile id cannot make it huge.
+        int entries = model.vocab().size() + addedTokens.all().size(), size = 0;
+        for (int id : model.vocab().values()) size = Math.max(size, checkedId(id, entries) + 1);
+        for (AddedTokens.AddedToken token : addedTokens.all()) size = Math.max(size, checkedId(token.id(), entries) + 1);
         tokens = new String[size];
         special = new boolean[size];
         for (Map.Entry<String, Integer> entry : model.vocab().entrySet()) tokens[entry.getValue()] = entry.getKey();
@@ -157,6 +159,14 @@ public final class HuggingFaceTokenizer implements Tokenizer {
     @Override
     public String toString() {
         return "HuggingFaceTokenizer[" + source + ", " + tokens.length + " tokens]";
+    }
+
+    private int checkedId(int id, int entries) {
+        if (id < 0 || id >= entries) {
+            throw new TokenizerException("tokenizer.json " + source + ": token id " + id + " is outside [0, " + entries
+                    + ") (the vocabulary and added tokens hold " + entries + " entries)");
+        }
+        return id;
     }
 
     private int idOrNone(String piece) {

@@ -37,10 +37,20 @@ final class MetaspacePreTokenizer {
                     + " is not supported (only Metaspace)");
         }
         String replacement = json.path("replacement").asText("\u2581");
-        PrependScheme scheme = json.hasNonNull("prepend_scheme")
-                ? PrependScheme.valueOf(json.get("prepend_scheme").asText().toUpperCase(java.util.Locale.ROOT))
+        if (replacement.isEmpty()) {
+            throw new TokenizerException("tokenizer.json " + source + ": Metaspace replacement is empty");
+        }
+        PrependScheme scheme = json.hasNonNull("prepend_scheme") ? prependScheme(json.get("prepend_scheme").asText(), source)
                 : json.path("add_prefix_space").asBoolean(true) ? PrependScheme.ALWAYS : PrependScheme.NEVER;
         return new MetaspacePreTokenizer(replacement, scheme, json.path("split").asBoolean(true), true);
+    }
+
+    private static PrependScheme prependScheme(String name, String source) {
+        for (PrependScheme scheme : PrependScheme.values()) {
+            if (scheme.name().equalsIgnoreCase(name)) return scheme;
+        }
+        throw new TokenizerException("tokenizer.json " + source + ": Metaspace prepend_scheme '" + name
+                + "' is not supported (always, first, never)");
     }
 
     /** The words of one segment; {@code atInputStart} tells whether the segment begins the input. */

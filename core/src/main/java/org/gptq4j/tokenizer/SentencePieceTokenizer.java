@@ -251,11 +251,8 @@ public final class SentencePieceTokenizer implements Tokenizer {
 
     private int parseBytePiece(String piece) {
         if (piece.length() == 6 && piece.startsWith("<0x") && piece.endsWith(">")) {
-            try {
-                return Integer.parseInt(piece, 3, 5, 16);
-            } catch (NumberFormatException e) {
-                // falls through to the error
-            }
+            int high = Character.digit(piece.charAt(3), 16), low = Character.digit(piece.charAt(4), 16);
+            if (high >= 0 && low >= 0) return high << 4 | low; // not parseInt, which takes "<0x-1>" as -1
         }
         throw new TokenizerException("sentencepiece model " + source + ": byte piece '" + piece + "' is not <0xNN>");
     }

@@ -1,0 +1,215 @@
+package org.gptq4j.spring.openai;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.langchain4j.exception.InvalidRequestException;
+import dev.langchain4j.exception.RateLimitException;
+import dev.langchain4j.exception.UnsupportedFeatureException;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.StreamingChatModel;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.PartialResponse;
+import dev.langchain4j.model.chat.response.PartialResponseContext;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.gptq4j.engine.EngineClosedException;
+import org.gptq4j.engine.RequestRejectedException;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter;
+
+/**
+ * The OpenAI-compatible API over the application's {@link ChatModel} and {@link StreamingChatModel} beans:
+ * {@code POST /v1/chat/completions} (JSON, or server-sent events ending in {@code data: [DONE]} with
+ * {@code stream: true}) and {@code GET /v1/models}. It only translates: OpenAI messages and parameters become a
+ * LangChain4j {@code ChatRequest}, the response becomes OpenAI JSON; the chat template, tool calls and constrained
+ * JSON decoding are the chat model's. Errors use OpenAI's error object: 400 for an invalid request, 404 for another
+ * model, 429 when the engine's queue is full or timed out, 503 while it shuts down.
+ */
+@RestController
+@RequestMapping("/v1")
+public class OpenAiChatController {
+    private static final Log LOG = LogFactory.getLog(OpenAiChatController.class);
+    private static final MediaType EVENT_STREAM = MediaType.TEXT_EVENT_STREAM;
+
+    private final ChatModel chatModel;
+    private final StreamingChatModel streamingChatModel;
+    private final String modelName;
+    private final long created = Instant.now().getEpochSecond();
+    private final Executor sseWriter;
+    private final ObjectMapper json = new ObjectMapper();
+    /** For SSE: escapes non-ASCII so that the event text is charset-proof. */
+    private final ObjectMapper asciiJson = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
+    private final OpenAiRequestMapper requests = new OpenAiRequestMapper(json);
+    private final OpenAiResponses responses = new OpenAiResponses(json);
+
+    /**
+     * @param streamingChatModel may be {@code null}: then {@code stream: true} is refused
+     * @param modelName          the id served at {@code /v1/models} and accepted in {@code model}
+     * @param sseWriter          writes stream events off the engine thread (e.g. virtual threads)
+     */
+    public OpenAiChatController(ChatModel chatModel, StreamingChatModel streamingChatModel, String modelName,
+                                Executor sseWriter) {
+        this.chatModel = Objects.requireNonNull(chatModel, "chatModel");
+        this.streamingChatModel = streamingChatModel;
+        this.modelName = Objects.requireNonNull(modelName, "modelName");
+        this.sseWriter = Objects.requireNonNull(sseWriter, "sseWriter");
+    }
+
+    @GetMapping(value = "/models", produces = MediaType.APPLICATION_JSON_VALUE)
+    public ResponseEntity<byte[]> models() throws JsonProcessingException {
+        ObjectNode root = json.createObjectNode().put("object", "list");
+        root.putArray("data").add(model());
+        return jsonResponse(200, root);
+    }
+
+    @GetMapping(value = "/models/{org}/{name}", produces = MediaType.APPLICATION_JSON_VALUE)
+    public ResponseEntity<byte[]> model(@PathVariable String org, @PathVariable String name) throws JsonProcessingException {
+        return model(org + "/" + name);
+    }
+
+    @GetMapping(value = "/models/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
+    public ResponseEntity<byte[]> model(@PathVariable String id) throws JsonProcessingException {
+        requireModel(id);
+        return jsonResponse(200, model());
+    }
+
+    private ObjectNode model() {
+        return json.createObjectNode().put("id", modelName).put("object", "model").put("created", created)
+                .put("owned_by", "gptq4j");
+    }
+
+    @PostMapping(value = "/chat/completions", consumes = MediaType.ALL_VALUE)
+    public ResponseEntity<?> chatCompletions(@RequestBody byte[] body) throws IOException {
+        JsonNode tree;
+        try {
+            tree = json.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw OpenAiException.invalid(null, "the body is not valid JSON: " + e.getOriginalMessage());
+        }
+        OpenAiRequestMapper.Parsed parsed = requests.read(tree);
+        if (parsed.model() != null) requireModel(parsed.model());
+        String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
+        if (!parsed.stream()) {
+            ChatResponse response = chatModel.chat(parsed.request());
+            return jsonResponse(200, responses.completion(id, created, modelName, response));
+        }
+        if (streamingChatModel == null) {
+            throw OpenAiException.invalid("stream", "streaming is not available: no StreamingChatModel bean");
+        }
+        ResponseBodyEmitter emitter = new ResponseBodyEmitter(0L);
+        SseStream stream = new SseStream(emitter, sseWriter);
+        streamingChatModel.chat(parsed.request(), new Handler(stream, id, parsed.includeUsage()));
+        return ResponseEntity.ok().contentType(EVENT_STREAM).header("Cache-Control", "no-cache")
+                .header("X-Accel-Buffering", "no").body(emitter);
+    }
+
+    private void requireModel(String requested) {
+        if (!requested.equals(modelName)) {
+            throw new OpenAiException(404, "invalid_request_error", "model", "model_not_found", "The model '"
+                    + requested + "' does not exist; this server runs '" + modelName + "'");
+        }
+    }
+
+    /** Relays the streaming model's callbacks as chunks. */
+    private final class Handler implements StreamingChatResponseHandler {
+        private final SseStream stream;
+        private final String id;
+        private final boolean includeUsage;
+        private final AtomicBoolean started = new AtomicBoolean();
+
+        Handler(SseStream stream, String id, boolean includeUsage) {
+            this.stream = stream;
+            this.id = id;
+            this.includeUsage = includeUsage;
+        }
+
+        @Override
+        public void onPartialResponse(PartialResponse partial, PartialResponseContext context) {
+            stream.handle(context.streamingHandle());
+            start();
+            send(responses.chunk(id, created, modelName, responses.delta(null, partial.text()), null));
+        }
+
+        @Override
+        public void onCompleteResponse(ChatResponse response) {
+            start();
+            send(responses.finalChunk(id, created, modelName, response));
+            if (includeUsage) send(responses.usageChunk(id, created, modelName, response.tokenUsage()));
+            stream.done();
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            OpenAiException e = translate(error);
+            send(responses.error(e));
+            stream.done();
+        }
+
+        /** The first chunk carries the role, as OpenAI's does. */
+        private void start() {
+            if (started.compareAndSet(false, true)) {
+                send(responses.chunk(id, created, modelName, responses.delta("assistant", ""), null));
+            }
+        }
+
+        private void send(ObjectNode chunk) {
+            try {
+                stream.event(asciiJson.writeValueAsString(chunk));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<byte[]> error(Exception error) throws JsonProcessingException {
+        OpenAiException e = translate(error);
+        if (e.status >= 500) LOG.error("chat completion failed", error);
+        return jsonResponse(e.status, responses.error(e));
+    }
+
+    /** The OpenAI error for what the chat model threw (the engine's exceptions may come wrapped). */
+    static OpenAiException translate(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof OpenAiException e) return e;
+            if (t instanceof RequestRejectedException r) {
+                boolean busy = r.limit() == RequestRejectedException.Limit.MAX_QUEUED_REQUESTS
+                        || r.limit() == RequestRejectedException.Limit.QUEUE_TIMEOUT;
+                return busy ? new OpenAiException(429, "rate_limit_error", null, r.limit().limitName(), r.getMessage())
+                        : OpenAiException.invalid("messages", r.getMessage());
+            }
+            if (t instanceof RateLimitException) return new OpenAiException(429, "rate_limit_error", null, null, t.getMessage());
+            if (t instanceof EngineClosedException) {
+                return new OpenAiException(503, "server_error", null, null, t.getMessage());
+            }
+            if (t instanceof InvalidRequestException || t instanceof UnsupportedFeatureException
+                    || t instanceof IllegalArgumentException) {
+                return OpenAiException.invalid(null, t.getMessage());
+            }
+        }
+        return new OpenAiException(500, "server_error", null, null, String.valueOf(error.getMessage()));
+    }
+
+    private ResponseEntity<byte[]> jsonResponse(int status, JsonNode body) throws JsonProcessingException {
+        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(json.writeValueAsBytes(body));
+    }
+}
