@@ -177,6 +177,14 @@ public final class Engine implements AutoCloseable {
         return limits;
     }
 
+    /**
+     * True while the step loop runs and accepts requests; false once the engine was closed or its loop died
+     * (health checks report the latter as DOWN).
+     */
+    public boolean isRunning() {
+        return !closing && thread.isAlive();
+    }
+
     /** The latest metrics snapshot; any thread, cheap. */
     public EngineMetrics metrics() {
         return metrics.latest();

@@ -122,7 +122,9 @@ class EngineLimitsTest {
         });
         GenerationHandle queued = e.submit(request(2, 4), GenerationListener.NONE);
         assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(e.isRunning()).isTrue();
         e.close();
+        assertThat(e.isRunning()).isFalse();
         for (GenerationHandle h : new GenerationHandle[]{running, queued}) {
             assertThatThrownBy(() -> h.result().get(1, TimeUnit.SECONDS)).hasCauseInstanceOf(EngineClosedException.class);
         }

@@ -39,6 +39,18 @@ class GptqActuatorAndServerConditionsTest {
     }
 
     @Test
+    void anEngineWhoseLoopStoppedIsDown() {
+        web.withPropertyValues(GptqAutoConfigurationTest.MODEL_PATH).run(context -> {
+            GptqHealthIndicator indicator = context.getBean(GptqHealthIndicator.class);
+            assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
+            context.getBean(org.gptq4j.engine.Engine.class).close();
+            Health health = indicator.health();
+            assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+            assertThat(health.getDetails()).containsEntry("loaded", true).containsKey("reason");
+        });
+    }
+
+    @Test
     void aLazyModelThatFailsToLoadIsDown() {
         web.withPropertyValues("langchain4j.gptq.chat-model.model-path=/no/such/model", "langchain4j.gptq.loading=lazy")
                 .run(context -> {

@@ -32,7 +32,9 @@ public class GptqHealthIndicator extends AbstractHealthIndicator {
         }
         EngineMetrics m = engine.get().metrics();
         int queueLimit = engine.get().limits().maxQueuedRequests();
-        builder.up()
+        if (engine.get().isRunning()) builder.up();
+        else builder.down().withDetail("reason", "the engine's step loop has stopped (closed, or it failed: see the log)");
+        builder
                 .withDetail("loaded", true)
                 .withDetail("kvBlocksUsed", m.kvBlocksUsed())
                 .withDetail("kvBlocksTotal", m.kvBlocksTotal())
