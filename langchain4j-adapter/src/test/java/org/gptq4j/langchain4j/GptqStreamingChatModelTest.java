@@ -2,11 +2,17 @@ package org.gptq4j.langchain4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.verifyNoMoreInteractions;
 
 import dev.langchain4j.data.message.ImageContent;
 import dev.langchain4j.data.message.TextContent;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.exception.UnsupportedFeatureException;
+import dev.langchain4j.model.chat.listener.ChatModelListener;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.PartialResponse;
@@ -26,7 +32,10 @@ import org.gptq4j.engine.EngineMetrics;
 import org.gptq4j.langchain4j.it.SharedEngine;
 import org.junit.jupiter.api.Test;
 
-/** {@link GptqStreamingChatModel} on the real engine (stories260K): threads, text, cancellation, handler failures. */
+/**
+ * {@link GptqStreamingChatModel} on the real engine (stories260K): threads, text, cancellation, stop sequences,
+ * handler failures (the mechanics of the shared suite's exception tests, whose answers must say "Berlin").
+ */
 class GptqStreamingChatModelTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
@@ -144,6 +153,106 @@ class GptqStreamingChatModelTest {
         assertThat(response.metadata().tokenUsage().outputTokenCount()).isEqualTo(30);
         assertThat(String.join("", recorder.partials)).isEqualTo(response.aiMessage().text());
         assertThat(recorder.threads).hasSize(1);
+    }
+
+    @Test
+    void exceptions_from_on_partial_response_reach_on_error_and_the_listeners_once_each() throws Exception {
+        ChatModelListener listener = mock(ChatModelListener.class);
+        RuntimeException failure = new RuntimeException("user code failed");
+        Recorder recorder = new Recorder() {
+            @Override
+            void onPartial(StreamingHandle h) {
+                throw failure;
+            }
+        };
+        withListener(listener).chat(story(10), recorder);
+        recorder.await();
+
+        assertThat(recorder.errors).hasSize(recorder.partials.size()).containsOnly(failure);
+        verify(listener).onRequest(any());
+        verify(listener, times(recorder.partials.size())).onError(any());
+        verify(listener).onResponse(any());
+        verifyNoMoreInteractions(listener);
+    }
+
+    @Test
+    void an_exception_from_on_complete_response_reaches_on_error_once() throws Exception {
+        ChatModelListener listener = mock(ChatModelListener.class);
+        RuntimeException failure = new RuntimeException("user code failed");
+        CompletableFuture<Throwable> error = new CompletableFuture<>();
+        Recorder recorder = new Recorder() {
+            @Override
+            public void onCompleteResponse(ChatResponse completeResponse) {
+                super.onCompleteResponse(completeResponse);
+                throw failure;
+            }
+
+            @Override
+            public void onError(Throwable e) {
+                super.onError(e);
+                error.complete(e);
+            }
+        };
+        withListener(listener).chat(story(10), recorder);
+        recorder.await();
+
+        assertThat(error.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isSameAs(failure);
+        assertThat(recorder.errors).containsExactly(failure);
+        verify(listener).onRequest(any());
+        verify(listener).onError(any());
+        verify(listener).onResponse(any());
+        verifyNoMoreInteractions(listener);
+    }
+
+    @Test
+    void an_exception_from_on_error_is_ignored_and_the_engine_keeps_serving() throws Exception {
+        CompletableFuture<Throwable> error = new CompletableFuture<>();
+        Recorder recorder = new Recorder() {
+            @Override
+            public void onCompleteResponse(ChatResponse completeResponse) {
+                super.onCompleteResponse(completeResponse);
+                throw new RuntimeException("user code failed");
+            }
+
+            @Override
+            public void onError(Throwable e) {
+                error.complete(e);
+                throw new RuntimeException("and failed again in onError");
+            }
+        };
+        model.chat(story(10), recorder);
+        recorder.await();
+        assertThat(error.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).hasMessage("user code failed");
+
+        Recorder next = new Recorder();
+        model.chat(story(5), next);
+        assertThat(next.await().metadata().tokenUsage().outputTokenCount()).isEqualTo(5);
+    }
+
+    @Test
+    void a_stop_sequence_ends_the_answer_before_it_with_stop() throws Exception {
+        Recorder free = new Recorder();
+        model.chat(story(40), free);
+        String text = free.await().aiMessage().text();
+        String[] words = text.strip().split("\\s+");
+        String stop = words[words.length / 2]; // a word from the middle of the unconstrained answer
+        assertThat(stop).isNotBlank();
+
+        Recorder stopped = new Recorder();
+        model.chat(ChatRequest.builder().messages(UserMessage.from("Once upon a time"))
+                .parameters(GptqChatRequestParameters.builder().maxOutputTokens(40).stopSequences(List.of(stop)).build())
+                .build(), stopped);
+        ChatResponse response = stopped.await();
+
+        assertThat(response.metadata().finishReason()).isEqualTo(FinishReason.STOP);
+        assertThat(response.aiMessage().text()).isEqualTo(text.substring(0, text.indexOf(stop)))
+                .doesNotContain(stop);
+        assertThat(String.join("", stopped.partials)).isEqualTo(response.aiMessage().text());
+    }
+
+    private static GptqStreamingChatModel withListener(ChatModelListener listener) {
+        return GptqStreamingChatModel.builder().engine(SharedEngine.ENGINE).modelPath(SharedEngine.MODEL).seed(42L)
+                .listeners(List.of(listener)).build();
     }
 
     @Test
