@@ -83,6 +83,14 @@ abstract class GptqBaseChatModel {
         return ModelProvider.OTHER;
     }
 
+    /**
+     * A {@link dev.langchain4j.model.TokenCountEstimator} that counts with this model's tokenizer and chat
+     * template, e.g. for {@code TokenWindowChatMemory}.
+     */
+    public GptqTokenCountEstimator tokenCountEstimator() {
+        return new GptqTokenCountEstimator(backend.tokenizer(), planner.template());
+    }
+
     /** Closes the engine if this model loaded it itself ({@code modelPath}); a shared engine stays open. */
     public void close() {
         if (ownedEngine == null) return;

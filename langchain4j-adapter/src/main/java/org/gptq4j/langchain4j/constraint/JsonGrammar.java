@@ -146,7 +146,7 @@ public final class JsonGrammar {
             case StringNode s -> {
                 if (c == '"') out.add(new Stack(new StringFrame(s.minLength(), s.maxLength(), 0, 0), below));
             }
-            case NumberNode n -> new NumberFrame(n.integer(), NumberFrame.START, 0, GrammarLimits.DEFAULT.maxNumberDigits()).feed(c, below, out);
+            case NumberNode n -> new NumberFrame(n.integer(), NumberFrame.START, 0, n.maxDigits()).feed(c, below, out);
             case BooleanNode b -> new Literal(List.of("true", "false"), 0).feed(c, below, out);
             case NullNode n -> new Literal(List.of("null"), 0).feed(c, below, out);
             case EnumNode e -> new Literal(e.jsonLiterals(), 0).feed(c, below, out);
@@ -155,13 +155,14 @@ public final class JsonGrammar {
             }
             case RefNode ref -> start(ref.resolve(), c, below, out);
             case AnyNode any -> {
-                SchemaNode inner = new AnyNode(Math.max(0, any.depth() - 1));
+                GrammarLimits limits = any.limits();
+                SchemaNode inner = new AnyNode(Math.max(0, any.depth() - 1), limits);
                 if (any.depth() > 0) {
-                    start(new FreeObjectNode(inner), c, below, out);
-                    start(new ArrayNode(inner, 0, GrammarLimits.DEFAULT.maxArrayItems()), c, below, out);
+                    start(new FreeObjectNode(inner, limits.maxStringLength(), limits.maxArrayItems()), c, below, out);
+                    start(new ArrayNode(inner, 0, limits.maxArrayItems()), c, below, out);
                 }
-                start(new StringNode(0, GrammarLimits.DEFAULT.maxStringLength()), c, below, out);
-                start(new NumberNode(false), c, below, out);
+                start(new StringNode(0, limits.maxStringLength()), c, below, out);
+                start(new NumberNode(false, limits.maxNumberDigits()), c, below, out);
                 start(new BooleanNode(), c, below, out);
                 start(new NullNode(), c, below, out);
             }
@@ -187,8 +188,8 @@ public final class JsonGrammar {
                         out.add(new Stack(new ObjectFrame(schema, BEFORE_KEY, seen, ""), below));
                     } else if (c == '"' && !nextKeys().isEmpty()) {
                         out.add(new Stack(keyFrame(), below));
-                    } else if (c == '"' && schema instanceof FreeObjectNode) {
-                        out.add(new Stack(new FreeKeyFrame(this, new StringFrame(0, GrammarLimits.DEFAULT.maxStringLength(), 0, 0)), below));
+                    } else if (c == '"' && schema instanceof FreeObjectNode free) {
+                        out.add(new Stack(new FreeKeyFrame(this, new StringFrame(0, free.maxKeyLength(), 0, 0)), below));
                     } else if (c == '}' && phase == OPENED && requiredSatisfied()) {
                         out.add(below);
                     }
@@ -200,7 +201,8 @@ public final class JsonGrammar {
                     }
                 }
                 case AFTER_VALUE -> {
-                    if (c == ',' && (schema instanceof FreeObjectNode || !nextKeys().isEmpty())) {
+                    if (c == ',' && (schema instanceof FreeObjectNode free ? seen.size() < free.maxMembers()
+                            : !nextKeys().isEmpty())) {
                         out.add(new Stack(new ObjectFrame(schema, BEFORE_KEY, seen, null), below));
                     } else if (c == '}' && requiredSatisfied()) {
                         out.add(below);

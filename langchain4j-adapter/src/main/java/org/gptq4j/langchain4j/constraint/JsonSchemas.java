@@ -70,8 +70,9 @@ public final class JsonSchemas {
 
     /** Free-form JSON whose root is an object or an array (JSON mode without a schema). */
     public static SchemaNode anyObjectOrArray(GrammarLimits limits) {
-        AnyNode inner = new AnyNode(Math.max(0, limits.maxDepth() - 1));
-        return new AnyOfNode(List.of(new FreeObjectNode(inner), new ArrayNode(inner, 0, limits.maxArrayItems())));
+        AnyNode inner = new AnyNode(Math.max(0, limits.maxDepth() - 1), limits);
+        return new AnyOfNode(List.of(new FreeObjectNode(inner, limits.maxStringLength(), limits.maxArrayItems()),
+                new ArrayNode(inner, 0, limits.maxArrayItems())));
     }
 
     private void collectDefinitions(JsonNode node) {
@@ -87,7 +88,7 @@ public final class JsonSchemas {
 
     private SchemaNode convert(JsonNode schema) {
         if (schema == null || schema.isBoolean() || schema.isEmpty()) {
-            return new AnyNode(limits.maxDepth());
+            return new AnyNode(limits.maxDepth(), limits);
         }
         if (schema.has("$ref")) {
             String ref = schema.get("$ref").asText();
@@ -116,7 +117,7 @@ public final class JsonSchemas {
         if (type == null) {
             if (schema.has("properties")) return convertTyped("object", schema);
             if (schema.has("items")) return convertTyped("array", schema);
-            return new AnyNode(limits.maxDepth());
+            return new AnyNode(limits.maxDepth(), limits);
         }
         if (type.isArray()) {
             List<SchemaNode> alternatives = new ArrayList<>();
@@ -136,8 +137,8 @@ public final class JsonSchemas {
             case "string" -> new StringNode(
                     schema.path("minLength").asInt(0),
                     schema.has("maxLength") ? schema.get("maxLength").asInt() : limits.maxStringLength());
-            case "integer" -> new NumberNode(true);
-            case "number" -> new NumberNode(false);
+            case "integer" -> new NumberNode(true, limits.maxNumberDigits());
+            case "number" -> new NumberNode(false, limits.maxNumberDigits());
             case "boolean" -> new BooleanNode();
             case "null" -> new NullNode();
             default -> throw new IllegalArgumentException("unsupported JSON schema type: " + type);
@@ -153,7 +154,8 @@ public final class JsonSchemas {
             }
             return new FreeObjectNode(additional != null && additional.isObject()
                     ? convert(additional)
-                    : new AnyNode(Math.max(0, limits.maxDepth() - 1)));
+                    : new AnyNode(Math.max(0, limits.maxDepth() - 1), limits),
+                    limits.maxStringLength(), limits.maxArrayItems());
         }
         Map<String, SchemaNode> converted = new LinkedHashMap<>();
         properties.properties().forEach(e -> converted.put(e.getKey(), convert(e.getValue())));

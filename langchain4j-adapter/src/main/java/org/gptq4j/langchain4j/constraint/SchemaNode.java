@@ -19,8 +19,11 @@ public sealed interface SchemaNode {
         }
     }
 
-    /** An object with any keys, whose values are {@code values}. */
-    record FreeObjectNode(SchemaNode values) implements SchemaNode {}
+    /**
+     * An object with any keys (up to {@code maxKeyLength} characters), whose values are {@code values}, with at
+     * most {@code maxMembers} members.
+     */
+    record FreeObjectNode(SchemaNode values, int maxKeyLength, int maxMembers) implements SchemaNode {}
 
     /** An array of {@code items}, between {@code minItems} and {@code maxItems} long. */
     record ArrayNode(SchemaNode items, int minItems, int maxItems) implements SchemaNode {}
@@ -28,8 +31,11 @@ public sealed interface SchemaNode {
     /** A string of {@code minLength} to {@code maxLength} characters (escapes count as one). */
     record StringNode(int minLength, int maxLength) implements SchemaNode {}
 
-    /** A JSON number; integers only when {@code integer}. */
-    record NumberNode(boolean integer) implements SchemaNode {}
+    /**
+     * A JSON number; integers only when {@code integer}. Its integer part, fraction and exponent have at most
+     * {@code maxDigits} digits each.
+     */
+    record NumberNode(boolean integer, int maxDigits) implements SchemaNode {}
 
     /** {@code true} or {@code false}. */
     record BooleanNode() implements SchemaNode {}
@@ -51,8 +57,8 @@ public sealed interface SchemaNode {
         }
     }
 
-    /** Any JSON value, nested at most {@code depth} containers deep. */
-    record AnyNode(int depth) implements SchemaNode {}
+    /** Any JSON value, nested at most {@code depth} containers deep, its strings, containers and numbers within {@code limits}. */
+    record AnyNode(int depth, GrammarLimits limits) implements SchemaNode {}
 
     /**
      * A reference ({@code $ref}), resolved lazily so that recursive schemas stay finite. Two references are

@@ -29,6 +29,8 @@ public final class JinjaChatTemplate implements ChatTemplate {
     private static final List<String> END_OF_TURN_PIECES =
             List.of("<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>", "<|endoftext|>");
 
+    private static final String REFUSED = "chat template refused the conversation: ";
+
     private final String source;
     private final String bosToken;
     private final String eosToken;
@@ -50,7 +52,7 @@ public final class JinjaChatTemplate implements ChatTemplate {
 
     /** Called by templates as {@code raise_exception(message)}. */
     public static String raiseException(String message) {
-        throw new IllegalArgumentException("chat template refused the conversation: " + message);
+        throw new IllegalArgumentException(REFUSED + message);
     }
 
     @Override
@@ -100,10 +102,22 @@ public final class JinjaChatTemplate implements ChatTemplate {
         RenderResult result = jinjava.renderForResult(source, context);
         for (TemplateError error : result.getErrors()) {
             if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
-                throw new IllegalArgumentException("chat template failed: " + error.getMessage(), error.getException());
+                throw refusal(error.getException()).orElseGet(() ->
+                        new IllegalArgumentException("chat template failed: " + error.getMessage(), error.getException()));
             }
         }
         return tokenize(result.getOutput(), texts, tokenizer);
+    }
+
+    /** The template's own {@code raise_exception(message)}, which Jinjava wraps, so that its message is not lost. */
+    private static java.util.Optional<IllegalArgumentException> refusal(Throwable error) {
+        for (Throwable t = error; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof IllegalArgumentException e && e.getMessage() != null
+                    && e.getMessage().startsWith(REFUSED)) {
+                return java.util.Optional.of(e);
+            }
+        }
+        return java.util.Optional.empty();
     }
 
     private static String placeholder(List<String> texts, String text) {

@@ -52,7 +52,7 @@ class JsonGrammarTest {
 
     @Test
     void a_number_at_the_root_is_accepting_but_not_complete() {
-        GrammarState state = feed(new SchemaNode.NumberNode(false), "12.5");
+        GrammarState state = feed(new SchemaNode.NumberNode(false, 9), "12.5");
         assertThat(state.isAccepting()).isTrue();
         assertThat(state.isComplete()).isFalse();
         assertThat(state.feed('x').isDead()).isTrue();
@@ -67,5 +67,21 @@ class JsonGrammarTest {
         SchemaNode any = JsonSchemas.anyObjectOrArray(LIMITS);
         assertThat(feed(any, "{\"x\":[1,true,null,\"s\"],\"y\":{}}").isComplete()).isTrue();
         assertThat(feed(any, "\"just a string\"").isDead()).isTrue();
+    }
+
+    @Test
+    void the_configured_limits_bound_numbers_free_keys_and_free_members() {
+        GrammarLimits small = new GrammarLimits(3, 2, 2, 2);
+        SchemaNode integer = JsonSchemas.fromJson("{\"type\":\"integer\"}", small);
+        assertThat(feed(integer, "12").isDead()).isFalse();
+        assertThat(feed(integer, "123").isDead()).as("3 digits, 2 allowed").isTrue();
+        SchemaNode any = JsonSchemas.anyObjectOrArray(small);
+        assertThat(feed(any, "{\"abc\":1,\"d\":2}").isComplete()).isTrue();
+        assertThat(feed(any, "{\"abcd\"").isDead()).as("key of 4 characters, 3 allowed").isTrue();
+        assertThat(feed(any, "{\"a\":1,\"b\":2,").isDead()).as("a third member, 2 allowed").isTrue();
+        assertThat(feed(any, "[\"abcd\"").isDead()).as("free-form string of 4 characters").isTrue();
+        assertThat(feed(any, "[123").isDead()).as("free-form number of 3 digits").isTrue();
+        assertThat(feed(JsonSchemas.anyObjectOrArray(GrammarLimits.DEFAULT), "[1234567890").isDead())
+                .as("by default integers fit a Java int").isTrue();
     }
 }
