@@ -37,6 +37,9 @@ class EngineLimitsTest {
             assertThat(r.requested()).isEqualTo(9);
             assertThat(r.allowed()).isEqualTo(8);
             assertThat(e.generate(request(8, 1)).generatedTokenCount()).isEqualTo(1);
+            // Metrics are snapshots the engine thread publishes after each step: wait for the next one.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (e.metrics().requestsRejected() == 0 && System.nanoTime() < deadline) Thread.onSpinWait();
             assertThat(e.metrics().requestsRejected()).isEqualTo(1);
         }
     }
