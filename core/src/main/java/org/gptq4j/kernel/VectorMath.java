@@ -4,14 +4,27 @@ import jdk.incubator.vector.FloatVector;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-/** Small float kernels shared by the forward pass (Vector API, with scalar tails). */
+/**
+ * Small float kernels shared by the forward pass (Vector API, with scalar tails).
+ *
+ * <p>Results are bit-for-bit the same whether the JIT has compiled a kernel or not: the lanes of an accumulator
+ * are summed in a fixed order ({@link #sumLanes}) rather than with {@code reduceLanes}, whose order the Vector API
+ * leaves open (the interpreter and the compiled intrinsic differ). Seeded sampling and preempted-then-resumed
+ * sequences depend on that.
+ */
 public final class VectorMath {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
     private VectorMath() {}
+
+    /** acc[0] + acc[1] + ... + acc[n-1], left to right. */
+    static float sumLanes(FloatVector acc) {
+        float sum = 0f;
+        for (int lane = 0; lane < acc.length(); lane++) sum += acc.lane(lane);
+        return sum;
+    }
 
     /** sum_i a[ao+i] * b[bo+i] for i in [0, n) */
     public static float dot(float[] a, int ao, float[] b, int bo, int n) {
@@ -20,7 +33,7 @@ public final class VectorMath {
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc);
         for (; i < n; i++) sum += a[ao + i] * b[bo + i];
         return sum;
     }
@@ -43,7 +56,7 @@ public final class VectorMath {
             FloatVector b = FloatVector.fromMemorySegment(F, seg, (so + i) * Float.BYTES, ByteOrder.nativeOrder());
             acc = FloatVector.fromArray(F, a, ao + i).fma(b, acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc);
         for (; i < n; i++) sum += a[ao + i] * seg.getAtIndex(ValueLayout.JAVA_FLOAT, so + i);
         return sum;
     }
