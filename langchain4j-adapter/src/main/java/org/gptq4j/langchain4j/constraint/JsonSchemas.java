@@ -68,6 +68,7 @@ public final class JsonSchemas {
         SchemaNode root = converter.convert(schema);
         converter.resolveAll();
         converter.refuseUnguardedCycles();
+        converter.refuseInfinite();
         return root;
     }
 
@@ -93,6 +94,36 @@ public final class JsonSchemas {
      */
     private void refuseUnguardedCycles() {
         for (String name : referenced) unguarded(resolved.get(name), new java.util.ArrayList<>(List.of(name)));
+    }
+
+    /**
+     * Refuses a definition with no finite value (an object that requires itself through references): the grammar
+     * would never let the document end.
+     */
+    private void refuseInfinite() {
+        Set<String> finite = new java.util.HashSet<>();
+        for (boolean more = true; more; ) {
+            more = false;
+            for (String name : referenced) {
+                if (!finite.contains(name) && finite(resolved.get(name), finite)) more = finite.add(name);
+            }
+        }
+        for (String name : referenced) {
+            if (!finite.contains(name)) {
+                throw new IllegalArgumentException("JSON schema definition " + name + " has no finite value: it"
+                        + " requires itself through references");
+            }
+        }
+    }
+
+    private static boolean finite(SchemaNode node, Set<String> finite) {
+        return switch (node) {
+            case RefNode ref -> finite.contains(ref.toString().substring("$ref:".length()));
+            case AnyOfNode any -> any.alternatives().stream().anyMatch(a -> finite(a, finite));
+            case ObjectNode o -> o.required().stream().allMatch(k -> finite(o.properties().get(k), finite));
+            case ArrayNode a -> a.minItems() <= 0 || finite(a.items(), finite);
+            default -> true;
+        };
     }
 
     private void unguarded(SchemaNode node, List<String> path) {

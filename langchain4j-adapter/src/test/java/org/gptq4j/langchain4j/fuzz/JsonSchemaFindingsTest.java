@@ -51,6 +51,8 @@ class JsonSchemaFindingsTest {
             "{\"enum\":[]}",
             "{\"anyOf\":[]}",
             "{\"type\":[]}",
+            // no finite value (requires itself): the grammar never let the document end
+            "{\"$defs\":{\"n\":{\"type\":\"object\",\"properties\":{\"next\":{\"$ref\":\"#/$defs/n\"}},\"required\":[\"next\"]}},\"$ref\":\"#/$defs/n\"}",
             "{\"type\":\"object\",\"required\":[\"a\"],\"additionalProperties\":false}"})
     void unusableSchemasAreRefusedAtConversion(String schema) {
         assertThatThrownBy(() -> org.gptq4j.langchain4j.constraint.JsonSchemas.fromJson(schema, SchemaFuzz.LIMITS))
