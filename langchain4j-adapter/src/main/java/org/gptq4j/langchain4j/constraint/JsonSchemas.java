@@ -197,6 +197,14 @@ public final class JsonSchemas {
         if (type == null) {
             if (schema.has("properties")) return convertTyped("object", schema);
             if (schema.has("items")) return convertTyped("array", schema);
+            if (schema.has("minItems") || schema.has("maxItems") || schema.has("minLength") || schema.has("maxLength")) {
+                // no type: any value, but arrays and strings within the schema's bounds
+                List<SchemaNode> alternatives = new ArrayList<>();
+                for (String t : List.of("object", "array", "string", "number", "boolean", "null")) {
+                    alternatives.add(convertTyped(t, schema));
+                }
+                return new AnyOfNode(alternatives);
+            }
             return new AnyNode(limits.maxDepth(), limits);
         }
         if (type.isArray()) {

@@ -25,6 +25,8 @@ class JsonSchemaFindingsTest {
             // minItems / minLength above the default limits: unreachable (dead end)
             "{\"type\":\"array\",\"items\":{\"type\":\"boolean\"},\"minItems\":5}",
             "{\"type\":\"string\",\"minLength\":9}",
+            // minItems without a type was ignored: [0] produced (fuzzing)
+            "{\"typs\":{\"type\":\"number\"},\"minItems\":2}",
             // a nested $defs of the same name replaced the root's: the wrong schema was enforced
             "{\"$defs\":{\"a\":{\"type\":\"integer\"}},\"type\":\"object\",\"properties\":{\"x\":{\"$defs\":{\"a\":{\"type\":\"string\"}},"
                     + "\"type\":\"null\"},\"y\":{\"$ref\":\"#/$defs/a\"}},\"required\":[\"y\"]}",
