@@ -214,7 +214,11 @@ public final class JsonGrammar {
 
         private Frame keyFrame() {
             List<String> literals = new ArrayList<>();
-            for (String k : nextKeys()) literals.add(escapeKey(k) + '"');
+            for (String k : nextKeys()) {
+                literals.add(escapeKey(k) + '"');
+                String ascii = asciiOnly(escapeKey(k));
+                if (!ascii.equals(escapeKey(k))) literals.add(ascii + '"'); // for vocabularies without those characters
+            }
             return new KeyFrame(this, new Literal(literals, 0));
         }
 
@@ -267,7 +271,9 @@ public final class JsonGrammar {
                         if (candidate.length() == literal.pos() + 1 && candidate.charAt(literal.pos()) == c) {
                             String escaped = candidate.substring(0, candidate.length() - 1);
                             for (String k : object.nextKeys()) {
-                                if (escapeKey(k).equals(escaped)) out.add(new Stack(object.withKey(k), below));
+                                if (escapeKey(k).equals(escaped) || asciiOnly(escapeKey(k)).equals(escaped)) {
+                                    out.add(new Stack(object.withKey(k), below));
+                                }
                             }
                         }
                     }
@@ -428,6 +434,16 @@ public final class JsonGrammar {
 
     static boolean isSpace(char c) {
         return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+    }
+
+    /** JSON text with every character outside printable ASCII written as a {@code \\uXXXX} escape. */
+    static String asciiOnly(String json) {
+        StringBuilder sb = new StringBuilder(json.length());
+        for (char ch : json.toCharArray()) {
+            if (ch >= 0x7f) sb.append(String.format("\\u%04x", (int) ch));
+            else sb.append(ch);
+        }
+        return sb.toString();
     }
 
     static String escapeKey(String key) {

@@ -8,7 +8,6 @@ import dev.langchain4j.model.chat.request.json.JsonRawSchema;
 import dev.langchain4j.model.chat.request.json.JsonSchemaElement;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +40,7 @@ public final class JsonSchemas {
     private final GrammarLimits limits;
     private final Map<String, JsonNode> definitions = new HashMap<>();
     private final Map<String, SchemaNode> resolved = new HashMap<>();
+    private final Set<String> referenced = new java.util.LinkedHashSet<>();
 
     private JsonSchemas(GrammarLimits limits) {
         this.limits = limits;
@@ -65,7 +65,82 @@ public final class JsonSchemas {
     public static SchemaNode fromTree(JsonNode schema, GrammarLimits limits) {
         JsonSchemas converter = new JsonSchemas(limits);
         converter.collectDefinitions(schema);
-        return converter.convert(schema);
+        SchemaNode root = converter.convert(schema);
+        converter.resolveAll();
+        converter.refuseUnguardedCycles();
+        converter.refuseInfinite();
+        return root;
+    }
+
+    /**
+     * Converts every referenced definition now, so that a broken one is refused here rather than thrown from the
+     * grammar in the middle of a generation.
+     */
+    private void resolveAll() {
+        for (boolean more = true; more; ) {
+            more = false;
+            for (String name : List.copyOf(referenced)) {
+                if (!resolved.containsKey(name)) {
+                    resolved.put(name, convert(definitions.get(name)));
+                    more = true;
+                }
+            }
+        }
+    }
+
+    /**
+     * Refuses a definition that reaches itself through references and alternatives only ({@code a: {$ref: a}},
+     * {@code a: {anyOf: [{$ref: a}, ...]}}): the grammar would recurse without reading a character.
+     */
+    private void refuseUnguardedCycles() {
+        for (String name : referenced) unguarded(resolved.get(name), new java.util.ArrayList<>(List.of(name)));
+    }
+
+    /**
+     * Refuses a definition with no finite value (an object that requires itself through references): the grammar
+     * would never let the document end.
+     */
+    private void refuseInfinite() {
+        Set<String> finite = new java.util.HashSet<>();
+        for (boolean more = true; more; ) {
+            more = false;
+            for (String name : referenced) {
+                if (!finite.contains(name) && finite(resolved.get(name), finite)) more = finite.add(name);
+            }
+        }
+        for (String name : referenced) {
+            if (!finite.contains(name)) {
+                throw new IllegalArgumentException("JSON schema definition " + name + " has no finite value: it"
+                        + " requires itself through references");
+            }
+        }
+    }
+
+    private static boolean finite(SchemaNode node, Set<String> finite) {
+        return switch (node) {
+            case RefNode ref -> finite.contains(ref.toString().substring("$ref:".length()));
+            case AnyOfNode any -> any.alternatives().stream().anyMatch(a -> finite(a, finite));
+            case ObjectNode o -> o.required().stream().allMatch(k -> finite(o.properties().get(k), finite));
+            case ArrayNode a -> a.minItems() <= 0 || finite(a.items(), finite);
+            default -> true;
+        };
+    }
+
+    private void unguarded(SchemaNode node, List<String> path) {
+        switch (node) {
+            case RefNode ref -> {
+                String name = ref.toString().substring("$ref:".length());
+                if (path.contains(name)) {
+                    throw new IllegalArgumentException("JSON schema reference cycle without a value in between: "
+                            + String.join(" -> ", path) + " -> " + name);
+                }
+                path.add(name);
+                unguarded(resolved.get(name), path);
+                path.removeLast();
+            }
+            case AnyOfNode any -> any.alternatives().forEach(a -> unguarded(a, path));
+            default -> { }
+        }
     }
 
     /** Free-form JSON whose root is an object or an array (JSON mode without a schema). */
@@ -80,7 +155,7 @@ public final class JsonSchemas {
         for (String key : new String[] {"$defs", "definitions"}) {
             JsonNode defs = node.get(key);
             if (defs != null && defs.isObject()) {
-                defs.properties().forEach(e -> definitions.put(e.getKey(), e.getValue()));
+                defs.properties().forEach(e -> definitions.putIfAbsent(e.getKey(), e.getValue())); // the root's first
             }
         }
         for (JsonNode child : node) collectDefinitions(child);
@@ -96,20 +171,25 @@ public final class JsonSchemas {
             if (!definitions.containsKey(name)) {
                 throw new IllegalArgumentException("JSON schema reference not found: " + ref);
             }
+            referenced.add(name);
             return new RefNode(name, () -> resolved.computeIfAbsent(name, n -> convert(definitions.get(n))));
         }
         if (schema.has("const")) {
-            return new EnumNode(List.of(schema.get("const").toString()));
+            List<String> literals = new ArrayList<>();
+            addLiteral(literals, schema.get("const"));
+            return new EnumNode(literals);
         }
         if (schema.has("enum")) {
             List<String> literals = new ArrayList<>();
-            schema.get("enum").forEach(v -> literals.add(v.toString()));
+            schema.get("enum").forEach(v -> addLiteral(literals, v));
+            if (literals.isEmpty()) throw new IllegalArgumentException("JSON schema enum without values: no value can match");
             return new EnumNode(literals);
         }
         for (String key : new String[] {"anyOf", "oneOf"}) {
             if (schema.has(key)) {
                 List<SchemaNode> alternatives = new ArrayList<>();
                 schema.get(key).forEach(alternative -> alternatives.add(convert(alternative)));
+                if (alternatives.isEmpty()) throw new IllegalArgumentException("JSON schema " + key + " without alternatives");
                 return alternatives.size() == 1 ? alternatives.getFirst() : new AnyOfNode(alternatives);
             }
         }
@@ -117,11 +197,20 @@ public final class JsonSchemas {
         if (type == null) {
             if (schema.has("properties")) return convertTyped("object", schema);
             if (schema.has("items")) return convertTyped("array", schema);
+            if (schema.has("minItems") || schema.has("maxItems") || schema.has("minLength") || schema.has("maxLength")) {
+                // no type: any value, but arrays and strings within the schema's bounds
+                List<SchemaNode> alternatives = new ArrayList<>();
+                for (String t : List.of("object", "array", "string", "number", "boolean", "null")) {
+                    alternatives.add(convertTyped(t, schema));
+                }
+                return new AnyOfNode(alternatives);
+            }
             return new AnyNode(limits.maxDepth(), limits);
         }
         if (type.isArray()) {
             List<SchemaNode> alternatives = new ArrayList<>();
             type.forEach(t -> alternatives.add(convertTyped(t.asText(), schema)));
+            if (alternatives.isEmpty()) throw new IllegalArgumentException("JSON schema type list without types");
             return alternatives.size() == 1 ? alternatives.getFirst() : new AnyOfNode(alternatives);
         }
         return convertTyped(type.asText(), schema);
@@ -130,13 +219,17 @@ public final class JsonSchemas {
     private SchemaNode convertTyped(String type, JsonNode schema) {
         return switch (type) {
             case "object" -> convertObject(schema);
-            case "array" -> new ArrayNode(
-                    convert(schema.get("items")),
-                    schema.path("minItems").asInt(0),
-                    schema.has("maxItems") ? schema.get("maxItems").asInt() : limits.maxArrayItems());
-            case "string" -> new StringNode(
-                    schema.path("minLength").asInt(0),
-                    schema.has("maxLength") ? schema.get("maxLength").asInt() : limits.maxStringLength());
+            case "array" -> {
+                int min = schema.path("minItems").asInt(0);
+                // the limit bounds what the schema leaves open; it never makes a schema's own minimum unreachable
+                int max = schema.has("maxItems") ? schema.get("maxItems").asInt() : Math.max(min, limits.maxArrayItems());
+                yield new ArrayNode(convert(schema.get("items")), min, checkRange("minItems", min, "maxItems", max));
+            }
+            case "string" -> {
+                int min = schema.path("minLength").asInt(0);
+                int max = schema.has("maxLength") ? schema.get("maxLength").asInt() : Math.max(min, limits.maxStringLength());
+                yield new StringNode(min, checkRange("minLength", min, "maxLength", max));
+            }
             case "integer" -> new NumberNode(true, limits.maxNumberDigits());
             case "number" -> new NumberNode(false, limits.maxNumberDigits());
             case "boolean" -> new BooleanNode();
@@ -145,10 +238,43 @@ public final class JsonSchemas {
         };
     }
 
+    /**
+     * A value's JSON text, and the same with non-ASCII characters escaped when that differs: a vocabulary may lack
+     * the characters (they can only be written as byte tokens, which a grammar can not check), never the escape.
+     */
+    private static void addLiteral(List<String> literals, JsonNode value) {
+        String text = value.toString();
+        literals.add(text);
+        String ascii = JsonGrammar.asciiOnly(text);
+        if (!ascii.equals(text)) literals.add(ascii);
+    }
+
+    private static int checkRange(String minName, int min, String maxName, int max) {
+        if (max < min || max < 0) {
+            throw new IllegalArgumentException("JSON schema " + minName + " " + min + " and " + maxName + " " + max
+                    + ": no value can match");
+        }
+        return max;
+    }
+
     private SchemaNode convertObject(JsonNode schema) {
         JsonNode properties = schema.get("properties");
-        if (properties == null || properties.isEmpty()) {
-            JsonNode additional = schema.get("additionalProperties");
+        Set<String> required = new java.util.LinkedHashSet<>();
+        schema.path("required").forEach(r -> required.add(r.asText()));
+        if (properties == null || !properties.isObject()) properties = JSON.createObjectNode();
+        JsonNode additional = schema.get("additionalProperties");
+        if (!required.isEmpty() && !properties.properties().stream().map(Map.Entry::getKey).toList().containsAll(required)) {
+            // a required key the schema does not describe: its value is what additionalProperties allows
+            if (additional != null && additional.isBoolean() && !additional.asBoolean()) {
+                throw new IllegalArgumentException("JSON schema requires properties it does not allow: " + required);
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode declared = ((com.fasterxml.jackson.databind.node.ObjectNode) properties).deepCopy();
+            for (String key : required) {
+                if (!declared.has(key)) declared.set(key, additional != null && additional.isObject() ? additional : JSON.createObjectNode());
+            }
+            properties = declared;
+        }
+        if (properties.isEmpty()) {
             if (additional != null && additional.isBoolean() && !additional.asBoolean()) {
                 return new ObjectNode(Map.of(), Set.of(), false);
             }
@@ -159,8 +285,6 @@ public final class JsonSchemas {
         }
         Map<String, SchemaNode> converted = new LinkedHashMap<>();
         properties.properties().forEach(e -> converted.put(e.getKey(), convert(e.getValue())));
-        Set<String> required = new HashSet<>();
-        schema.path("required").forEach(r -> required.add(r.asText()));
         return new ObjectNode(converted, required, false);
     }
 }

@@ -34,6 +34,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.request.async.AsyncRequestNotUsableException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter;
 
 /**
@@ -179,6 +180,10 @@ public class OpenAiChatController {
             }
         }
     }
+
+    /** A streaming client that went away (SseStream has cancelled its generation): nothing to answer or log. */
+    @ExceptionHandler(AsyncRequestNotUsableException.class)
+    void clientGone() {}
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<byte[]> error(Exception error) throws JsonProcessingException {
