@@ -174,15 +174,19 @@ public final class JsonSchemas {
             referenced.add(name);
             return new RefNode(name, () -> resolved.computeIfAbsent(name, n -> convert(definitions.get(n))));
         }
-        if (schema.has("const")) {
+        List<String> types = declaredTypes(schema);
+        if (schema.has("const") || schema.has("enum")) {
+            String key = schema.has("const") ? "const" : "enum";
+            List<JsonNode> values = new ArrayList<>();
+            if (key.equals("const")) values.add(schema.get("const"));
+            else schema.get("enum").forEach(values::add);
+            // Only the listed values that also have a declared type can ever validate.
             List<String> literals = new ArrayList<>();
-            addLiteral(literals, schema.get("const"));
-            return new EnumNode(literals);
-        }
-        if (schema.has("enum")) {
-            List<String> literals = new ArrayList<>();
-            schema.get("enum").forEach(v -> addLiteral(literals, v));
-            if (literals.isEmpty()) throw new IllegalArgumentException("JSON schema enum without values: no value can match");
+            values.stream().filter(v -> types.isEmpty() || types.stream().anyMatch(t -> hasType(v, t)))
+                    .forEach(v -> addLiteral(literals, v));
+            if (literals.isEmpty()) {
+                throw new IllegalArgumentException("JSON schema " + key + " has no value of type " + types + ": no value can match");
+            }
             return new EnumNode(literals);
         }
         for (String key : new String[] {"anyOf", "oneOf"}) {
@@ -242,6 +246,35 @@ public final class JsonSchemas {
      * A value's JSON text, and the same with non-ASCII characters escaped when that differs: a vocabulary may lack
      * the characters (they can only be written as byte tokens, which a grammar can not check), never the escape.
      */
+    private static final Set<String> KNOWN_TYPES = Set.of("object", "array", "string", "integer", "number", "boolean", "null");
+
+    /** The schema's {@code type} names (empty when it has none); unknown names are refused. */
+    private static List<String> declaredTypes(JsonNode schema) {
+        JsonNode type = schema.get("type");
+        if (type == null) return List.of();
+        List<String> names = new ArrayList<>();
+        if (type.isArray()) type.forEach(t -> names.add(t.asText()));
+        else names.add(type.asText());
+        for (String name : names) {
+            if (!KNOWN_TYPES.contains(name)) throw new IllegalArgumentException("unsupported JSON schema type: " + name);
+        }
+        return names;
+    }
+
+    /** Whether a JSON value is of the JSON schema type {@code type}. */
+    private static boolean hasType(JsonNode value, String type) {
+        return switch (type) {
+            case "object" -> value.isObject();
+            case "array" -> value.isArray();
+            case "string" -> value.isTextual();
+            case "integer" -> value.isIntegralNumber() || value.isNumber() && value.asDouble() == Math.rint(value.asDouble());
+            case "number" -> value.isNumber();
+            case "boolean" -> value.isBoolean();
+            case "null" -> value.isNull();
+            default -> false;
+        };
+    }
+
     private static void addLiteral(List<String> literals, JsonNode value) {
         String text = value.toString();
         literals.add(text);
