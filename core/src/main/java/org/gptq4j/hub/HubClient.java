@@ -100,6 +100,26 @@ public final class HubClient implements AutoCloseable {
         return cache.snapshotFiles(ref.isCommitHash() ? ref.revision() : cachedCommit(cache, ref, "offline mode is on"));
     }
 
+    /**
+     * The repository's branches and tags, with their commits ({@code GET api/models/{repo}/refs}). Needs the Hub:
+     * offline it throws {@code OFFLINE_MISSING} (the cache's {@code refs/} folder names only what was resolved).
+     *
+     * @param repoId {@code org/name}
+     * @throws IllegalArgumentException for a malformed {@code repoId}
+     * @throws HubException {@code NOT_FOUND} (missing {@code REPOSITORY}) for an unknown repository, and as
+     *                      {@link #download}
+     */
+    public RepoRefs listRefs(String repoId) {
+        ModelRef repo = ModelRef.of(repoId);
+        if (config.offline()) {
+            throw new HubException(HubException.Kind.OFFLINE_MISSING, "offline mode (HF_HUB_OFFLINE) is on: the"
+                    + " branches and tags of " + repoId + " can only be listed by the Hub");
+        }
+        Target target = Target.refsOf(repo);
+        JsonNode answer = retrier.run("listing of " + target.describe(), () -> http.getJson(urls.refs(repoId), target));
+        return RepoRefs.parse(answer, repo);
+    }
+
     /** One file of the revision, into the cache; returns its path in the snapshot folder. */
     public Path downloadFile(ModelRef ref, String file, DownloadListener listener) {
         RepoPath.requireSafe(file, "the caller");
@@ -226,7 +246,10 @@ public final class HubClient implements AutoCloseable {
                 meta = retrier.run("metadata of " + target.describe(), () -> http.head(urls.resolve(pinned, file),
                         target));
             } catch (HubException e) {
-                if (e.kind() == HubException.Kind.NOT_FOUND) cache.markMissing(commit, file);
+                if (e.kind() == HubException.Kind.NOT_FOUND
+                        && e.missing().orElse(HubException.Missing.FILE) == HubException.Missing.FILE) {
+                    cache.markMissing(commit, file); // the file, not the repository or the commit, is missing
+                }
                 throw e;
             }
             if (!meta.commit().equals(commit)) {

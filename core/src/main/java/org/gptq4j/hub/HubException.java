@@ -1,10 +1,12 @@
 package org.gptq4j.hub;
 
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A Hub download that could not be completed. {@link #kind()} tells callers what went wrong without parsing the
- * message; the message says it to a person: which repository, revision and file, and what to do about it.
+ * message, and for {@link Kind#NOT_FOUND} {@link #missing()} tells which of repository, revision or file is missing;
+ * the message says it to a person: which repository, revision and file, and what to do about it.
  * Messages never contain the access token.
  */
 public class HubException extends RuntimeException {
@@ -29,24 +31,56 @@ public class HubException extends RuntimeException {
         IO
     }
 
+    /**
+     * What a {@link Kind#NOT_FOUND} is missing. The Hub answers 404 for all three and tells them apart with its
+     * {@code X-Error-Code} header ({@code RepoNotFound}, {@code RevisionNotFound}, {@code EntryNotFound}), as
+     * huggingface_hub's {@code hf_raise_for_status} reads it.
+     */
+    public enum Missing {
+        /** No such repository, or a private one the token may not see ({@code RepoNotFound}). */
+        REPOSITORY,
+        /** The repository exists; the branch, tag or commit does not ({@code RevisionNotFound}). */
+        REVISION,
+        /** The revision exists; a file does not ({@code EntryNotFound}), or lacks what the model needs. */
+        FILE
+    }
+
     private final Kind kind;
+    private final Missing missing;
 
     public HubException(Kind kind, String message) {
-        super(message);
-        this.kind = Objects.requireNonNull(kind);
+        this(kind, null, message, null);
     }
 
     public HubException(Kind kind, String message, Throwable cause) {
+        this(kind, null, message, cause);
+    }
+
+    /** A {@link Kind#NOT_FOUND} that knows what is missing. */
+    public HubException(Missing missing, String message) {
+        this(Kind.NOT_FOUND, Objects.requireNonNull(missing), message, null);
+    }
+
+    private HubException(Kind kind, Missing missing, String message, Throwable cause) {
         super(message, cause);
         this.kind = Objects.requireNonNull(kind);
+        this.missing = missing;
     }
 
     public Kind kind() {
         return kind;
     }
 
+    /**
+     * For {@link Kind#NOT_FOUND}: whether the repository, the revision or a file is missing; empty for other kinds
+     * and when the server did not say (a mirror without {@code X-Error-Code}).
+     */
+    public Optional<Missing> missing() {
+        return Optional.ofNullable(missing);
+    }
+
     @Override
     public String toString() {
-        return "HubException[" + kind + "]: " + getMessage();
+        return "HubException[" + kind + (missing == null ? "" : " " + missing) + "]: " + getMessage();
     }
 }

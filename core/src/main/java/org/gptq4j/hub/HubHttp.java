@@ -198,18 +198,19 @@ final class HubHttp implements AutoCloseable {
                 + " `huggingface-cli login`, which writes the token file)." + token);
     }
 
+    /** A 404, typed by the Hub's {@code X-Error-Code} when it sends one. */
     private static HubException notFound(String errorCode, Target target) {
         ModelRef ref = target.ref();
-        String what = switch (errorCode) {
-            case "RepoNotFound" -> "repository " + ref.repoId() + " not found";
-            case "RevisionNotFound" -> "revision " + RepoPath.quoted(ref.revision()) + " not found in "
-                    + ref.repoId();
-            case "EntryNotFound" -> "file " + RepoPath.quoted(target.file()) + " not found in " + ref.repoId()
-                    + " at revision " + ref.revision();
-            default -> "not found: " + target.describe();
+        String looked = " (HTTP 404; looked for " + target.describe() + ")";
+        return switch (errorCode) {
+            case "RepoNotFound" -> new HubException(HubException.Missing.REPOSITORY,
+                    "repository " + ref.repoId() + " not found" + looked);
+            case "RevisionNotFound" -> new HubException(HubException.Missing.REVISION,
+                    "revision " + RepoPath.quoted(ref.revision()) + " not found in " + ref.repoId() + looked);
+            case "EntryNotFound" -> new HubException(HubException.Missing.FILE, "file " + RepoPath.quoted(target.file())
+                    + " not found in " + ref.repoId() + " at revision " + ref.revision() + looked);
+            default -> new HubException(HubException.Kind.NOT_FOUND, "not found: " + target.describe() + looked);
         };
-        return new HubException(HubException.Kind.NOT_FOUND, what + " (HTTP 404; looked for " + target.describe()
-                + ")");
     }
 
     /** {@code Retry-After} in seconds or as an HTTP date; {@code null} when absent or unreadable. */

@@ -14,6 +14,11 @@ record HubUrls(URI endpoint) {
         return URI.create(endpoint + "/api/models/" + ref.repoId() + "/revision/" + encode(ref.revision(), false));
     }
 
+    /** {@code {endpoint}/api/models/{repo}/refs}: the branches and tags, with their commits. */
+    URI refs(String repoId) {
+        return URI.create(endpoint + "/api/models/" + repoId + "/refs");
+    }
+
     /** {@code {endpoint}/{repo}/resolve/{revision}/{file}}: a file's metadata and contents. */
     URI resolve(ModelRef ref, String file) {
         return URI.create(endpoint + "/" + ref.repoId() + "/resolve/" + encode(ref.revision(), false) + "/"

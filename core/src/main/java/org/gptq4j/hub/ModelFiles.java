@@ -68,13 +68,13 @@ public record ModelFiles(List<String> configs, List<String> weights) {
      * Chooses the model's files from {@code listing} and fetches them from {@code source}: the configs first, then
      * the weights they name (an index before its shards).
      *
-     * @throws HubException NOT_FOUND when there is no {@code config.json} or no safetensors weights;
+     * @throws HubException NOT_FOUND (missing {@code FILE}) when there is no {@code config.json} or no safetensors weights;
      *                      INVALID_INPUT when a shard index names an unsafe file
      */
     public static ModelFiles fetch(Collection<String> listing, Source source) {
         Set<String> files = new TreeSet<>(listing);
         if (!files.contains("config.json")) {
-            throw new HubException(HubException.Kind.NOT_FOUND, source.describe()
+            throw new HubException(HubException.Missing.FILE, source.describe()
                     + " has no config.json: it is not a transformers model");
         }
         Map<String, Path> configs = new LinkedHashMap<>();
@@ -96,7 +96,7 @@ public record ModelFiles(List<String> configs, List<String> weights) {
             weights.add(index);
             weights.addAll(shards(index, source.fetch(index), files, source));
         } else {
-            throw new HubException(HubException.Kind.NOT_FOUND, source.describe() + " has no safetensors weights"
+            throw new HubException(HubException.Missing.FILE, source.describe() + " has no safetensors weights"
                     + baseName.map(b -> " (looked for " + b + SAFETENSORS + ", model.safetensors and a shard index)")
                     .orElse(" (looked for model.safetensors and a shard index)")
                     + "; pickled .bin/.pt weights are not supported");
@@ -145,7 +145,7 @@ public record ModelFiles(List<String> configs, List<String> weights) {
                         + " names " + RepoPath.quoted(shard) + ", which is not a .safetensors file");
             }
             if (!files.contains(path)) {
-                throw new HubException(HubException.Kind.NOT_FOUND, index + " of " + source.describe()
+                throw new HubException(HubException.Missing.FILE, index + " of " + source.describe()
                         + " names the shard " + RepoPath.quoted(path) + ", which is not in the repository");
             }
             shards.add(path);

@@ -29,7 +29,8 @@ import java.util.stream.Stream;
 
 /**
  * A Hugging Face Hub on loopback, serving repositories whose branches are folders (the fixture layout): the
- * revision API, {@code resolve/} with {@code X-Repo-Commit}, {@code ETag} (git blob SHA-1) and, for LFS files
+ * revision and refs APIs, 404s typed by {@code X-Error-Code} ({@code RepoNotFound}, {@code RevisionNotFound},
+ * {@code EntryNotFound}) as the real Hub sends them, {@code resolve/} with {@code X-Repo-Commit}, {@code ETag} (git blob SHA-1) and, for LFS files
  * ({@code *.safetensors}, {@code *.model}), a 302 to a second "CDN" server with {@code X-Linked-Etag} (SHA-256) and
  * {@code X-Linked-Size}. The CDN honours {@code Range}. Faults are queued with {@link #inject} and every request is
  * recorded.
@@ -173,6 +174,8 @@ public final class FakeHub implements AutoCloseable {
             } else if (requiredToken != null && !("Bearer " + requiredToken).equals(in.getFirst("Authorization"))) {
                 exchange.getResponseHeaders().set("X-Error-Code", "GatedRepo");
                 exchange.sendResponseHeaders(401, -1);
+            } else if (rawPath.startsWith("/api/models/") && rawPath.endsWith("/refs")) {
+                serveRefs(exchange, rawPath);
             } else if (rawPath.startsWith("/api/models/")) {
                 serveRevisionInfo(exchange, rawPath);
             } else {
@@ -192,6 +195,37 @@ public final class FakeHub implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /** {@code /api/models/{org}/{name}/refs}: every branch folder, no tags, no converts. */
+    private void serveRefs(HttpExchange exchange, String rawPath) throws IOException {
+        String[] parts = rawPath.substring("/api/models/".length()).split("/");
+        String repoId = parts[0] + "/" + parts[1];
+        Path repo = repos.get(repoId);
+        if (repo == null) {
+            notFound(exchange, "RepoNotFound");
+            return;
+        }
+        StringBuilder json = new StringBuilder("{\"branches\":[");
+        List<String> names;
+        try (Stream<Path> branches = Files.list(repo)) {
+            names = branches.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        for (int i = 0; i < names.size(); i++) {
+            String name = names.get(i);
+            json.append(i == 0 ? "" : ",").append("{\"name\":\"").append(name).append("\",\"ref\":\"refs/heads/")
+                    .append(name).append("\",\"targetCommit\":\"").append(commitOf(repoId, name)).append("\"}");
+        }
+        byte[] body = json.append("],\"converts\":[],\"tags\":[]}").toString().getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(200, body.length);
+        exchange.getResponseBody().write(body);
+    }
+
+    /** A 404 with the Hub's {@code X-Error-Code}. */
+    private static void notFound(HttpExchange exchange, String errorCode) throws IOException {
+        exchange.getResponseHeaders().set("X-Error-Code", errorCode);
+        exchange.sendResponseHeaders(404, -1);
     }
 
     /** {@code /api/models/{org}/{name}/revision/{revision}}. */
@@ -227,8 +261,7 @@ public final class FakeHub implements AutoCloseable {
         String file = decode(parts[4]);
         byte[] content = branch.content(file);
         if (content == null) {
-            exchange.getResponseHeaders().set("X-Error-Code", "EntryNotFound");
-            exchange.sendResponseHeaders(404, -1);
+            notFound(exchange, "EntryNotFound");
             return;
         }
         Headers out = exchange.getResponseHeaders();
@@ -300,8 +333,7 @@ public final class FakeHub implements AutoCloseable {
     private Branch branch(HttpExchange exchange, String repoId, String revision) throws IOException {
         Path repo = repos.get(repoId);
         if (repo == null) {
-            exchange.getResponseHeaders().set("X-Error-Code", "RepoNotFound");
-            exchange.sendResponseHeaders(404, -1);
+            notFound(exchange, "RepoNotFound");
             return null;
         }
         try (Stream<Path> branches = Files.list(repo)) {
@@ -311,8 +343,7 @@ public final class FakeHub implements AutoCloseable {
                 if (name.equals(revision) || commit.equals(revision)) return new Branch(folder, commit);
             }
         }
-        exchange.getResponseHeaders().set("X-Error-Code", "RevisionNotFound");
-        exchange.sendResponseHeaders(404, -1);
+        notFound(exchange, "RevisionNotFound");
         return null;
     }
 

@@ -1,5 +1,6 @@
 package org.gptq4j.hub;
 
+import org.gptq4j.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -17,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /** Downloads over a loopback Hub without faults: what is fetched, and how the cache is laid out. */
 class HubClientDownloadTest extends HubTestBase {
@@ -150,6 +152,30 @@ class HubClientDownloadTest extends HubTestBase {
             assertThat(client.listFiles(MAIN)).contains("config.json", "model.safetensors", "tokenizer.model")
                     .hasSize(7);
         }
+    }
+
+    @Test
+    void listRefsGivesEveryBranchWithItsCommit() throws IOException {
+        List<String> folders;
+        try (var branches = Files.list(Fixtures.root().resolve(Fixtures.TINY))) {
+            folders = branches.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        try (HubClient client = client()) {
+            RepoRefs refs = client.listRefs(REPO);
+            assertThat(refs.branchNames()).contains("main", "sharded-4bit-32g").containsExactlyElementsOf(folders);
+            assertThat(refs.branches()).contains(new RepoRefs.Ref("main", FakeHub.commitOf(REPO, "main")));
+            assertThat(refs.tags()).isEmpty();
+        }
+        assertThat(hub.requests("hub", "GET", "/api/models/" + REPO + "/refs")).hasSize(1);
+    }
+
+    @Test
+    void listRefsNeedsTheHub() {
+        try (HubClient client = client(c -> c.offline(true))) {
+            HubException e = catchThrowableOfType(HubException.class, () -> client.listRefs(REPO));
+            assertThat(e.kind()).isEqualTo(HubException.Kind.OFFLINE_MISSING);
+        }
+        assertThat(hub.requests()).isEmpty();
     }
 
     @Test

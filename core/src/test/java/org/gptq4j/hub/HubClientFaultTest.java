@@ -172,20 +172,53 @@ class HubClientFaultTest extends HubTestBase {
         }
     }
 
+    private static void assertMissing(Throwable thrown, HubException.Missing missing) {
+        assertThat(thrown).isInstanceOfSatisfying(HubException.class, e -> {
+            assertThat(e.kind()).isEqualTo(HubException.Kind.NOT_FOUND);
+            assertThat(e.missing()).contains(missing);
+        });
+    }
+
     @Test
     void notFoundNamesRepositoryRevisionAndFile() {
         try (HubClient client = client()) {
             assertThatThrownBy(() -> client.download(ModelRef.of("TheBloke/no-such-model")))
-                    .isInstanceOfSatisfying(HubException.class,
-                            e -> assertThat(e.kind()).isEqualTo(HubException.Kind.NOT_FOUND))
+                    .satisfies(e -> assertMissing(e, HubException.Missing.REPOSITORY))
                     .hasMessageContaining("repository TheBloke/no-such-model not found");
             assertThatThrownBy(() -> client.download(MAIN.withRevision("gptq-5bit")))
+                    .satisfies(e -> assertMissing(e, HubException.Missing.REVISION))
                     .hasMessageContaining("revision 'gptq-5bit' not found in " + REPO);
             assertThatThrownBy(() -> client.downloadFile(MAIN, "missing.json", DownloadListener.NONE))
+                    .satisfies(e -> assertMissing(e, HubException.Missing.FILE))
                     .hasMessageContaining("file 'missing.json' not found in " + REPO + " at revision main");
+            assertThatThrownBy(() -> client.listRefs("TheBloke/no-such-model"))
+                    .satisfies(e -> assertMissing(e, HubException.Missing.REPOSITORY))
+                    .hasMessageContaining("the branches and tags of repository TheBloke/no-such-model");
         }
         assertThat(repoFolder().resolve(".no_exist").resolve(FakeHub.commitOf(REPO, "main")).resolve("missing.json"))
                 .exists().isEmptyFile();
+    }
+
+    @Test
+    void aNotFoundWithoutErrorCodeDoesNotGuessWhatIsMissing() {
+        hub.inject("hub", path -> path.contains("/resolve/"), new FakeHub.Fault.Status(404, Map.of()));
+        try (HubClient client = client()) {
+            HubException e = catchThrowableOfType(HubException.class,
+                    () -> client.downloadFile(MAIN, "config.json", DownloadListener.NONE));
+            assertThat(e.kind()).isEqualTo(HubException.Kind.NOT_FOUND);
+            assertThat(e.missing()).isEmpty();
+        }
+    }
+
+    @Test
+    void aRevisionNotFoundForAFileMarksNothingMissing() {
+        hub.inject("hub", path -> path.contains("/resolve/"),
+                new FakeHub.Fault.Status(404, Map.of("X-Error-Code", "RevisionNotFound")));
+        try (HubClient client = client()) {
+            assertThatThrownBy(() -> client.downloadFile(MAIN, "config.json", DownloadListener.NONE))
+                    .satisfies(e -> assertMissing(e, HubException.Missing.REVISION));
+        }
+        assertThat(repoFolder().resolve(".no_exist")).doesNotExist();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.gptq4j.spring;
 
+import dev.langchain4j.model.TokenCountEstimator;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.listener.ChatModelListener;
@@ -8,6 +9,9 @@ import org.gptq4j.engine.EngineMetricsListener;
 import org.gptq4j.langchain4j.EngineBuilder;
 import org.gptq4j.langchain4j.GptqChatModel;
 import org.gptq4j.langchain4j.GptqStreamingChatModel;
+import org.gptq4j.langchain4j.GptqTokenCountEstimator;
+import org.gptq4j.langchain4j.template.ChatTemplate;
+import org.gptq4j.langchain4j.template.ChatTemplates;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -20,12 +24,15 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Lazy;
+import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Auto-configures gptq4j from {@code langchain4j.gptq.*}: with {@code chat-model.repo} or {@code chat-model.model-path}
  * set, one shared {@link Engine} (loaded by a {@link GptqModelLoader} and closed with the context) and the LangChain4j
  * {@link ChatModel} and {@link StreamingChatModel} beans on it, configured from the chat-model properties and given
- * every {@link ChatModelListener} bean. Each bean backs off when the application defines its own of that type; an
+ * every {@link ChatModelListener} bean, plus a {@link TokenCountEstimator} that counts with the model's tokenizer and
+ * the chat models' template. Each bean backs off when the application defines its own of that type; an
  * application {@link Engine} bean replaces the loader, and the chat models then run on it.
  */
 @AutoConfiguration
@@ -83,6 +90,22 @@ public class GptqAutoConfiguration {
                 () -> configure(GptqStreamingChatModel.builder(), engine, loader, model, listeners).build());
     }
 
+    /**
+     * Counts tokens as the chat models render prompts: the engine's tokenizer and the same chat template. Lazy like
+     * the chat models: with {@code loading=lazy} the model loads on the first count.
+     */
+    @Bean
+    @ConditionalOnBean(Engine.class)
+    @ConditionalOnMissingBean(TokenCountEstimator.class)
+    public TokenCountEstimator gptqTokenCountEstimator(ObjectProvider<Engine> engine,
+                                                       ObjectProvider<GptqModelLoader> loader,
+                                                       GptqProperties properties, GptqChatModelProperties model) {
+        return LazyBean.of(TokenCountEstimator.class, properties.loading(), () -> {
+            Engine loaded = engine.getObject();
+            return new GptqTokenCountEstimator(loaded.tokenizer(), chatTemplate(modelFolder(loader, model), model));
+        });
+    }
+
     /** The settings both chat models share. */
     private static <B extends EngineBuilder<?, B>> B configure(B builder, ObjectProvider<Engine> engine,
                                                                ObjectProvider<GptqModelLoader> loader,
@@ -98,11 +121,24 @@ public class GptqAutoConfiguration {
                 .seed(model.seed())
                 .stopSequences(model.stopSequences().isEmpty() ? null : model.stopSequences())
                 .listeners(listeners.orderedStream().toList());
+        Optional<Path> folder = modelFolder(loader, model);
+        folder.ifPresent(builder::modelPath);
+        return builder.chatTemplate(chatTemplate(folder, model));
+    }
+
+    /** The model's folder: where the loader loaded it from (call after the engine exists), else {@code model-path}. */
+    private static Optional<Path> modelFolder(ObjectProvider<GptqModelLoader> loader, GptqChatModelProperties model) {
         GptqModelLoader ours = loader.getIfAvailable();
-        if (ours != null) ours.modelFolder().ifPresent(builder::modelPath);
-        else if (model.modelPath() != null) builder.modelPath(model.modelPath());
-        if (model.chatTemplate() != null) builder.chatTemplate(model.chatTemplate());
-        return builder;
+        return ours != null ? ours.modelFolder() : Optional.ofNullable(model.modelPath());
+    }
+
+    /**
+     * The one chat template of the chat models and the token counter: {@code chat-template} if set, else the model
+     * folder's {@code chat_template}, else {@code raw}.
+     */
+    private static ChatTemplate chatTemplate(Optional<Path> folder, GptqChatModelProperties model) {
+        if (model.chatTemplate() != null) return ChatTemplates.named(model.chatTemplate());
+        return folder.map(ChatTemplates::forModelFolder).orElseGet(() -> ChatTemplates.named(ChatTemplates.RAW));
     }
 
     /** A model is named: {@code langchain4j.gptq.chat-model.repo} or {@code .model-path} is set. */

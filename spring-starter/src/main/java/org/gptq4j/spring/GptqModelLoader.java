@@ -144,9 +144,11 @@ public class GptqModelLoader implements AutoCloseable {
         LOG.info("Resolving " + ref + " from " + (config.offline() ? "the cache " + config.cacheDir() + " (offline)"
                 : config.endpoint() + " into the cache " + config.cacheDir()));
         try (HubClient hub = new HubClient(config)) {
-            return hub.download(ref, new LoggingDownloadListener());
-        } catch (HubException e) {
-            throw HubFailures.toPropertyException(e, ref, config);
+            try {
+                return hub.download(ref, new LoggingDownloadListener());
+            } catch (HubException e) {
+                throw HubFailures.toPropertyException(e, ref, hub); // while the client is open: it may ask the Hub
+            }
         }
     }
 

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.TokenCountEstimator;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.listener.ChatModelListener;
@@ -21,6 +24,8 @@ import org.gptq4j.engine.GenerationRequest;
 import org.gptq4j.langchain4j.GptqChatModel;
 import org.gptq4j.langchain4j.GptqChatRequestParameters;
 import org.gptq4j.langchain4j.GptqStreamingChatModel;
+import org.gptq4j.langchain4j.GptqTokenCountEstimator;
+import org.gptq4j.langchain4j.template.ChatTemplates;
 import org.gptq4j.sampling.SamplingParameters;
 import org.gptq4j.testing.Fixtures;
 import org.junit.jupiter.api.Test;
@@ -41,7 +46,7 @@ class GptqAutoConfigurationTest {
                     "langchain4j.gptq.chat-model.max-new-tokens=8");
 
     private static ChatResponse chat(ChatModel model) {
-        return model.chat(ChatRequest.builder().messages(dev.langchain4j.data.message.UserMessage.from("Once upon"))
+        return model.chat(ChatRequest.builder().messages(UserMessage.from("Once upon"))
                 .parameters(GptqChatRequestParameters.builder().temperature(0.0).build()).build());
     }
 
@@ -55,7 +60,8 @@ class GptqAutoConfigurationTest {
     void withoutAModelNothingIsCreated() {
         runner.run(context -> {
             assertThat(context).hasNotFailed().doesNotHaveBean(GptqModelLoader.class).doesNotHaveBean(Engine.class)
-                    .doesNotHaveBean(ChatModel.class).doesNotHaveBean(StreamingChatModel.class);
+                    .doesNotHaveBean(ChatModel.class).doesNotHaveBean(StreamingChatModel.class)
+                    .doesNotHaveBean(TokenCountEstimator.class);
             assertThat(context.getBean(GptqChatModelProperties.class).temperature()).isEqualTo(0.7);
         });
     }
@@ -126,7 +132,8 @@ class GptqAutoConfigurationTest {
     void lazyLoadingWithoutAnyRequestNeverTouchesTheModel() {
         runner.withPropertyValues("langchain4j.gptq.chat-model.model-path=/no/such/model", "langchain4j.gptq.loading=lazy")
                 .run(context -> {
-                    assertThat(context).hasNotFailed().hasSingleBean(ChatModel.class);
+                    assertThat(context).hasNotFailed().hasSingleBean(ChatModel.class)
+                            .hasSingleBean(TokenCountEstimator.class);
                     assertThat(context.getBean(GptqModelLoader.class).loadedEngine()).isEmpty();
                 });
     }
@@ -152,9 +159,45 @@ class GptqAutoConfigurationTest {
     void runsTheChatModelsOnTheApplicationsEngine() {
         runner.withUserConfiguration(OwnEngine.class).run(context -> {
             assertThat(context).hasNotFailed().doesNotHaveBean(GptqModelLoader.class).hasSingleBean(Engine.class)
-                    .hasSingleBean(GptqChatModel.class);
+                    .hasSingleBean(GptqChatModel.class).hasSingleBean(TokenCountEstimator.class);
             chat(context.getBean(ChatModel.class));
             awaitCompleted(context.getBean(Engine.class), 1);
+        });
+    }
+
+    @Test
+    void tokenCountEstimatorCountsThePromptAsTheChatModelRendersIt() {
+        runner.withPropertyValues(MODEL_PATH, "langchain4j.gptq.chat-model.chat-template=firefly").run(context -> {
+            assertThat(context).hasNotFailed().hasSingleBean(TokenCountEstimator.class);
+            TokenCountEstimator estimator = context.getBean(TokenCountEstimator.class);
+            List<ChatMessage> messages = List.of(UserMessage.from("Once upon"));
+            int counted = estimator.estimateTokenCountInMessages(messages);
+            assertThat(counted).isEqualTo(chat(context.getBean(ChatModel.class)).tokenUsage().inputTokenCount());
+            GptqTokenCountEstimator raw = new GptqTokenCountEstimator(context.getBean(Engine.class).tokenizer(),
+                    ChatTemplates.named(ChatTemplates.RAW));
+            assertThat(counted).as("the configured template, not raw").isGreaterThan(raw.estimateTokenCountInMessages(messages));
+        });
+    }
+
+    @Test
+    void lazyTokenCountEstimatorLoadsTheModelOnTheFirstCount() {
+        runner.withPropertyValues(MODEL_PATH, "langchain4j.gptq.loading=lazy").run(context -> {
+            assertThat(context).hasNotFailed();
+            GptqModelLoader loader = context.getBean(GptqModelLoader.class);
+            TokenCountEstimator estimator = context.getBean(TokenCountEstimator.class);
+            assertThat(loader.loadedEngine()).isEmpty();
+            int counted = estimator.estimateTokenCountInText("Once upon a time");
+            assertThat(loader.loadedEngine()).hasValueSatisfying(engine -> assertThat(counted)
+                    .isEqualTo(engine.tokenizer().encode("Once upon a time").length));
+        });
+    }
+
+    @Test
+    void backsOffFromTheApplicationsTokenCountEstimator() {
+        runner.withPropertyValues(MODEL_PATH).withUserConfiguration(OwnTokenCountEstimator.class).run(context -> {
+            assertThat(context).hasNotFailed().hasSingleBean(TokenCountEstimator.class)
+                    .doesNotHaveBean(GptqTokenCountEstimator.class).hasSingleBean(GptqChatModel.class);
+            assertThat(context.getBean(TokenCountEstimator.class).estimateTokenCountInText("anything")).isEqualTo(42);
         });
     }
 
@@ -183,6 +226,29 @@ class GptqAutoConfigurationTest {
         @Bean
         ChatModel myChatModel() {
             return MODEL;
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnTokenCountEstimator {
+        @Bean
+        TokenCountEstimator myTokenCountEstimator() {
+            return new TokenCountEstimator() {
+                @Override
+                public int estimateTokenCountInText(String text) {
+                    return 42;
+                }
+
+                @Override
+                public int estimateTokenCountInMessage(ChatMessage message) {
+                    return 42;
+                }
+
+                @Override
+                public int estimateTokenCountInMessages(Iterable<ChatMessage> messages) {
+                    return 42;
+                }
+            };
         }
     }
 

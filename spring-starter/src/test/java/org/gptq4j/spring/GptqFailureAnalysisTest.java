@@ -2,10 +2,18 @@ package org.gptq4j.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.gptq4j.engine.Engine;
 import org.gptq4j.hub.FakeHub;
+import org.gptq4j.hub.HubClient;
+import org.gptq4j.hub.HubConfig;
+import org.gptq4j.hub.HubException;
+import org.gptq4j.hub.ModelRef;
+import org.gptq4j.hub.RetryPolicy;
 import org.gptq4j.testing.Fixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -80,7 +88,35 @@ class GptqFailureAnalysisTest {
                 "langchain4j.gptq.chat-model.branch=gptq-5bit");
         assertThat(analysis.getDescription()).contains("'langchain4j.gptq.chat-model.branch'", "'gptq-5bit'",
                 "not found");
-        assertThat(analysis.getAction()).contains("a branch, tag or commit of " + REPO, "has main");
+        assertThat(analysis.getAction()).contains("a branch, tag or commit of " + REPO,
+                "the Hub lists branches fp16, gptq-8bit--1g-actorder_True, main", "has main");
+    }
+
+    @Test
+    void unknownBranchNamesTheCachedBranchesWhenTheHubCannotListItsBranches() throws IOException {
+        Path refs = Files.createDirectories(cache.resolve("models--TheBloke--stories260K-GPTQ").resolve("refs"));
+        Files.writeString(refs.resolve("main"), "0123456789abcdef0123456789abcdef01234567");
+        HubConfig unreachable = HubConfig.builder().endpoint("http://127.0.0.1:1").cacheDir(cache)
+                .retry(new RetryPolicy(1, Duration.ofMillis(1), Duration.ofMillis(1))).build();
+        GptqPropertyException e;
+        try (HubClient hubClient = new HubClient(unreachable)) {
+            e = HubFailures.toPropertyException(new HubException(HubException.Missing.REVISION,
+                    "revision 'gptq-5bit' not found"), ModelRef.parse(REPO + ":gptq-5bit"), hubClient);
+        }
+        assertThat(e.property()).isEqualTo(GptqChatModelProperties.BRANCH);
+        assertThat(e.allowed()).contains("the Hub's branch list could not be read", "has main")
+                .doesNotContain("the Hub lists");
+    }
+
+    @Test
+    void aMissingFileIsNotBlamedOnTheBranch() {
+        GptqPropertyException e;
+        try (HubClient hubClient = new HubClient(HubConfig.builder().endpoint(hub.endpoint()).cacheDir(cache).build())) {
+            e = HubFailures.toPropertyException(new HubException(HubException.Missing.FILE,
+                    "revision main of " + REPO + " has no config.json"), ModelRef.parse(REPO), hubClient);
+        }
+        assertThat(e.property()).as("the message starts with 'revision', the Hub said FILE")
+                .isEqualTo(GptqChatModelProperties.REPO);
     }
 
     @Test

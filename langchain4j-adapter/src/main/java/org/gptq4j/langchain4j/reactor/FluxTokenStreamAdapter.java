@@ -11,12 +11,18 @@ import reactor.core.publisher.Flux;
  * Lets AiServices methods return {@code Flux<String>}: registered through {@code META-INF/services}, found by
  * AiServices on the class path. Cancelling the subscription cancels the generation (through the
  * {@code StreamingHandle} of the next partial response).
+ *
+ * <p>Reactor is an optional dependency: AiServices asks every registered adapter about every parameterized return
+ * type ({@code Result<String>}, {@code List<String>}), so {@link #canAdaptTokenStreamTo} compares type names and
+ * never touches a Reactor class; only {@link #adapt}, called for a {@code Flux<String>} method, needs Reactor.
  */
 public class FluxTokenStreamAdapter implements TokenStreamAdapter {
+    private static final String FLUX = "reactor.core.publisher.Flux";
 
     @Override
     public boolean canAdaptTokenStreamTo(Type type) {
-        return type instanceof ParameterizedType p && p.getRawType() == Flux.class
+        return type instanceof ParameterizedType p && p.getRawType() instanceof Class<?> raw
+                && raw.getName().equals(FLUX)
                 && p.getActualTypeArguments().length == 1 && p.getActualTypeArguments()[0] == String.class;
     }
 

@@ -1,6 +1,5 @@
 package org.gptq4j.samples.cli;
 
-import dev.langchain4j.memory.chat.MessageWindowChatMemory;
 import org.gptq4j.engine.Engine;
 import org.gptq4j.hub.ConsoleProgressBar;
 import org.gptq4j.langchain4j.GptqStreamingChatModel;
@@ -21,10 +20,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** {@code chat}: an interactive, streaming chat with history (or one answer per line of piped input). */
+/**
+ * {@code chat}: an interactive, streaming chat with history (or one answer per line of piped input). The history keeps
+ * what fits in the model's context beside the next answer ({@link ContextWindowMemory}).
+ */
 @Command(name = "chat", mixinStandardHelpOptions = true,
         description = "Chat with a model: streamed answers, the conversation kept through the model's chat template. "
                 + "Without --model, uses the embedded stories260K model (a story model: it continues your text). "
+                + "The conversation keeps the latest turns that fit in the model's context beside --max-tokens. "
                 + "Piped input: each line is a user turn, and only the answers are printed to standard output.")
 final class ChatCommand implements Callable<Integer> {
     @ParentCommand
@@ -46,9 +49,6 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--system", description = "A system prompt.")
     String system;
 
-    @Option(names = "--history", defaultValue = "10", description = "Messages of history kept (default: ${DEFAULT-VALUE}).")
-    int history;
-
     @Option(names = "--threads", description = "Compute threads (default: available processors).")
     Integer threads;
 
@@ -69,8 +69,9 @@ final class ChatCommand implements Callable<Integer> {
                              : location.isSet() ? ChatTemplates.forModelFolder(folder) : ChatTemplates.named(ChatTemplates.RAW))
                      .build()) {
             boolean interactive = cli.in() == System.in && System.console() != null && System.console().isTerminal();
-            ChatSession session = new ChatSession(model, MessageWindowChatMemory.withMaxMessages(history), system,
-                    settings, out, err, interactive);
+            ChatSession session = new ChatSession(model,
+                    ContextWindowMemory.create(model.tokenCountEstimator(), engine.limits(), settings::maxTokens),
+                    system, settings, out, err, interactive);
             err.println(banner(folder, model.chatTemplate().name()));
             if (interactive) CtrlC.handle(session::interrupt);
             session.run(new BufferedReader(new InputStreamReader(cli.in(), StandardCharsets.UTF_8)));

@@ -11,14 +11,14 @@ import dev.langchain4j.model.chat.request.ChatRequest;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The chat loop: each input line is a user turn, answered in a stream through the model's chat template with the
- * conversation so far ({@link ChatMemory}); lines starting with {@code /} are commands. Answers go to {@code out},
+ * conversation so far ({@link ChatMemory}, which decides how much of it the prompt keeps); lines starting with
+ * {@code /} are commands. Answers go to {@code out},
  * everything else (prompt, command replies, statistics) to {@code err}, so piped output holds only the answers.
  */
 final class ChatSession {
@@ -116,11 +116,23 @@ final class ChatSession {
         if (systemPrompt != null) memory.add(SystemMessage.from(systemPrompt));
     }
 
-    /** Streams the answer to {@code text}; the turn joins the history once answered (or stopped). */
+    /**
+     * Streams the answer to {@code text}, with the history the memory keeps beside it; the answer (or what was
+     * written before a stop) joins the history. A question the memory cannot keep, or one that fails, leaves the
+     * history as it was.
+     */
     private void answer(String text) {
         UserMessage question = UserMessage.from(text);
-        List<ChatMessage> messages = new ArrayList<>(memory.messages());
-        messages.add(question);
+        List<ChatMessage> before = memory.messages();
+        memory.add(question);
+        List<ChatMessage> messages = memory.messages();
+        if (messages.isEmpty() || messages.getLast() != question) {
+            restore(before);
+            err.println("error: the message does not fit in the model's context beside an answer of up to "
+                    + settings.maxTokens() + " tokens; shorten it, or lower /max-tokens");
+            err.flush();
+            return;
+        }
         StreamedAnswer answer = new StreamedAnswer(out);
         current = answer;
         long start = System.nanoTime();
@@ -129,10 +141,10 @@ final class ChatSession {
             StreamedAnswer.Outcome outcome = answer.result().get();
             out.println();
             out.flush();
-            memory.add(question);
             if (!outcome.text().isEmpty()) memory.add(AiMessage.from(outcome.text()));
             err.println(outcome.stopped() ? "(stopped)" : statistics(outcome, System.nanoTime() - start));
         } catch (ExecutionException e) {
+            restore(before);
             out.println();
             err.println("error: " + e.getCause().getMessage() + " (/clear starts a new conversation)");
         } catch (InterruptedException e) {
@@ -142,6 +154,12 @@ final class ChatSession {
             current = null;
             err.flush();
         }
+    }
+
+    /** Puts the history back as it was (ChatMemory's {@code set} refuses an empty list). */
+    private void restore(List<ChatMessage> history) {
+        if (history.isEmpty()) memory.clear();
+        else memory.set(history);
     }
 
     private String statistics(StreamedAnswer.Outcome outcome, long nanos) {

@@ -48,6 +48,11 @@ final class ChatSettings {
         return toString();
     }
 
+    /** The most tokens the next answer may take. */
+    int maxTokens() {
+        return maxTokens;
+    }
+
     /** The request parameters for the next answer. */
     ChatRequestParameters parameters() {
         return GptqChatRequestParameters.builder()

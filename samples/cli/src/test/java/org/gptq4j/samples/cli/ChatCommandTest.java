@@ -122,6 +122,72 @@ class ChatCommandTest {
         }
     }
 
+    static final String LONG_LINE = "The little dog ran to the park and played with a red ball all day long. "
+            .repeat(3).strip();
+
+    /** A chat of {@code lines} on a fresh engine, with the memory {@code memoryFor} makes; returns standard error. */
+    record Session(String out, String err, List<ChatMessage> history, int historyTokens, long completed) {}
+
+    static Session session(String lines, int maxTokens,
+                           java.util.function.BiFunction<GptqStreamingChatModel, Engine, dev.langchain4j.memory.ChatMemory> memoryFor)
+            throws Exception {
+        try (Engine engine = Engine.builder().modelPath(MODEL).build();
+             GptqStreamingChatModel model = GptqStreamingChatModel.builder().engine(engine).modelPath(MODEL)
+                     .chatTemplate("raw").build()) {
+            ChatSettings settings = new ChatSettings();
+            settings.set("temperature", "0");
+            settings.set("max-tokens", Integer.toString(maxTokens));
+            var memory = memoryFor.apply(model, engine);
+            StringWriter out = new StringWriter(), err = new StringWriter();
+            new ChatSession(model, memory, null, settings, new PrintWriter(out, true), new PrintWriter(err, true), false)
+                    .run(new BufferedReader(new java.io.StringReader(lines)));
+            waitUntil(Duration.ofSeconds(10), () -> engine.metrics().runningSequences() == 0);
+            List<ChatMessage> history = memory.messages();
+            return new Session(out.toString(), err.toString(), history,
+                    model.tokenCountEstimator().estimateTokenCountInMessages(history),
+                    engine.metrics().requestsCompleted());
+        }
+    }
+
+    static dev.langchain4j.memory.ChatMemory contextWindow(GptqStreamingChatModel model, Engine engine, int maxTokens) {
+        return ContextWindowMemory.create(model.tokenCountEstimator(), engine.limits(), () -> maxTokens);
+    }
+
+    @Test
+    void aLongChatDropsItsOldestTurnsInsteadOfOutgrowingTheContext() throws Exception {
+        String lines = (LONG_LINE + "\n").repeat(8);
+        Session messageWindow = session(lines, 100, (model, engine) -> MessageWindowChatMemory.withMaxMessages(10));
+        assertThat(messageWindow.err()).as("these turns outgrow the 512-token context of stories260K")
+                .contains("error:");
+
+        Session session = session(lines, 100, (model, engine) -> contextWindow(model, engine, 100));
+        assertThat(session.err()).doesNotContain("error");
+        assertThat(session.completed()).as("every turn answered").isEqualTo(8);
+        assertThat(session.historyTokens()).isLessThanOrEqualTo(512 - 100);
+        assertThat(session.history()).as("the oldest turns were dropped").hasSizeLessThan(16)
+                .last().isInstanceOf(AiMessage.class);
+    }
+
+    @Test
+    void aMessageTooLongForTheContextIsRefusedAndTheConversationGoesOn() throws Exception {
+        Session session = session("Once upon a time\n" + (LONG_LINE + " ").repeat(12) + "\nThe dog was happy\n", 24,
+                (model, engine) -> contextWindow(model, engine, 24));
+        assertThat(session.err()).contains("error: the message does not fit in the model's context beside an answer"
+                + " of up to 24 tokens");
+        assertThat(session.completed()).isEqualTo(2);
+        assertThat(session.history()).hasSize(4);
+        assertThat(session.history().getFirst()).isEqualTo(UserMessage.from("Once upon a time"));
+        assertThat(session.history().get(2)).isEqualTo(UserMessage.from("The dog was happy"));
+    }
+
+    @Test
+    void theHistoryRoomIsTheContextLessTheAnswerBudget() {
+        var limits = new org.gptq4j.engine.EngineLimits(511, 512, 256, 16, 128, Duration.ofMinutes(1));
+        assertThat(ContextWindowMemory.maxPromptTokens(limits, 100)).isEqualTo(412);
+        assertThat(ContextWindowMemory.maxPromptTokens(limits, 0)).as("within the input limit").isEqualTo(511);
+        assertThat(ContextWindowMemory.maxPromptTokens(limits, 600)).as("never below 1").isEqualTo(1);
+    }
+
     @Test
     void ctrlCStopsTheAnswerAndTheChatGoesOn() throws Exception {
         try (Engine engine = Engine.builder().modelPath(MODEL).build();
