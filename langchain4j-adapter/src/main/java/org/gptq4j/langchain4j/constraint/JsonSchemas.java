@@ -201,8 +201,9 @@ public final class JsonSchemas {
         if (type == null) {
             if (schema.has("properties")) return convertTyped("object", schema);
             if (schema.has("items")) return convertTyped("array", schema);
-            if (schema.has("minItems") || schema.has("maxItems") || schema.has("minLength") || schema.has("maxLength")) {
-                // no type: any value, but arrays and strings within the schema's bounds
+            if (schema.has("minItems") || schema.has("maxItems") || schema.has("minLength") || schema.has("maxLength")
+                    || schema.has("required")) {
+                // no type: any value, but arrays and strings within the schema's bounds, objects with its required keys
                 List<SchemaNode> alternatives = new ArrayList<>();
                 for (String t : List.of("object", "array", "string", "number", "boolean", "null")) {
                     alternatives.add(convertTyped(t, schema));
