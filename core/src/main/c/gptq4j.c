@@ -1,0 +1,191 @@
+/*
+ * gptq4j native kernels (x86-64 AVX2/FMA/F16C, with an AVX-VNNI variant), called from Java through FFM downcalls.
+ *
+ * Weight layout (see GptqLinear and docs/performance.md): input features permuted so that each GPTQ group is a
+ * contiguous run of 32-wide blocks; per output row n, block b holds the codes of permuted positions 32b..32b+31:
+ *   bits <= 4: 16 bytes, byte j = code[32b+j] | code[32b+16+j] << 4   (unsigned 0..15, as llama.cpp's Q4_0)
+ *   bits == 8: 32 bytes, int8 code - 128                               (signed -128..127)
+ * scales s[n][g], zeros z[n][g] as float (8-bit zeros shifted by -128 like their codes).
+ *
+ * Activations arrive quantized to int8 with one scale per 8 positions (ActivationQuantizer): x[k] ~= d(k) * xq[k], and
+ * xgs[g] = sum over the group of d(k) * xq[k]. Then, for output n and token r:
+ *   y[r][n] = sum_g s[n,g] * ( sum_{k in g} d(k) xq[r,k] q[n,k]  -  z[n,g] * xgs[r,g] ) + bias[n]
+ * The inner integer dot of a block is one maddubs (u8 x s8 -> s16 pairs) + madd (-> s32), or one vpdpbusd with VNNI:
+ * 8 int32 lanes, lane i summing 4 consecutive bytes, so the sub-block scales arrive as 8 lane scales xd[b][0..7]
+ * (each 8-position sub-block covers two lanes) and one FMA applies them.
+ *
+ * Every function processes output rows [n0, n1) so that each Java compute thread streams its own rows.
+ * Prefill: rows are taken in chunks small enough to stay in L1/L2 while every token of the batch passes over them,
+ * and tokens in tiles of 4 so that each unpacked weight block is used 4 times from registers.
+ */
+#include <immintrin.h>
+#include <stdint.h>
+
+#define ROW_CHUNK 16
+#define TILE 4
+#define AVX2_TARGET __attribute__((target("avx2,fma,f16c")))
+#define VNNI_TARGET __attribute__((target("avx2,fma,f16c,avxvnni")))
+#define INLINE static inline __attribute__((always_inline))
+
+/* 1 when this CPU runs the AVX2 kernels, 2 when it also has AVX-VNNI, 0 when the Java fallback must be used. */
+int gptq4j_cpu_level(void) {
+    __builtin_cpu_init();
+    if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) return 0;
+    return __builtin_cpu_supports("avxvnni") ? 2 : 1;
+}
+
+/* ---------------------------------------------------------------- quantized (int8-activation) GEMM */
+
+/* The body is written once and instantiated per ISA: DOT(w, x) is the 8-lane int32 dot of 32 u8 x s8 pairs. */
+#define DEFINE_QGEMM(SUFFIX, TARGET, DOT)                                                                            \
+TARGET INLINE __m256i unpack_##SUFFIX(int bits, const uint8_t *p) {                                                  \
+    if (bits == 8) return _mm256_loadu_si256((const __m256i *) p);                                                   \
+    __m128i v = _mm_loadu_si128((const __m128i *) p);           /* lo nibbles: codes 0..15, hi: 16..31 */            \
+    __m256i w = _mm256_set_m128i(_mm_srli_epi16(v, 4), v);                                                           \
+    return _mm256_and_si256(w, _mm256_set1_epi8(0x0F));                                                              \
+}                                                                                                                    \
+TARGET INLINE float hsum_##SUFFIX(__m256 v) {                                                                        \
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));                                   \
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));                                                                          \
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));                                                                           \
+    return _mm_cvtss_f32(s);                                                                                         \
+}                                                                                                                    \
+/* out[t] = y of row `w` for tokens t < NT; NT and BITS are constants at every call site, so all of this unrolls. */ \
+TARGET INLINE void row_tile_##SUFFIX(const int BITS, const int NT, const uint8_t *w, const float *s, const float *z,  \
+        int groups, const int32_t *gblk, const int8_t *xq, long xqStride, const float *xd, int nb,                  \
+        const float *xgs, float *out) {                                                                              \
+    const long bb = BITS == 8 ? 32 : 16; /* bytes per block */                                                       \
+    __m256 acc[TILE];                                                                                                \
+    float zt[TILE];                                                                                                  \
+    for (int t = 0; t < NT; t++) { acc[t] = _mm256_setzero_ps(); zt[t] = 0; }                                        \
+    for (int g = 0; g < groups; g++) {                                                                               \
+        __m256 ga[TILE];                                                                                             \
+        for (int t = 0; t < NT; t++) ga[t] = _mm256_setzero_ps();                                                    \
+        for (int b = gblk[g]; b < gblk[g + 1]; b++) {                                                                \
+            if (NT == 1) _mm_prefetch((const char *) (w + b * bb) + 1024, _MM_HINT_T0);                              \
+            __m256i q = unpack_##SUFFIX(BITS, w + b * bb);                                                           \
+            __m256i aq = BITS == 8 ? _mm256_sign_epi8(q, q) : q; /* |q| as u8 for the sign trick */                  \
+            for (int t = 0; t < NT; t++) {                                                                           \
+                __m256i x = _mm256_loadu_si256((const __m256i *) (xq + t * xqStride + b * 32L));                     \
+                if (BITS == 8) x = _mm256_sign_epi8(x, q); /* |q| * (sign(q) x) = q x */                             \
+                __m256 d = _mm256_loadu_ps(xd + (t * (long) nb + b) * 8); /* scale of each lane's sub-block */       \
+                ga[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(DOT(aq, x)), d, ga[t]); /* += xd * q.xq per lane */       \
+            }                                                                                                        \
+        }                                                                                                            \
+        __m256 sg = _mm256_set1_ps(s[g]);                                                                            \
+        for (int t = 0; t < NT; t++) {                                                                               \
+            acc[t] = _mm256_fmadd_ps(ga[t], sg, acc[t]);              /* += s[g] * sum_b ... */                      \
+            zt[t] += s[g] * z[g] * xgs[t * (long) groups + g];        /* zero point through the activation sum */    \
+        }                                                                                                            \
+    }                                                                                                                \
+    for (int t = 0; t < NT; t++) out[t] = hsum_##SUFFIX(acc[t]) - zt[t];                                             \
+}                                                                                                                    \
+TARGET INLINE void qgemm_bits_##SUFFIX(const int BITS, const uint8_t *codes, long rowBytes, const float *scales,      \
+        const float *zeros, int groups, const int32_t *gblk, int nb, const int8_t *xq, const float *xd,              \
+        const float *xgs, int rows, float *y, int ystride, const float *bias, int n0, int n1) {                      \
+    const long xqStride = nb * 32L;                                                                                  \
+    float out[TILE];                                                                                                 \
+    for (int c0 = n0; c0 < n1; c0 += ROW_CHUNK) {                                                                    \
+        int c1 = c0 + ROW_CHUNK < n1 ? c0 + ROW_CHUNK : n1;                                                          \
+        for (int r = 0; r < rows; r += TILE) {                                                                       \
+            int nt = rows - r < TILE ? rows - r : TILE;                                                              \
+            const int8_t *x = xq + r * xqStride;                                                                     \
+            const float *d = xd + (long) r * nb * 8, *gs = xgs + (long) r * groups;                                      \
+            for (int n = c0; n < c1; n++) {                                                                          \
+                const uint8_t *w = codes + n * rowBytes;                                                             \
+                const float *s = scales + (long) n * groups, *z = zeros + (long) n * groups;                         \
+                switch (nt) {                                                                                        \
+                    case 4: row_tile_##SUFFIX(BITS, 4, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break;   \
+                    case 3: row_tile_##SUFFIX(BITS, 3, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break;   \
+                    case 2: row_tile_##SUFFIX(BITS, 2, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break;   \
+                    default: row_tile_##SUFFIX(BITS, 1, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break;  \
+                }                                                                                                    \
+                float b = bias ? bias[n] : 0.0f;                                                                     \
+                for (int t = 0; t < nt; t++) y[(long) (r + t) * ystride + n] = out[t] + b;                           \
+            }                                                                                                        \
+        }                                                                                                            \
+    }                                                                                                                \
+}                                                                                                                    \
+TARGET void qgemm_##SUFFIX(int bits, const uint8_t *codes, long rowBytes, const float *scales, const float *zeros,    \
+        int groups, const int32_t *gblk, int nb, const int8_t *xq, const float *xd, const float *xgs, int rows,      \
+        float *y, int ystride, const float *bias, int n0, int n1) {                                                  \
+    if (bits == 8) qgemm_bits_##SUFFIX(8, codes, rowBytes, scales, zeros, groups, gblk, nb, xq, xd, xgs, rows, y,    \
+                                       ystride, bias, n0, n1);                                                       \
+    else qgemm_bits_##SUFFIX(4, codes, rowBytes, scales, zeros, groups, gblk, nb, xq, xd, xgs, rows, y, ystride,     \
+                             bias, n0, n1);                                                                          \
+}
+
+/* AVX2: maddubs multiplies u8 x s8 and adds adjacent pairs into s16 (no overflow: |q| <= 128, |x| <= 127),
+ * madd with ones adds adjacent s16 pairs into s32. */
+AVX2_TARGET INLINE __m256i dot_avx2(__m256i u, __m256i s) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+}
+/* AVX-VNNI: one instruction, u8 x s8 quads summed into s32, no intermediate saturation. */
+VNNI_TARGET INLINE __m256i dot_vnni(__m256i u, __m256i s) {
+    return _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), u, s);
+}
+
+DEFINE_QGEMM(avx2, AVX2_TARGET, dot_avx2)
+DEFINE_QGEMM(vnni, VNNI_TARGET, dot_vnni)
+
+/* Entry point: y[r][n] for rows r < rows and outputs n in [n0, n1). level: 1 AVX2, 2 AVX-VNNI. */
+void gptq4j_qgemm(int level, int bits, const uint8_t *codes, long rowBytes, const float *scales, const float *zeros,
+                  int groups, const int32_t *gblk, int nb, const int8_t *xq, const float *xd, const float *xgs,
+                  int rows, float *y, int ystride, const float *bias, int n0, int n1) {
+    if (level >= 2) qgemm_vnni(bits, codes, rowBytes, scales, zeros, groups, gblk, nb, xq, xd, xgs, rows, y, ystride, bias, n0, n1);
+    else qgemm_avx2(bits, codes, rowBytes, scales, zeros, groups, gblk, nb, xq, xd, xgs, rows, y, ystride, bias, n0, n1);
+}
+
+/* ---------------------------------------------------------------- F16 weights x float activations */
+
+AVX2_TARGET INLINE float hsum_f16k(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/* out[t] = sum_k w[k] * x[t][k] for NT tokens: two accumulators per token hide the FMA latency. */
+AVX2_TARGET INLINE void f16_tile(const int NT, const uint16_t *w, int in, const float *x, long xs, float *out) {
+    __m256 a0[TILE], a1[TILE];
+    for (int t = 0; t < NT; t++) { a0[t] = _mm256_setzero_ps(); a1[t] = _mm256_setzero_ps(); }
+    int k = 0;
+    for (; k + 16 <= in; k += 16) {
+        if (NT == 1) _mm_prefetch((const char *) (w + k) + 1024, _MM_HINT_T0);
+        __m256 w0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (w + k)));
+        __m256 w1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (w + k + 8)));
+        for (int t = 0; t < NT; t++) {
+            a0[t] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x + t * xs + k), a0[t]);
+            a1[t] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x + t * xs + k + 8), a1[t]);
+        }
+    }
+    for (int t = 0; t < NT; t++) {
+        float sum = hsum_f16k(_mm256_add_ps(a0[t], a1[t]));
+        for (int j = k; j < in; j++) sum += _cvtsh_ss(w[j]) * x[t * xs + j];
+        out[t] = sum;
+    }
+}
+
+/* y[r][n] = sum_k W[n][k] x[r][k] + bias[n] over an F16 [out][in] matrix, outputs n in [n0, n1). */
+AVX2_TARGET void gptq4j_f16gemm(const uint16_t *weight, int in, const float *x, int rows, float *y, int ystride,
+                                const float *bias, int n0, int n1) {
+    float out[TILE];
+    for (int c0 = n0; c0 < n1; c0 += ROW_CHUNK) {
+        int c1 = c0 + ROW_CHUNK < n1 ? c0 + ROW_CHUNK : n1;
+        for (int r = 0; r < rows; r += TILE) {
+            int nt = rows - r < TILE ? rows - r : TILE;
+            const float *xr = x + (long) r * in;
+            for (int n = c0; n < c1; n++) {
+                const uint16_t *w = weight + (long) n * in;
+                switch (nt) {
+                    case 4: f16_tile(4, w, in, xr, in, out); break;
+                    case 3: f16_tile(3, w, in, xr, in, out); break;
+                    case 2: f16_tile(2, w, in, xr, in, out); break;
+                    default: f16_tile(1, w, in, xr, in, out); break;
+                }
+                float b = bias ? bias[n] : 0.0f;
+                for (int t = 0; t < nt; t++) y[(long) (r + t) * ystride + n] = out[t] + b;
+            }
+        }
+    }
+}
