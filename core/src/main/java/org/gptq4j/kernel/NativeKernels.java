@@ -25,12 +25,12 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class NativeKernels {
     private NativeKernels() {}
 
-    private static final MethodHandle QGEMM, F16GEMM;
+    private static final MethodHandle QGEMM, F16GEMM, STREAM_READ;
     private static final int LEVEL;
     private static final String STATUS;
 
     static {
-        MethodHandle q = null, f = null;
+        MethodHandle q = null, f = null, r = null;
         int level = 0;
         String status;
         try {
@@ -52,16 +52,18 @@ public final class NativeKernels {
                             ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), critical);
                     f = linker.downcallHandle(lookup.findOrThrow("gptq4j_f16gemm"), FunctionDescriptor.ofVoid(
                             ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), critical);
+                    r = linker.downcallHandle(lookup.findOrThrow("gptq4j_stream_read"), FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_LONG));
                     status = "native " + (level >= 2 ? "AVX2+AVX-VNNI" : "AVX2/FMA") + " kernels from " + resource;
                 }
             }
         } catch (Throwable t) {
             status = "native kernels failed to load (" + t + "): Java Vector API fallback";
-            q = f = null;
+            q = f = r = null;
             level = 0;
         }
         QGEMM = q;
         F16GEMM = f;
+        STREAM_READ = r;
         LEVEL = level;
         STATUS = status;
     }
@@ -107,6 +109,15 @@ public final class NativeKernels {
                     MemorySegment.ofArray(y), ystride, bias, n0, n1);
         } catch (Throwable t) {
             throw new IllegalStateException("native qgemm failed", t);
+        }
+    }
+
+    /** Reads {@code bytes} bytes of a 32-byte aligned segment from {@code offset} once (a bandwidth probe); returns their xor. */
+    static long streamRead(MemorySegment seg, long offset, long bytes) {
+        try {
+            return (long) STREAM_READ.invokeExact(seg.asSlice(offset, bytes), bytes);
+        } catch (Throwable t) {
+            throw new IllegalStateException("native stream read failed", t);
         }
     }
 

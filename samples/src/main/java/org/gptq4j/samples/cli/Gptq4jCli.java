@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "gptq4j", mixinStandardHelpOptions = true, version = "gptq4j 0.1.0-SNAPSHOT",
         description = "In-process GPTQ Llama inference on the JVM.",
         subcommands = {
-                LogitsCommand.class,
+                LogitsCommand.class, SynthCommand.class, BenchCommand.class,
         })
 public final class Gptq4jCli implements Runnable {
 
