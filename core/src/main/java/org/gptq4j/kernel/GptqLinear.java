@@ -49,6 +49,29 @@ public final class GptqLinear implements Linear {
     }
 
     /**
+     * The layer from {@code cache} when it holds it, else repacked from the stored tensors (and recorded in the cache).
+     * The bias always comes from the stored tensors.
+     */
+    public static GptqLinear load(Stored s, int in, int out, int bits, int groupSize, int zeroOffset, Arena arena,
+                                  KernelBackend backend, PackCache cache) {
+        PackCache.Entry hit = cache.find(s.name);
+        if (hit != null && hit.packed().in() == in && hit.packed().out() == out && hit.packed().bits() == bits) {
+            return new GptqLinear(s.name, hit.packed(), hit.perm(), bias(s, out), backend.orFallback());
+        }
+        GptqLinear layer = repack(s, in, out, bits, groupSize, zeroOffset, arena, backend);
+        cache.put(s.name, layer.w, layer.perm);
+        return layer;
+    }
+
+    private static float[] bias(Stored s, int out) {
+        if (s.bias == null) return null;
+        s.bias.requireFloat(out);
+        float[] bias = s.bias.toFloatArray();
+        for (float b : bias) if (b != 0f) return bias;
+        return null; // AutoGPTQ 0.4-0.7 wrote zero biases; skip the add
+    }
+
+    /**
      * Validates the stored tensors against the expected shape and repacks them (in parallel over output features).
      *
      * @param zeroOffset 1 for GPTQ format v1 (stored zero is zero-1), 0 for gptq_v2
@@ -111,32 +134,13 @@ public final class GptqLinear implements Linear {
         int mask = (1 << bits) - 1;
         int zeroShift = zeroOffset - (storedBits == 8 ? 128 : 0);
         MemorySegment qw = s.qweight.data(), qz = s.qzeros.data();
+        boolean nativeRepack = backend.orFallback() == KernelBackend.NATIVE && qw.isNative(); // Java repack otherwise (tests cover both)
         IntStream.range(0, (out + CHUNK - 1) / CHUNK).parallel().forEach(chunk -> {
             int n0 = chunk * CHUNK, n1 = Math.min(out, n0 + CHUNK), width = n1 - n0, padded = nb * 32;
-            // 1. codes of columns n0..n1 at their permuted positions: column n's bit stream along k
-            byte[] c = new byte[width * padded];
-            for (int k = 0; k < in; k++) {
-                long bit = (long) k * bits;
-                int word = (int) (bit >>> 5), shift = (int) (bit & 31);
-                boolean straddles = shift + bits > 32;
-                int p = position[k];
-                for (int n = n0; n < n1; n++) {
-                    int code = readBits(qw, (long) word * out + n, shift, straddles ? (long) (word + 1) * out + n : -1) & mask;
-                    c[(n - n0) * padded + p] = (byte) code;
-                }
-            }
-            // 2. rows of blocks: nibble pairs (j, j+16) for 4-bit storage, code-128 for 8-bit
-            byte[] row = new byte[(int) rowBytes];
-            for (int n = n0; n < n1; n++) {
-                int base = (n - n0) * padded;
-                for (int b = 0; b < nb; b++) {
-                    if (storedBits == 8) {
-                        for (int j = 0; j < 32; j++) row[32 * b + j] = (byte) ((c[base + 32 * b + j] & 0xFF) - 128);
-                    } else {
-                        for (int j = 0; j < 16; j++) row[16 * b + j] = (byte) (c[base + 32 * b + j] | c[base + 32 * b + 16 + j] << 4);
-                    }
-                }
-                MemorySegment.copy(row, 0, codes, ValueLayout.JAVA_BYTE, n * rowBytes, row.length);
+            if (nativeRepack) {
+                NativeKernels.repack(qw, in, out, bits, position, nb, codes, rowBytes, n0, n1);
+            } else {
+                repackCodes(qw, in, out, bits, position, nb, storedBits, codes, rowBytes, n0, n1);
             }
             // 3. scales and zeros, transposed to [out][groups]
             float[] sc = new float[width * groups], ze = new float[width * groups];
@@ -154,16 +158,45 @@ public final class GptqLinear implements Linear {
             MemorySegment.copy(ze, 0, zeros, ValueLayout.JAVA_FLOAT, (long) n0 * groups * Float.BYTES, ze.length);
         });
 
-        float[] bias = null;
-        if (s.bias != null) {
-            s.bias.requireFloat(out);
-            bias = s.bias.toFloatArray();
-            boolean allZero = true;
-            for (float b : bias) allZero &= b == 0f;
-            if (allZero) bias = null; // AutoGPTQ 0.4-0.7 wrote zero biases; skip the add
-        }
+        // the stored tensors are consumed: their file pages need not stay resident (they remain in the page cache)
+        NativeKernels.releasePages(qw);
+        NativeKernels.releasePages(qz);
+        NativeKernels.releasePages(s.scales.data());
+        if (s.gIdx != null) NativeKernels.releasePages(s.gIdx.data());
+        float[] bias = bias(s, out);
         PackedGptq packed = new PackedGptq(in, out, bits, storedBits, nb, rowBytes, groups, gblk, gblkSeg, codes, scales, zeros);
         return new GptqLinear(s.name, packed, identity ? null : perm, bias, backend.orFallback());
+    }
+
+    /** The Java version of the native {@code gptq4j_repack}: codes of output features [n0, n1) into the kernel layout. */
+    private static void repackCodes(MemorySegment qw, int in, int out, int bits, int[] position, int nb, int storedBits,
+                                MemorySegment codes, long rowBytes, int n0, int n1) {
+        int width = n1 - n0, padded = nb * 32, mask = (1 << bits) - 1;
+        // 1. codes of columns n0..n1 at their permuted positions: column n's bit stream along k
+        byte[] c = new byte[width * padded];
+        for (int k = 0; k < in; k++) {
+            long bit = (long) k * bits;
+            int word = (int) (bit >>> 5), shift = (int) (bit & 31);
+            boolean straddles = shift + bits > 32;
+            int p = position[k];
+            for (int n = n0; n < n1; n++) {
+                int code = readBits(qw, (long) word * out + n, shift, straddles ? (long) (word + 1) * out + n : -1) & mask;
+                c[(n - n0) * padded + p] = (byte) code;
+            }
+        }
+        // 2. rows of blocks: nibble pairs (j, j+16) for 4-bit storage, code-128 for 8-bit
+        byte[] row = new byte[(int) rowBytes];
+        for (int n = n0; n < n1; n++) {
+            int base = (n - n0) * padded;
+            for (int b = 0; b < nb; b++) {
+                if (storedBits == 8) {
+                    for (int j = 0; j < 32; j++) row[32 * b + j] = (byte) ((c[base + 32 * b + j] & 0xFF) - 128);
+                } else {
+                    for (int j = 0; j < 16; j++) row[16 * b + j] = (byte) (c[base + 32 * b + j] | c[base + 32 * b + 16 + j] << 4);
+                }
+            }
+            MemorySegment.copy(row, 0, codes, ValueLayout.JAVA_BYTE, n * rowBytes, row.length);
+        }
     }
 
     /** Bits [shift, shift+width) of the little-endian stream word[i] ++ word[next]. */

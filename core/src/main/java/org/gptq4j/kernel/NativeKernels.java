@@ -25,12 +25,12 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class NativeKernels {
     private NativeKernels() {}
 
-    private static final MethodHandle QGEMM, F16GEMM, STREAM_READ;
+    private static final MethodHandle QGEMM, F16GEMM, STREAM_READ, REPACK, RELEASE;
     private static final int LEVEL;
     private static final String STATUS;
 
     static {
-        MethodHandle q = null, f = null, r = null;
+        MethodHandle q = null, f = null, r = null, rp = null, rel = null;
         int level = 0;
         String status;
         try {
@@ -53,17 +53,22 @@ public final class NativeKernels {
                     f = linker.downcallHandle(lookup.findOrThrow("gptq4j_f16gemm"), FunctionDescriptor.ofVoid(
                             ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), critical);
                     r = linker.downcallHandle(lookup.findOrThrow("gptq4j_stream_read"), FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_LONG));
+                    rp = linker.downcallHandle(lookup.findOrThrow("gptq4j_repack"), FunctionDescriptor.of(JAVA_INT,
+                            ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT), critical);
+                    rel = linker.downcallHandle(lookup.findOrThrow("gptq4j_release_pages"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
                     status = "native " + (level >= 2 ? "AVX2+AVX-VNNI" : "AVX2/FMA") + " kernels from " + resource;
                 }
             }
         } catch (Throwable t) {
             status = "native kernels failed to load (" + t + "): Java Vector API fallback";
-            q = f = r = null;
+            q = f = r = rp = rel = null;
             level = 0;
         }
         QGEMM = q;
         F16GEMM = f;
         STREAM_READ = r;
+        REPACK = rp;
+        RELEASE = rel;
         LEVEL = level;
         STATUS = status;
     }
@@ -109,6 +114,30 @@ public final class NativeKernels {
                     MemorySegment.ofArray(y), ystride, bias, n0, n1);
         } catch (Throwable t) {
             throw new IllegalStateException("native qgemm failed", t);
+        }
+    }
+
+    /** Repacks output features [n0, n1) of a GPTQ qweight into {@link PackedGptq}'s code layout (see gptq4j.c). */
+    static void repack(MemorySegment qweight, int in, int out, int bits, int[] position, int nb, MemorySegment codes, long rowBytes, int n0, int n1) {
+        int rc;
+        try {
+            rc = (int) REPACK.invokeExact(qweight, in, out, bits, MemorySegment.ofArray(position), nb, codes, rowBytes, n0, n1);
+        } catch (Throwable t) {
+            throw new IllegalStateException("native repack failed", t);
+        }
+        if (rc != 0) throw new OutOfMemoryError("native repack: out of memory");
+    }
+
+    /**
+     * Drops this process's resident pages of a (read-only, file-mapped) segment whose bytes are no longer needed, so
+     * the original GPTQ tensors stop counting in RSS once repacked. A no-op without the native library.
+     */
+    public static void releasePages(MemorySegment seg) {
+        if (RELEASE == null || !seg.isNative() || !seg.isMapped()) return;
+        try {
+            int ignored = (int) RELEASE.invokeExact(seg, seg.byteSize());
+        } catch (Throwable t) {
+            // best effort: the pages stay resident
         }
     }
 

@@ -8,6 +8,7 @@ import org.gptq4j.kernel.ComputePool;
 import org.gptq4j.kernel.DenseLinear;
 import org.gptq4j.kernel.GptqLinear;
 import org.gptq4j.kernel.KernelBackend;
+import org.gptq4j.kernel.PackCache;
 import org.gptq4j.kernel.Linear;
 import org.gptq4j.kernel.VectorMath;
 import org.gptq4j.kv.BlockTable;
@@ -36,6 +37,7 @@ public final class LlamaModel implements AutoCloseable {
     private final Optional<GptqConfig> gptq;
     private final Checkpoint checkpoint;
     private final Arena arena;
+    private final PackCache packCache;
     private final Tensor embeddings;
     private final Layer[] layers;
     private final float[] finalNorm;
@@ -43,7 +45,8 @@ public final class LlamaModel implements AutoCloseable {
     private final RotaryEmbedding rope;
 
     private LlamaModel(Path folder, LlamaConfig config, Optional<GptqConfig> gptq, Checkpoint checkpoint, Arena arena,
-                       Tensor embeddings, Layer[] layers, float[] finalNorm, Linear lmHead) {
+                       PackCache packCache, Tensor embeddings, Layer[] layers, float[] finalNorm, Linear lmHead) {
+        this.packCache = packCache;
         this.folder = folder;
         this.config = config;
         this.gptq = gptq;
@@ -71,8 +74,10 @@ public final class LlamaModel implements AutoCloseable {
         Optional<GptqConfig> gptq = GptqConfig.read(folder, configJson);
         Checkpoint checkpoint = Checkpoint.open(folder, gptq.map(GptqConfig::modelFileBaseName).orElse(null));
         Arena arena = Arena.ofShared();
+        PackCache cache = gptq.map(q -> PackCache.open(PackCache.safetensorsIn(folder),
+                q.bits() + "/" + q.groupSize() + "/" + q.format())).orElse(PackCache.none());
         try {
-            WeightLoader w = new WeightLoader(checkpoint, gptq, arena, backend);
+            WeightLoader w = new WeightLoader(checkpoint, gptq, arena, backend, cache);
             int d = config.hiddenSize(), f = config.intermediateSize();
             Tensor embeddings = checkpoint.get("model.embed_tokens.weight").requireFloat(config.vocabSize(), d);
             Layer[] layers = new Layer[config.numLayers()];
@@ -93,8 +98,10 @@ public final class LlamaModel implements AutoCloseable {
             Linear lmHead = config.tieWordEmbeddings() || checkpoint.find("lm_head.weight").isEmpty() && checkpoint.find("lm_head.qweight").isEmpty()
                     ? new DenseLinear(embeddings, null, backend)
                     : w.linear("lm_head", d, config.vocabSize());
-            return new LlamaModel(folder, config, gptq, checkpoint, arena, embeddings, layers, finalNorm, lmHead);
+            cache.commit();
+            return new LlamaModel(folder, config, gptq, checkpoint, arena, cache, embeddings, layers, finalNorm, lmHead);
         } catch (RuntimeException e) {
+            cache.close();
             arena.close();
             checkpoint.close();
             throw e;
@@ -102,7 +109,7 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /** Builds each layer's {@link Linear} from whichever tensors the checkpoint holds for it. */
-    private record WeightLoader(Checkpoint checkpoint, Optional<GptqConfig> gptq, Arena arena, KernelBackend backend) {
+    private record WeightLoader(Checkpoint checkpoint, Optional<GptqConfig> gptq, Arena arena, KernelBackend backend, PackCache cache) {
         Linear linear(String prefix, int in, int out) {
             Optional<Tensor> bias = checkpoint.find(prefix + ".bias");
             if (checkpoint.find(prefix + ".qweight").isPresent()) {
@@ -110,7 +117,7 @@ public final class LlamaModel implements AutoCloseable {
                         + "no quantize_config.json, quant_config.json or quantization_config in config.json"));
                 var stored = new GptqLinear.Stored(prefix, checkpoint.get(prefix + ".qweight"), checkpoint.get(prefix + ".qzeros"),
                         checkpoint.get(prefix + ".scales"), checkpoint.find(prefix + ".g_idx").orElse(null), bias.orElse(null));
-                return GptqLinear.repack(stored, in, out, q.bits(), q.groupSize(), q.format() == GptqConfig.Format.GPTQ ? 1 : 0, arena, backend);
+                return GptqLinear.load(stored, in, out, q.bits(), q.groupSize(), q.format() == GptqConfig.Format.GPTQ ? 1 : 0, arena, backend, cache);
             }
             Tensor weight = checkpoint.find(prefix + ".weight").orElseThrow(() ->
                     new CheckpointException("checkpoint has neither " + prefix + ".qweight nor " + prefix + ".weight"));
@@ -303,6 +310,7 @@ public final class LlamaModel implements AutoCloseable {
 
     @Override
     public void close() {
+        packCache.close();
         arena.close();
         checkpoint.close();
     }

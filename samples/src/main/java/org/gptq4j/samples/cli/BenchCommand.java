@@ -76,7 +76,7 @@ final class BenchCommand implements Callable<Integer> {
             result.put("prompt_tokens", promptTokens);
             result.put("gen_tokens", genTokens);
 
-            int positions = Math.max(promptTokens, genTokens) + 16;
+            int positions = Math.max(Math.max(promptTokens, genTokens), 32) + 16; // warm-up needs 18
             try (PagedKvCache cache = llama.newKvCache(16, (positions + 15) / 16)) {
                 warmUp(llama, cache, pool);
                 if (promptTokens > 0) prefill(llama, cache, pool);
