@@ -51,58 +51,80 @@ TARGET INLINE float hsum_##SUFFIX(__m256 v) {                                   
     s = _mm_add_ss(s, _mm_movehdup_ps(s));                                                                           \
     return _mm_cvtss_f32(s);                                                                                         \
 }                                                                                                                    \
-/* out[t] = y of row `w` for tokens t < NT; NT and BITS are constants at every call site, so all of this unrolls. */ \
-TARGET INLINE void row_tile_##SUFFIX(const int BITS, const int NT, const uint8_t *w, const float *s, const float *z,  \
-        int groups, const int32_t *gblk, const int8_t *xq, long xqStride, const float *xd, int nb,                  \
-        const float *xgs, float *out) {                                                                              \
+/* out[r][t] = y of rows w[r] (r < NR) for tokens t < NT; NR, NT and BITS are constants at every call site, so all of  \
+ * this unrolls into registers: each activation block loaded is used for NR rows, each weight block for NT tokens. */  \
+TARGET INLINE void row_tile_##SUFFIX(const int BITS, const int NR, const int NT, const uint8_t *const *w,             \
+        const float *const *s, const float *const *z, int groups, const int32_t *gblk, const int8_t *xq,             \
+        long xqStride, const float *xd, int nb, const float *xgs, float out[2][TILE]) {                              \
     const long bb = BITS == 8 ? 32 : 16; /* bytes per block */                                                       \
-    __m256 acc[TILE];                                                                                                \
-    float zt[TILE];                                                                                                  \
-    for (int t = 0; t < NT; t++) { acc[t] = _mm256_setzero_ps(); zt[t] = 0; }                                        \
+    __m256 acc[2][TILE];                                                                                             \
+    float zt[2][TILE];                                                                                               \
+    for (int r = 0; r < NR; r++) for (int t = 0; t < NT; t++) { acc[r][t] = _mm256_setzero_ps(); zt[r][t] = 0; }     \
     for (int g = 0; g < groups; g++) {                                                                               \
-        __m256 ga[TILE];                                                                                             \
-        for (int t = 0; t < NT; t++) ga[t] = _mm256_setzero_ps();                                                    \
+        __m256 ga[2][TILE];                                                                                          \
+        for (int r = 0; r < NR; r++) for (int t = 0; t < NT; t++) ga[r][t] = _mm256_setzero_ps();                    \
         for (int b = gblk[g]; b < gblk[g + 1]; b++) {                                                                \
-            if (NT == 1) _mm_prefetch((const char *) (w + b * bb) + 1024, _MM_HINT_T0);                              \
-            __m256i q = unpack_##SUFFIX(BITS, w + b * bb);                                                           \
-            __m256i aq = BITS == 8 ? _mm256_sign_epi8(q, q) : q; /* |q| as u8 for the sign trick */                  \
+            __m256i q[2], aq[2];                                                                                     \
+            for (int r = 0; r < NR; r++) {                                                                           \
+                if (NT == 1) _mm_prefetch((const char *) (w[r] + b * bb) + 1024, _MM_HINT_T0);                       \
+                q[r] = unpack_##SUFFIX(BITS, w[r] + b * bb);                                                         \
+                aq[r] = BITS == 8 ? _mm256_sign_epi8(q[r], q[r]) : q[r]; /* |q| as u8 for the sign trick */          \
+            }                                                                                                        \
             for (int t = 0; t < NT; t++) {                                                                           \
                 __m256i x = _mm256_loadu_si256((const __m256i *) (xq + t * xqStride + b * 32L));                     \
-                if (BITS == 8) x = _mm256_sign_epi8(x, q); /* |q| * (sign(q) x) = q x */                             \
                 __m256 d = _mm256_loadu_ps(xd + (t * (long) nb + b) * 8); /* scale of each lane's sub-block */       \
-                ga[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(DOT(aq, x)), d, ga[t]); /* += xd * q.xq per lane */       \
+                for (int r = 0; r < NR; r++) {                                                                       \
+                    __m256i xs = BITS == 8 ? _mm256_sign_epi8(x, q[r]) : x; /* |q| * (sign(q) x) = q x */            \
+                    ga[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(DOT(aq[r], xs)), d, ga[r][t]);                     \
+                }                                                                                                    \
             }                                                                                                        \
         }                                                                                                            \
-        __m256 sg = _mm256_set1_ps(s[g]);                                                                            \
-        for (int t = 0; t < NT; t++) {                                                                               \
-            acc[t] = _mm256_fmadd_ps(ga[t], sg, acc[t]);              /* += s[g] * sum_b ... */                      \
-            zt[t] += s[g] * z[g] * xgs[t * (long) groups + g];        /* zero point through the activation sum */    \
+        for (int r = 0; r < NR; r++) {                                                                               \
+            __m256 sg = _mm256_set1_ps(s[r][g]);                                                                     \
+            for (int t = 0; t < NT; t++) {                                                                           \
+                acc[r][t] = _mm256_fmadd_ps(ga[r][t], sg, acc[r][t]);         /* += s[g] * sum_b ... */              \
+                zt[r][t] += s[r][g] * z[r][g] * xgs[t * (long) groups + g];   /* zero point via the activation sum */\
+            }                                                                                                        \
         }                                                                                                            \
     }                                                                                                                \
-    for (int t = 0; t < NT; t++) out[t] = hsum_##SUFFIX(acc[t]) - zt[t];                                             \
+    for (int r = 0; r < NR; r++) for (int t = 0; t < NT; t++) out[r][t] = hsum_##SUFFIX(acc[r][t]) - zt[r][t];       \
 }                                                                                                                    \
 TARGET INLINE void qgemm_bits_##SUFFIX(const int BITS, const uint8_t *codes, long rowBytes, const float *scales,      \
         const float *zeros, int groups, const int32_t *gblk, int nb, const int8_t *xq, const float *xd,              \
         const float *xgs, int rows, float *y, int ystride, const float *bias, int n0, int n1) {                      \
     const long xqStride = nb * 32L;                                                                                  \
-    float out[TILE];                                                                                                 \
+    float out[2][TILE];                                                                                              \
     for (int c0 = n0; c0 < n1; c0 += ROW_CHUNK) {                                                                    \
         int c1 = c0 + ROW_CHUNK < n1 ? c0 + ROW_CHUNK : n1;                                                          \
         for (int r = 0; r < rows; r += TILE) {                                                                       \
             int nt = rows - r < TILE ? rows - r : TILE;                                                              \
             const int8_t *x = xq + r * xqStride;                                                                     \
-            const float *d = xd + (long) r * nb * 8, *gs = xgs + (long) r * groups;                                      \
-            for (int n = c0; n < c1; n++) {                                                                          \
-                const uint8_t *w = codes + n * rowBytes;                                                             \
-                const float *s = scales + (long) n * groups, *z = zeros + (long) n * groups;                         \
-                switch (nt) {                                                                                        \
-                    case 4: row_tile_##SUFFIX(BITS, 4, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break;   \
-                    case 3: row_tile_##SUFFIX(BITS, 3, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break;   \
-                    case 2: row_tile_##SUFFIX(BITS, 2, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break;   \
-                    default: row_tile_##SUFFIX(BITS, 1, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break;  \
+            const float *d = xd + (long) r * nb * 8, *gs = xgs + (long) r * groups;                                  \
+            for (int n = c0; n < c1; n += 2) {                                                                       \
+                int nr = n + 1 < c1 && nt > 1 ? 2 : 1; /* decode streams one row at a time */                        \
+                const uint8_t *w[2] = {codes + n * rowBytes, codes + (n + nr - 1) * rowBytes};                       \
+                const float *s[2] = {scales + (long) n * groups, scales + (long) (n + nr - 1) * groups};             \
+                const float *z[2] = {zeros + (long) n * groups, zeros + (long) (n + nr - 1) * groups};               \
+                if (nr == 2) {                                                                                       \
+                    switch (nt) {                                                                                    \
+                        case 4: row_tile_##SUFFIX(BITS, 2, 4, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break; \
+                        case 3: row_tile_##SUFFIX(BITS, 2, 3, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break; \
+                        default: row_tile_##SUFFIX(BITS, 2, 2, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break; \
+                    }                                                                                                \
+                } else {                                                                                             \
+                    n -= 1; /* one row: the loop's += 2 moves to the next */                                         \
+                    switch (nt) {                                                                                    \
+                        case 4: row_tile_##SUFFIX(BITS, 1, 4, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break; \
+                        case 3: row_tile_##SUFFIX(BITS, 1, 3, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break; \
+                        case 2: row_tile_##SUFFIX(BITS, 1, 2, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break; \
+                        default: row_tile_##SUFFIX(BITS, 1, 1, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break; \
+                    }                                                                                                \
                 }                                                                                                    \
-                float b = bias ? bias[n] : 0.0f;                                                                     \
-                for (int t = 0; t < nt; t++) y[(long) (r + t) * ystride + n] = out[t] + b;                           \
+                int m = nr == 2 ? n : n + 1; /* first row of this tile */                                            \
+                for (int rr = 0; rr < nr; rr++) {                                                                    \
+                    float b = bias ? bias[m + rr] : 0.0f;                                                            \
+                    for (int t = 0; t < nt; t++) y[(long) (r + t) * ystride + m + rr] = out[rr][t] + b;              \
+                }                                                                                                    \
             }                                                                                                        \
         }                                                                                                            \
     }                                                                                                                \
