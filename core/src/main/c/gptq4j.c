@@ -28,10 +28,11 @@
 #define VNNI_TARGET __attribute__((target("avx2,fma,f16c,avxvnni")))
 #define INLINE static inline __attribute__((always_inline))
 
-/* 1 when this CPU runs the AVX2 kernels, 2 when it also has AVX-VNNI, 0 when the Java fallback must be used. */
+/* 0: use the Java fallback; 1: AVX2/FMA; 2: also AVX-VNNI; 3: also AVX-512 BW/VL + VNNI (512-bit qgemm). */
 int gptq4j_cpu_level(void) {
     __builtin_cpu_init();
-    if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) return 0;
+    if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))) return 0;
+    if (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni")) return 3;
     return __builtin_cpu_supports("avxvnni") ? 2 : 1;
 }
 
@@ -151,11 +152,117 @@ VNNI_TARGET INLINE __m256i dot_vnni(__m256i u, __m256i s) {
 DEFINE_QGEMM(avx2, AVX2_TARGET, dot_avx2)
 DEFINE_QGEMM(vnni, VNNI_TARGET, dot_vnni)
 
-/* Entry point: y[r][n] for rows r < rows and outputs n in [n0, n1). level: 1 AVX2, 2 AVX-VNNI. */
+/*
+ * AVX-512 VNNI: two 32-wide blocks per 512-bit op. For 4-bit storage the 32 bytes of blocks b, b+1 are
+ * [lo0 hi0 | lo1 hi1] after the nibble split, reordered to 128-bit chunks (b: 0..15, b: 16..31, b+1: 0..15, b+1: 16..31)
+ * so that lanes line up with 64 consecutive activation bytes and 16 consecutive lane scales. A group with an odd
+ * number of blocks ends with one half-masked step.
+ */
+#define AVX512_TARGET __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
+AVX512_TARGET INLINE __m512i unpack2_avx512(int bits, const uint8_t *p, __mmask64 m) {
+    if (bits == 8) return _mm512_maskz_loadu_epi8(m, p);
+    __m256i v = _mm256_maskz_loadu_epi8((__mmask32) m, p);                      /* blocks b, b+1: 16 bytes each */
+    __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(v), _mm256_srli_epi16(v, 4), 1); /* [v0 v1 s0 s1] */
+    z = _mm512_shuffle_i64x2(z, z, _MM_SHUFFLE(3, 1, 2, 0));                  /* [v0 s0 v1 s1] */
+    return _mm512_and_si512(z, _mm512_set1_epi8(0x0F));
+}
+AVX512_TARGET INLINE void row_tile_avx512(const int BITS, const int NR, const int NT, const uint8_t *const *w,
+        const float *const *s, const float *const *z, int groups, const int32_t *gblk, const int8_t *xq,
+        long xqStride, const float *xd, int nb, const float *xgs, float out[2][TILE]) {
+    const long bb = BITS == 8 ? 32 : 16;
+    __m512 acc[2][TILE];
+    float zt[2][TILE];
+    for (int r = 0; r < NR; r++) for (int t = 0; t < NT; t++) { acc[r][t] = _mm512_setzero_ps(); zt[r][t] = 0; }
+    for (int g = 0; g < groups; g++) {
+        __m512 ga[2][TILE];
+        for (int r = 0; r < NR; r++) for (int t = 0; t < NT; t++) ga[r][t] = _mm512_setzero_ps();
+        for (int b = gblk[g]; b < gblk[g + 1]; b += 2) {
+            int two = b + 1 < gblk[g + 1];
+            __mmask64 mw = two ? ~0ULL : (BITS == 8 ? 0xFFFFFFFFULL : 0xFFFFULL); /* weight bytes of 1 or 2 blocks */
+            __mmask64 mx = two ? ~0ULL : 0xFFFFFFFFULL;
+            __mmask16 md = two ? 0xFFFF : 0x00FF;
+            __m512i q[2], aq[2];
+            __mmask64 neg[2];
+            for (int r = 0; r < NR; r++) {
+                if (NT == 1) _mm_prefetch((const char *) (w[r] + b * bb) + 1024, _MM_HINT_T0);
+                q[r] = unpack2_avx512(BITS, w[r] + b * bb, mw);
+                if (BITS == 8) { aq[r] = _mm512_abs_epi8(q[r]); neg[r] = _mm512_movepi8_mask(q[r]); }
+                else aq[r] = q[r];
+            }
+            for (int t = 0; t < NT; t++) {
+                __m512i x = _mm512_maskz_loadu_epi8(mx, xq + t * xqStride + b * 32L);
+                __m512 d = _mm512_maskz_loadu_ps(md, xd + (t * (long) nb + b) * 8);
+                for (int r = 0; r < NR; r++) {
+                    /* 8-bit: |q| * (x negated where q < 0) = q x */
+                    __m512i xs = BITS == 8 ? _mm512_mask_sub_epi8(x, neg[r], _mm512_setzero_si512(), x) : x;
+                    __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), aq[r], xs);
+                    ga[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), d, ga[r][t]);
+                }
+            }
+        }
+        for (int r = 0; r < NR; r++) {
+            __m512 sg = _mm512_set1_ps(s[r][g]);
+            for (int t = 0; t < NT; t++) {
+                acc[r][t] = _mm512_fmadd_ps(ga[r][t], sg, acc[r][t]);
+                zt[r][t] += s[r][g] * z[r][g] * xgs[t * (long) groups + g];
+            }
+        }
+    }
+    for (int r = 0; r < NR; r++) for (int t = 0; t < NT; t++) out[r][t] = _mm512_reduce_add_ps(acc[r][t]) - zt[r][t];
+}
+AVX512_TARGET INLINE void qgemm_bits_avx512(const int BITS, const uint8_t *codes, long rowBytes, const float *scales,
+        const float *zeros, int groups, const int32_t *gblk, int nb, const int8_t *xq, const float *xd,
+        const float *xgs, int rows, float *y, int ystride, const float *bias, int n0, int n1) {
+    const long xqStride = nb * 32L;
+    float out[2][TILE];
+    for (int c0 = n0; c0 < n1; c0 += ROW_CHUNK) {
+        int c1 = c0 + ROW_CHUNK < n1 ? c0 + ROW_CHUNK : n1;
+        for (int r = 0; r < rows; r += TILE) {
+            int nt = rows - r < TILE ? rows - r : TILE;
+            const int8_t *x = xq + r * xqStride;
+            const float *d = xd + (long) r * nb * 8, *gs = xgs + (long) r * groups;
+            for (int n = c0; n < c1;) {
+                int nr = n + 1 < c1 && nt > 1 ? 2 : 1;
+                const uint8_t *w[2] = {codes + n * rowBytes, codes + (n + nr - 1) * rowBytes};
+                const float *s[2] = {scales + (long) n * groups, scales + (long) (n + nr - 1) * groups};
+                const float *z[2] = {zeros + (long) n * groups, zeros + (long) (n + nr - 1) * groups};
+                if (nr == 2) {
+                    switch (nt) {
+                        case 4: row_tile_avx512(BITS, 2, 4, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break;
+                        case 3: row_tile_avx512(BITS, 2, 3, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break;
+                        default: row_tile_avx512(BITS, 2, 2, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break;
+                    }
+                } else {
+                    switch (nt) {
+                        case 4: row_tile_avx512(BITS, 1, 4, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break;
+                        case 3: row_tile_avx512(BITS, 1, 3, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break;
+                        case 2: row_tile_avx512(BITS, 1, 2, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break;
+                        default: row_tile_avx512(BITS, 1, 1, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break;
+                    }
+                }
+                for (int rr = 0; rr < nr; rr++) {
+                    float b = bias ? bias[n + rr] : 0.0f;
+                    for (int t = 0; t < nt; t++) y[(long) (r + t) * ystride + n + rr] = out[rr][t] + b;
+                }
+                n += nr;
+            }
+        }
+    }
+}
+AVX512_TARGET void qgemm_avx512(int bits, const uint8_t *codes, long rowBytes, const float *scales, const float *zeros,
+        int groups, const int32_t *gblk, int nb, const int8_t *xq, const float *xd, const float *xgs, int rows,
+        float *y, int ystride, const float *bias, int n0, int n1) {
+    if (bits == 8) qgemm_bits_avx512(8, codes, rowBytes, scales, zeros, groups, gblk, nb, xq, xd, xgs, rows, y, ystride, bias, n0, n1);
+    else qgemm_bits_avx512(4, codes, rowBytes, scales, zeros, groups, gblk, nb, xq, xd, xgs, rows, y, ystride, bias, n0, n1);
+}
+
+/* Entry point: y[r][n] for rows r < rows and outputs n in [n0, n1). level: 1 AVX2, 2 AVX-VNNI, 3 AVX-512 VNNI. */
 void gptq4j_qgemm(int level, int bits, const uint8_t *codes, long rowBytes, const float *scales, const float *zeros,
                   int groups, const int32_t *gblk, int nb, const int8_t *xq, const float *xd, const float *xgs,
                   int rows, float *y, int ystride, const float *bias, int n0, int n1) {
-    if (level >= 2) qgemm_vnni(bits, codes, rowBytes, scales, zeros, groups, gblk, nb, xq, xd, xgs, rows, y, ystride, bias, n0, n1);
+    /* decode is bound by memory bandwidth: the 256-bit kernels reach it without the 512-bit frequency cost */
+    if (level >= 3 && rows > 1) qgemm_avx512(bits, codes, rowBytes, scales, zeros, groups, gblk, nb, xq, xd, xgs, rows, y, ystride, bias, n0, n1);
+    else if (level >= 2) qgemm_vnni(bits, codes, rowBytes, scales, zeros, groups, gblk, nb, xq, xd, xgs, rows, y, ystride, bias, n0, n1);
     else qgemm_avx2(bits, codes, rowBytes, scales, zeros, groups, gblk, nb, xq, xd, xgs, rows, y, ystride, bias, n0, n1);
 }
 

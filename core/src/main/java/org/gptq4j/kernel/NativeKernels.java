@@ -27,6 +27,8 @@ public final class NativeKernels {
 
     private static final MethodHandle QGEMM, F16GEMM, STREAM_READ, REPACK, RELEASE;
     private static final int LEVEL;
+    /** The instruction-set level the kernels run at: the CPU's, capped by -Dgptq4j.native.level (tests lower it). */
+    private static volatile int level;
     private static final String STATUS;
 
     static {
@@ -56,7 +58,8 @@ public final class NativeKernels {
                     rp = linker.downcallHandle(lookup.findOrThrow("gptq4j_repack"), FunctionDescriptor.of(JAVA_INT,
                             ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT), critical);
                     rel = linker.downcallHandle(lookup.findOrThrow("gptq4j_release_pages"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
-                    status = "native " + (level >= 2 ? "AVX2+AVX-VNNI" : "AVX2/FMA") + " kernels from " + resource;
+                    status = "native " + (level >= 3 ? "AVX-512 VNNI (prefill) + AVX-VNNI (decode)" : level == 2 ? "AVX2+AVX-VNNI" : "AVX2/FMA")
+                            + " kernels from " + resource;
                 }
             }
         } catch (Throwable t) {
@@ -70,7 +73,18 @@ public final class NativeKernels {
         REPACK = rp;
         RELEASE = rel;
         LEVEL = level;
+        NativeKernels.level = Math.min(level, Integer.getInteger("gptq4j.native.level", 3));
         STATUS = status;
+    }
+
+    /** The CPU's level: 1 AVX2/FMA, 2 AVX-VNNI, 3 AVX-512 VNNI (0 when unavailable). */
+    static int cpuLevel() {
+        return LEVEL;
+    }
+
+    /** Runs the kernels at most at {@code cap} (1 AVX2, 2 AVX-VNNI, 3 AVX-512) until reset: lets tests cover every path. */
+    static void capLevel(int cap) {
+        level = Math.min(LEVEL, cap);
     }
 
     /** Whether the native kernels loaded and this CPU runs them. */
@@ -109,7 +123,7 @@ public final class NativeKernels {
                       MemorySegment gblk, int nb, byte[] xq, float[] xd, float[] xgs, int rows, float[] y, int ystride,
                       MemorySegment bias, int n0, int n1) {
         try {
-            QGEMM.invokeExact(LEVEL, bits, codes, rowBytes, scales, zeros, groups, gblk, nb,
+            QGEMM.invokeExact(level, bits, codes, rowBytes, scales, zeros, groups, gblk, nb,
                     MemorySegment.ofArray(xq), MemorySegment.ofArray(xd), MemorySegment.ofArray(xgs), rows,
                     MemorySegment.ofArray(y), ystride, bias, n0, n1);
         } catch (Throwable t) {
