@@ -1,13 +1,16 @@
 package org.gptq4j.kernel;
 
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A persistent pool of compute threads. {@link #parallelFor} splits a range into one contiguous slice per thread
  * (each thread streams its own rows of a weight matrix) and runs the first slice on the calling thread.
+ *
+ * <p>Workers wait for the next loop by spinning briefly and then parking, so the back-to-back loops of a forward pass
+ * (a few hundred per token) cost microseconds each, not a thread hand-off through an executor queue. One loop runs
+ * at a time: {@link #parallelFor} is meant to be called from one thread (the forward pass).
  */
 public final class ComputePool implements AutoCloseable {
 
@@ -17,72 +20,157 @@ public final class ComputePool implements AutoCloseable {
         void run(int start, int end);
     }
 
+    /** Body of a parallel loop that also gets its slice number in {@code [0, threads)}, to pick per-thread scratch. */
+    @FunctionalInterface
+    public interface SliceBody {
+        void run(int slice, int start, int end);
+    }
+
+    private static final long SPIN_NANOS = 200_000; // how long an idle worker spins before parking
+
     private final int threads;
-    private final ExecutorService workers;
+    private final Thread[] workers;
+    private final Workspace workspace = new Workspace();
+    private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private volatile Job job = new Job(0, null, 0, 0, null); // the latest loop; workers run each generation once
+    private volatile boolean closed;
+    private int generation;
+
+    private record Job(int generation, SliceBody body, int n, int slices, Thread caller) {}
 
     public ComputePool(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.threads = threads;
-        this.workers = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, r -> {
-            Thread t = new Thread(r, "gptq4j-compute");
-            t.setDaemon(true);
-            return t;
-        });
+        this.workers = new Thread[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            int slice = i + 1;
+            workers[i] = new Thread(() -> work(slice), "gptq4j-compute-" + slice);
+            workers[i].setDaemon(true);
+            workers[i].start();
+        }
     }
 
-    /** One thread per physical core is the right default for memory-bound kernels; SMT siblings add little. */
+    /**
+     * One thread per physical core is the right default for these kernels (SMT siblings share the SIMD units and the
+     * memory bus); {@code -Dgptq4j.threads=N} overrides it.
+     */
     public static int defaultThreads() {
-        return Math.max(1, Runtime.getRuntime().availableProcessors());
+        String configured = System.getProperty("gptq4j.threads");
+        if (configured != null && !configured.isBlank()) return Math.max(1, Integer.parseInt(configured.trim()));
+        int logical = Runtime.getRuntime().availableProcessors();
+        int perCore = siblingsPerCore();
+        return Math.max(1, logical / perCore);
+    }
+
+    /** SMT threads per core from sysfs (Linux), 1 when unknown. */
+    private static int siblingsPerCore() {
+        try {
+            String list = java.nio.file.Files.readString(java.nio.file.Path.of("/sys/devices/system/cpu/cpu0/topology/thread_siblings_list")).trim();
+            int n = 0;
+            for (String part : list.split(",")) {
+                String[] range = part.split("-");
+                n += range.length == 2 ? Integer.parseInt(range[1]) - Integer.parseInt(range[0]) + 1 : 1;
+            }
+            return Math.max(1, n);
+        } catch (Exception e) {
+            return 1;
+        }
     }
 
     public int threads() {
         return threads;
     }
 
+    /**
+     * Scratch buffers reused by every call made with this pool (one forward pass at a time uses a pool), so that
+     * the hot path allocates nothing once the buffers have grown to the largest batch.
+     */
+    public Workspace workspace() {
+        return workspace;
+    }
+
     /** Runs {@code body} over {@code [0, n)} split in contiguous slices, at most one per thread; returns when all are done. */
     public void parallelFor(int n, RangeBody body) {
+        parallelForSlices(n, (slice, start, end) -> body.run(start, end));
+    }
+
+    /** Below this many multiply-adds a loop runs on the calling thread: waking workers would cost more. */
+    public static final long SERIAL_WORK = 1 << 16;
+
+    /** As {@link #parallelFor}, but serial when the whole loop is under {@link #SERIAL_WORK} multiply-adds. */
+    public void parallelFor(int n, long work, RangeBody body) {
+        if (work < SERIAL_WORK) {
+            if (n > 0) body.run(0, n);
+        } else {
+            parallelFor(n, body);
+        }
+    }
+
+    /** As {@link #parallelForSlices(int, SliceBody)}, but serial when the loop is under {@link #SERIAL_WORK} multiply-adds. */
+    public void parallelForSlices(int n, long work, SliceBody body) {
+        if (work < SERIAL_WORK) {
+            if (n > 0) body.run(0, 0, n);
+        } else {
+            parallelForSlices(n, body);
+        }
+    }
+
+    /** As {@link #parallelFor}, telling each body its slice number. */
+    public void parallelForSlices(int n, SliceBody body) {
         int slices = Math.min(threads, n);
         if (slices <= 1) {
-            if (n > 0) body.run(0, n);
+            if (n > 0) body.run(0, 0, n);
             return;
         }
-        CountDownLatch done = new CountDownLatch(slices - 1);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        for (int s = 1; s < slices; s++) {
-            int start = (int) ((long) n * s / slices), end = (int) ((long) n * (s + 1) / slices);
-            workers.execute(() -> {
-                try {
-                    body.run(start, end);
-                } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
-                } finally {
-                    done.countDown();
-                }
-            });
-        }
+        if (closed) throw new IllegalStateException("compute pool is closed");
+        pending.set(slices - 1);
+        job = new Job(++generation, body, n, slices, Thread.currentThread());
+        for (int i = 0; i < slices - 1; i++) LockSupport.unpark(workers[i]);
         try {
-            body.run(0, (int) ((long) n / slices));
+            body.run(0, 0, (int) ((long) n / slices));
         } catch (Throwable t) {
             failure.compareAndSet(null, t);
         }
-        boolean interrupted = false;
-        while (true) {
-            try {
-                done.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true; // finish the step: workers still write into shared buffers
-            }
+        // wait for the workers: spin (they finish within microseconds of us), then park
+        long spinUntil = System.nanoTime() + SPIN_NANOS;
+        while (pending.get() > 0) {
+            if (System.nanoTime() < spinUntil) Thread.onSpinWait();
+            else LockSupport.parkNanos(this, 50_000);
         }
-        if (interrupted) Thread.currentThread().interrupt();
-        Throwable t = failure.get();
+        Throwable t = failure.getAndSet(null);
         if (t instanceof RuntimeException re) throw re;
         if (t instanceof Error err) throw err;
         if (t != null) throw new IllegalStateException(t);
     }
 
+    private void work(int slice) {
+        int seen = 0;
+        while (true) {
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            Job j;
+            while ((j = job).generation == seen && !closed) {
+                if (System.nanoTime() < spinUntil) Thread.onSpinWait();
+                else LockSupport.park(this);
+            }
+            if (closed) return;
+            seen = j.generation;
+            int n = j.n, slices = j.slices;
+            if (slice < slices) {
+                try {
+                    j.body.run(slice, (int) ((long) n * slice / slices), (int) ((long) n * (slice + 1) / slices));
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    if (pending.decrementAndGet() == 0) LockSupport.unpark(j.caller);
+                }
+            }
+        }
+    }
+
     @Override
     public void close() {
-        if (workers != null) workers.shutdownNow();
+        closed = true;
+        for (Thread w : workers) LockSupport.unpark(w);
     }
 }

@@ -1,23 +1,37 @@
 package org.gptq4j.kernel;
 
+import org.gptq4j.io.DType;
 import org.gptq4j.io.Tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * An unquantized linear layer over a {@code [out, in]} F16/BF16/F32 weight tensor, read in place from the mapped file
- * (zero copy): the lm_head, tied embeddings, and every layer of unquantized checkpoints.
+ * (zero copy): the lm_head, tied embeddings, and every layer of unquantized checkpoints. Activations stay float32 on
+ * every backend; the native backend runs F16 weights through the C kernel (F16C conversion + FMA).
  */
 public final class DenseLinear implements Linear {
+    private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
     private final Tensor weight;
     private final float[] bias;
     private final int in, out;
+    private final boolean nativeF16;
 
     public DenseLinear(Tensor weight, float[] bias) {
+        this(weight, bias, KernelBackend.selected());
+    }
+
+    public DenseLinear(Tensor weight, float[] bias, KernelBackend backend) {
         if (weight.rank() != 2) throw new IllegalArgumentException(weight + " is not a matrix");
         this.weight = weight;
         this.out = weight.dim(0);
         this.in = weight.dim(1);
         if (bias != null && bias.length != out) throw new IllegalArgumentException("bias of " + weight.name() + " has " + bias.length + " entries, expected " + out);
         this.bias = bias;
+        this.nativeF16 = backend.orFallback() == KernelBackend.NATIVE && weight.dtype() == DType.F16;
     }
 
     @Override
@@ -37,12 +51,25 @@ public final class DenseLinear implements Linear {
 
     @Override
     public void apply(float[] x, float[] y, int rows, ComputePool pool) {
-        pool.parallelFor(out, (start, end) -> {
-            float[] w = new float[in];
+        long work = (long) rows * in * out;
+        if (nativeF16) {
+            MemorySegment b = bias == null ? MemorySegment.NULL : MemorySegment.ofArray(bias);
+            pool.parallelFor(out, work, (n0, n1) -> NativeKernels.f16gemm(weight.data(), in, x, rows, y, out, b, n0, n1));
+            return;
+        }
+        Workspace ws = pool.workspace();
+        pool.parallelForSlices(out, work, (slice, start, end) -> {
+            float[] w = ws.floats(Workspace.ROW, slice, in);
+            short[] h = ws.shorts(slice, in);
             for (int n = start; n < end; n++) {
                 // w = W[n, :] as floats, read once and used for every row of the batch
                 long base = (long) n * in;
-                for (int k = 0; k < in; k++) w[k] = weight.getFloat(base + k);
+                if (weight.dtype() == DType.F16) {
+                    MemorySegment.copy(weight.data(), F16, base * 2, h, 0, in);
+                    for (int k = 0; k < in; k++) w[k] = Float.float16ToFloat(h[k]);
+                } else {
+                    for (int k = 0; k < in; k++) w[k] = weight.getFloat(base + k);
+                }
                 float b = bias == null ? 0f : bias[n];
                 for (int r = 0; r < rows; r++) y[r * out + n] = VectorMath.dot(w, 0, x, r * in, in) + b;
             }

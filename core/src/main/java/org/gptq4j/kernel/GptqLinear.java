@@ -8,59 +8,80 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.stream.IntStream;
 
 /**
- * A GPTQ-quantized linear layer, repacked once at load into the layout the kernels want.
+ * A GPTQ-quantized linear layer, repacked once at load into {@link PackedGptq}, the layout every backend reads.
  *
  * <p>GPTQ (AutoGPTQ) stores {@code W[k][n] = scale[g][n] * (q[k][n] - zero[g][n])} with {@code g = g_idx[k]}:
  * {@code qweight [K*bits/32, N]} packs the codes of each column as a little-endian bit stream along k,
  * {@code qzeros [G, N*bits/32]} packs the zeros of each group along n the same way (format v1 stores zero-1),
  * {@code scales [G, N]} is F16. With act-order the groups of g_idx are scattered over k.
  *
- * <p>Repacked layout: input features are permuted once so that each group is a contiguous range
- * ({@code perm}, {@code groupStart}); the activation is gathered with the same permutation at run time.
- * Codes are stored row by row (one row per output feature n, k in permuted order), two codes per byte for
- * bits &lt;= 4 (low nibble first) and one per byte for 8 bits; scales and zeros as floats {@code [N][G]}.
+ * <p>Repacking permutes the input features so that each group is a contiguous run of whole 32-wide blocks (a group
+ * whose size is not a multiple of 32 is padded with zero activations), stores the codes row by row per output
+ * feature (2- and 3-bit codes widen to 4-bit nibbles) and the scales and zeros as floats {@code [N][G]}.
+ * {@link #apply} gathers the activations through the same permutation, then runs the layer's {@link KernelBackend}.
  */
 public final class GptqLinear implements Linear {
-    private final String name;
-    private final int in, out, bits, groups;
-    private final int[] perm;          // permuted position i reads input feature perm[i]; null = identity
-    private final int[] groupStart;    // group g covers permuted positions [groupStart[g], groupStart[g+1])
-    private final MemorySegment codes; // [out][rowBytes]
-    private final int rowBytes;
-    private final float[] scales;      // [out][groups]
-    private final float[] zeros;       // [out][groups]
-    private final float[] bias;        // [out] or null
+    private static final int CHUNK = 64; // output features repacked per task
 
-    private GptqLinear(String name, int in, int out, int bits, int[] perm, int[] groupStart, MemorySegment codes,
-                       int rowBytes, float[] scales, float[] zeros, float[] bias) {
+    private final String name;
+    private final PackedGptq w;
+    private final int[] perm;          // permuted position k reads input feature perm[k] (-1: padding); null = identity
+    private final float[] bias;        // [out] or null
+    private final KernelBackend backend;
+
+    private GptqLinear(String name, PackedGptq w, int[] perm, float[] bias, KernelBackend backend) {
         this.name = name;
-        this.in = in;
-        this.out = out;
-        this.bits = bits;
-        this.groups = groupStart.length - 1;
+        this.w = w;
         this.perm = perm;
-        this.groupStart = groupStart;
-        this.codes = codes;
-        this.rowBytes = rowBytes;
-        this.scales = scales;
-        this.zeros = zeros;
         this.bias = bias;
+        this.backend = backend;
     }
 
     /** The tensors of one quantized layer as stored in a GPTQ checkpoint. */
     public record Stored(String name, Tensor qweight, Tensor qzeros, Tensor scales, Tensor gIdx, Tensor bias) {}
 
+    /** As {@link #repack(Stored, int, int, int, int, int, Arena, KernelBackend)} with the selected backend. */
+    public static GptqLinear repack(Stored s, int in, int out, int bits, int groupSize, int zeroOffset, Arena arena) {
+        return repack(s, in, out, bits, groupSize, zeroOffset, arena, KernelBackend.selected());
+    }
+
     /**
-     * Validates the stored tensors against the expected shape and repacks them.
+     * The layer from {@code cache} when it holds it, else repacked from the stored tensors (and recorded in the cache).
+     * The bias always comes from the stored tensors.
+     */
+    public static GptqLinear load(Stored s, int in, int out, int bits, int groupSize, int zeroOffset, Arena arena,
+                                  KernelBackend backend, PackCache cache) {
+        PackCache.Entry hit = cache.find(s.name);
+        if (hit != null && hit.packed().in() == in && hit.packed().out() == out && hit.packed().bits() == bits) {
+            return new GptqLinear(s.name, hit.packed(), hit.perm(), bias(s, out), backend.orFallback());
+        }
+        GptqLinear layer = repack(s, in, out, bits, groupSize, zeroOffset, arena, backend);
+        cache.put(s.name, layer.w, layer.perm);
+        return layer;
+    }
+
+    private static float[] bias(Stored s, int out) {
+        if (s.bias == null) return null;
+        s.bias.requireFloat(out);
+        float[] bias = s.bias.toFloatArray();
+        for (float b : bias) if (b != 0f) return bias;
+        return null; // AutoGPTQ 0.4-0.7 wrote zero biases; skip the add
+    }
+
+    /**
+     * Validates the stored tensors against the expected shape and repacks them (in parallel over output features).
      *
      * @param zeroOffset 1 for GPTQ format v1 (stored zero is zero-1), 0 for gptq_v2
      */
-    public static GptqLinear repack(Stored s, int in, int out, int bits, int groupSize, int zeroOffset, Arena arena) {
+    public static GptqLinear repack(Stored s, int in, int out, int bits, int groupSize, int zeroOffset, Arena arena,
+                                    KernelBackend backend) {
         if ((long) in * bits % 32 != 0 || (long) out * bits % 32 != 0) {
             throw new CheckpointException(s.name + ": " + in + "x" + out + " cannot be packed at " + bits + " bits (features must fill whole int32 words)");
         }
+        if (bits != 2 && bits != 3 && bits != 4 && bits != 8) throw new CheckpointException(s.name + ": unsupported GPTQ bits " + bits);
         int expectedGroups = groupSize == -1 ? 1 : (in + groupSize - 1) / groupSize;
         s.qweight.require(DType.I32, (long) in * bits / 32, out);
         s.scales.requireFloat(s.scales.rank() == 2 ? s.scales.shape()[0] : -1, out);
@@ -84,64 +105,98 @@ public final class GptqLinear implements Linear {
             for (int k = 0; k < in; k++) gIdx[k] = groupSize == -1 ? 0 : k / groupSize;
         }
 
-        // Permutation that makes groups contiguous: stable counting sort of k by g_idx.
-        int[] groupStart = new int[groups + 1];
-        for (int g : gIdx) groupStart[g + 1]++;
-        for (int g = 0; g < groups; g++) groupStart[g + 1] += groupStart[g];
-        int[] perm = new int[in];
-        int[] fill = Arrays.copyOf(groupStart, groups);
-        for (int k = 0; k < in; k++) perm[fill[gIdx[k]]++] = k;
-        boolean identity = true;
-        for (int i = 0; i < in && identity; i++) identity = perm[i] == i;
-
-        // Codes: column n's bit stream along k -> row n, position inversePerm[k].
+        // Group g takes blocks [gblk[g], gblk[g+1]); its members fill them in k order (a stable sort by g_idx).
+        int[] count = new int[groups];
+        for (int g : gIdx) count[g]++;
+        int[] gblk = new int[groups + 1];
+        for (int g = 0; g < groups; g++) gblk[g + 1] = gblk[g] + (count[g] + 31) / 32;
+        int nb = gblk[groups];
+        int[] perm = new int[nb * 32];
+        Arrays.fill(perm, -1);
         int[] position = new int[in];
-        for (int i = 0; i < in; i++) position[perm[i]] = i;
-        int rowBytes = bits == 8 ? in : (in + 1) / 2;
-        MemorySegment codes = arena.allocate((long) rowBytes * out, 64);
+        int[] fill = new int[groups];
+        for (int g = 0; g < groups; g++) fill[g] = gblk[g] * 32;
+        for (int k = 0; k < in; k++) {
+            position[k] = fill[gIdx[k]]++;
+            perm[position[k]] = k;
+        }
+        boolean identity = true;
+        for (int k = 0; k < perm.length && identity; k++) identity = perm[k] == (k < in ? k : -1);
+
+        int storedBits = bits == 8 ? 8 : 4;
+        long rowBytes = nb * (storedBits == 8 ? 32L : 16L);
+        MemorySegment codes = arena.allocate(rowBytes * out, 64);
+        MemorySegment scales = arena.allocate((long) out * groups * Float.BYTES, 64);
+        MemorySegment zeros = arena.allocate((long) out * groups * Float.BYTES, 64);
+        MemorySegment gblkSeg = arena.allocate((long) gblk.length * Integer.BYTES, 64);
+        MemorySegment.copy(gblk, 0, gblkSeg, ValueLayout.JAVA_INT, 0, gblk.length);
+
         int mask = (1 << bits) - 1;
-        MemorySegment qw = s.qweight.data();
+        int zeroShift = zeroOffset - (storedBits == 8 ? 128 : 0);
+        MemorySegment qw = s.qweight.data(), qz = s.qzeros.data();
+        boolean nativeRepack = backend.orFallback() == KernelBackend.NATIVE && qw.isNative(); // Java repack otherwise (tests cover both)
+        IntStream.range(0, (out + CHUNK - 1) / CHUNK).parallel().forEach(chunk -> {
+            int n0 = chunk * CHUNK, n1 = Math.min(out, n0 + CHUNK), width = n1 - n0, padded = nb * 32;
+            if (nativeRepack) {
+                NativeKernels.repack(qw, in, out, bits, position, nb, codes, rowBytes, n0, n1);
+            } else {
+                repackCodes(qw, in, out, bits, position, nb, storedBits, codes, rowBytes, n0, n1);
+            }
+            // 3. scales and zeros, transposed to [out][groups]
+            float[] sc = new float[width * groups], ze = new float[width * groups];
+            for (int g = 0; g < groups; g++) {
+                long rowBase = (long) g * (out * bits / 32);
+                for (int n = n0; n < n1; n++) {
+                    sc[(n - n0) * groups + g] = s.scales.getFloat((long) g * out + n);
+                    long bit = (long) n * bits;
+                    int word = (int) (bit >>> 5), shift = (int) (bit & 31);
+                    int z = readBits(qz, rowBase + word, shift, shift + bits > 32 ? rowBase + word + 1 : -1) & mask;
+                    ze[(n - n0) * groups + g] = z + zeroShift;
+                }
+            }
+            MemorySegment.copy(sc, 0, scales, ValueLayout.JAVA_FLOAT, (long) n0 * groups * Float.BYTES, sc.length);
+            MemorySegment.copy(ze, 0, zeros, ValueLayout.JAVA_FLOAT, (long) n0 * groups * Float.BYTES, ze.length);
+        });
+
+        // the stored tensors are consumed: their file pages need not stay resident (they remain in the page cache)
+        NativeKernels.releasePages(qw);
+        NativeKernels.releasePages(qz);
+        NativeKernels.releasePages(s.scales.data());
+        if (s.gIdx != null) NativeKernels.releasePages(s.gIdx.data());
+        float[] bias = bias(s, out);
+        PackedGptq packed = new PackedGptq(in, out, bits, storedBits, nb, rowBytes, groups, gblk, gblkSeg, codes, scales, zeros);
+        return new GptqLinear(s.name, packed, identity ? null : perm, bias, backend.orFallback());
+    }
+
+    /** The Java version of the native {@code gptq4j_repack}: codes of output features [n0, n1) into the kernel layout. */
+    private static void repackCodes(MemorySegment qw, int in, int out, int bits, int[] position, int nb, int storedBits,
+                                MemorySegment codes, long rowBytes, int n0, int n1) {
+        int width = n1 - n0, padded = nb * 32, mask = (1 << bits) - 1;
+        // 1. codes of columns n0..n1 at their permuted positions: column n's bit stream along k
+        byte[] c = new byte[width * padded];
         for (int k = 0; k < in; k++) {
             long bit = (long) k * bits;
             int word = (int) (bit >>> 5), shift = (int) (bit & 31);
             boolean straddles = shift + bits > 32;
             int p = position[k];
-            for (int n = 0; n < out; n++) {
+            for (int n = n0; n < n1; n++) {
                 int code = readBits(qw, (long) word * out + n, shift, straddles ? (long) (word + 1) * out + n : -1) & mask;
-                long at = (long) n * rowBytes + (bits == 8 ? p : p >>> 1);
-                if (bits == 8) {
-                    codes.set(ValueLayout.JAVA_BYTE, at, (byte) code);
+                c[(n - n0) * padded + p] = (byte) code;
+            }
+        }
+        // 2. rows of blocks: nibble pairs (j, j+16) for 4-bit storage, code-128 for 8-bit
+        byte[] row = new byte[(int) rowBytes];
+        for (int n = n0; n < n1; n++) {
+            int base = (n - n0) * padded;
+            for (int b = 0; b < nb; b++) {
+                if (storedBits == 8) {
+                    for (int j = 0; j < 32; j++) row[32 * b + j] = (byte) ((c[base + 32 * b + j] & 0xFF) - 128);
                 } else {
-                    byte old = codes.get(ValueLayout.JAVA_BYTE, at);
-                    int nibble = (p & 1) == 0 ? code : code << 4;
-                    codes.set(ValueLayout.JAVA_BYTE, at, (byte) (old | nibble));
+                    for (int j = 0; j < 16; j++) row[16 * b + j] = (byte) (c[base + 32 * b + j] | c[base + 32 * b + 16 + j] << 4);
                 }
             }
+            MemorySegment.copy(row, 0, codes, ValueLayout.JAVA_BYTE, n * rowBytes, row.length);
         }
-
-        // Scales and zeros, transposed to [out][groups].
-        float[] scales = new float[out * groups];
-        float[] zeros = new float[out * groups];
-        MemorySegment qz = s.qzeros.data();
-        for (int g = 0; g < groups; g++) {
-            for (int n = 0; n < out; n++) {
-                scales[n * groups + g] = s.scales.getFloat((long) g * out + n);
-                long bit = (long) n * bits;
-                int word = (int) (bit >>> 5), shift = (int) (bit & 31);
-                long rowBase = (long) g * (out * bits / 32);
-                int z = readBits(qz, rowBase + word, shift, shift + bits > 32 ? rowBase + word + 1 : -1) & mask;
-                zeros[n * groups + g] = z + zeroOffset;
-            }
-        }
-        float[] bias = null;
-        if (s.bias != null) {
-            s.bias.requireFloat(out);
-            bias = s.bias.toFloatArray();
-            boolean allZero = true;
-            for (float b : bias) allZero &= b == 0f;
-            if (allZero) bias = null; // AutoGPTQ 0.4-0.7 wrote zero biases; skip the add
-        }
-        return new GptqLinear(s.name, in, out, bits, identity ? null : perm, groupStart, codes, rowBytes, scales, zeros, bias);
     }
 
     /** Bits [shift, shift+width) of the little-endian stream word[i] ++ word[next]. */
@@ -154,64 +209,62 @@ public final class GptqLinear implements Linear {
 
     @Override
     public int inFeatures() {
-        return in;
+        return w.in();
     }
 
     @Override
     public int outFeatures() {
-        return out;
+        return w.out();
     }
 
     public int bits() {
-        return bits;
+        return w.bits();
+    }
+
+    /** The repacked weights. */
+    public PackedGptq packed() {
+        return w;
+    }
+
+    public KernelBackend backend() {
+        return backend;
     }
 
     @Override
     public long weightBytes() {
-        return codes.byteSize() + 8L * scales.length;
+        return w.bytes();
     }
 
     @Override
     public void apply(float[] x, float[] y, int rows, ComputePool pool) {
-        float[] xs = gather(x, rows);
-        pool.parallelFor(out, (start, end) -> {
-            float[] w = new float[in];
-            for (int n = start; n < end; n++) {
-                dequantizeRow(n, w);
-                float b = bias == null ? 0f : bias[n];
-                // y[r][n] = sum_k x[r][perm[k]] * W[perm[k]][n] + b, reading row n once for the whole batch
-                for (int r = 0; r < rows; r++) y[r * out + n] = VectorMath.dot(w, 0, xs, r * in, in) + b;
+        Workspace ws = pool.workspace();
+        int padded = w.nb() * 32, out = w.out();
+        long work = (long) rows * padded * out;
+        if (backend == KernelBackend.FLOAT) {
+            // xs = x gathered into permuted order (zero padding), then y[r][n] = xs[r] . W[n] row by row
+            float[] xs = ws.floats(Workspace.GATHERED, rows * padded);
+            for (int r = 0; r < rows; r++) {
+                for (int k = 0; k < padded; k++) xs[r * padded + k] = ActivationQuantizer.at(x, r * w.in(), w.in(), perm, k);
             }
-        });
-    }
-
-    /** x with its features permuted into group order (the act-order gather), or x itself. */
-    private float[] gather(float[] x, int rows) {
-        if (perm == null) return x;
-        float[] xs = new float[rows * in];
-        for (int r = 0; r < rows; r++) {
-            int base = r * in;
-            for (int i = 0; i < in; i++) xs[base + i] = x[base + perm[i]];
+            pool.parallelForSlices(out, work, (slice, n0, n1) ->
+                    VectorKernels.floatGemm(w, xs, rows, y, bias, n0, n1, ws.floats(Workspace.ROW, slice, padded)));
+            return;
         }
-        return xs;
-    }
-
-    /** w[i] = scale[n][g] * (q[n][i] - zero[n][g]) for every permuted position i of group g. */
-    private void dequantizeRow(int n, float[] w) {
-        long rowBase = (long) n * rowBytes;
-        for (int g = 0; g < groups; g++) {
-            float s = scales[n * groups + g], z = zeros[n * groups + g];
-            for (int i = groupStart[g]; i < groupStart[g + 1]; i++) {
-                int q = bits == 8
-                        ? codes.get(ValueLayout.JAVA_BYTE, rowBase + i) & 0xFF
-                        : (codes.get(ValueLayout.JAVA_BYTE, rowBase + (i >>> 1)) >>> ((i & 1) << 2)) & 0xF;
-                w[i] = s * (q - z);
-            }
+        byte[] xq = ws.bytes(0, rows * padded);
+        float[] xd = ws.floats(Workspace.XD, rows * w.nb() * 8), xgs = ws.floats(Workspace.XGS, rows * w.groups());
+        ActivationQuantizer.quantize(x, rows, w.in(), perm, w.nb(), w.gblk(), xq, xd, xgs);
+        if (backend == KernelBackend.NATIVE) {
+            MemorySegment b = bias == null ? MemorySegment.NULL : MemorySegment.ofArray(bias);
+            pool.parallelFor(out, work, (n0, n1) -> NativeKernels.qgemm(w.storedBits(), w.codes(), w.rowBytes(), w.scales(), w.zeros(),
+                    w.groups(), w.gblkSeg(), w.nb(), xq, xd, xgs, rows, y, out, b, n0, n1));
+        } else {
+            pool.parallelFor(out, work, (n0, n1) -> VectorKernels.int8Gemm(w, xq, xd, xgs, rows, y, bias, n0, n1));
         }
     }
 
     @Override
     public String toString() {
-        return name + " gptq " + bits + "-bit " + in + "x" + out + " groups=" + groups + (perm != null ? " act-order" : "");
+        return name + " gptq " + w.bits() + "-bit " + w.in() + "x" + w.out() + " groups=" + w.groups() + (perm != null ? " act-order" : "")
+                + " " + backend.name().toLowerCase(java.util.Locale.ROOT);
     }
 }

@@ -7,6 +7,8 @@ import org.gptq4j.io.Tensor;
 import org.gptq4j.kernel.ComputePool;
 import org.gptq4j.kernel.DenseLinear;
 import org.gptq4j.kernel.GptqLinear;
+import org.gptq4j.kernel.KernelBackend;
+import org.gptq4j.kernel.PackCache;
 import org.gptq4j.kernel.Linear;
 import org.gptq4j.kernel.VectorMath;
 import org.gptq4j.kv.BlockTable;
@@ -35,6 +37,7 @@ public final class LlamaModel implements AutoCloseable {
     private final Optional<GptqConfig> gptq;
     private final Checkpoint checkpoint;
     private final Arena arena;
+    private final PackCache packCache;
     private final Tensor embeddings;
     private final Layer[] layers;
     private final float[] finalNorm;
@@ -42,7 +45,8 @@ public final class LlamaModel implements AutoCloseable {
     private final RotaryEmbedding rope;
 
     private LlamaModel(Path folder, LlamaConfig config, Optional<GptqConfig> gptq, Checkpoint checkpoint, Arena arena,
-                       Tensor embeddings, Layer[] layers, float[] finalNorm, Linear lmHead) {
+                       PackCache packCache, Tensor embeddings, Layer[] layers, float[] finalNorm, Linear lmHead) {
+        this.packCache = packCache;
         this.folder = folder;
         this.config = config;
         this.gptq = gptq;
@@ -57,6 +61,11 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Loads a model folder laid out like a Hugging Face download (config, optional quantize config, safetensors). */
     public static LlamaModel load(Path folder) {
+        return load(folder, KernelBackend.selected());
+    }
+
+    /** As {@link #load(Path)}, running the linear layers on {@code backend} (or its fallback where it cannot run). */
+    public static LlamaModel load(Path folder, KernelBackend backend) {
         if (!Files.isDirectory(folder)) throw new ConfigException("model folder " + folder + " does not exist");
         Path configFile = folder.resolve("config.json");
         if (!Files.isRegularFile(configFile)) throw new ConfigException("model folder " + folder + " has no config.json");
@@ -65,8 +74,10 @@ public final class LlamaModel implements AutoCloseable {
         Optional<GptqConfig> gptq = GptqConfig.read(folder, configJson);
         Checkpoint checkpoint = Checkpoint.open(folder, gptq.map(GptqConfig::modelFileBaseName).orElse(null));
         Arena arena = Arena.ofShared();
+        PackCache cache = gptq.map(q -> PackCache.open(PackCache.safetensorsIn(folder),
+                q.bits() + "/" + q.groupSize() + "/" + q.format())).orElse(PackCache.none());
         try {
-            WeightLoader w = new WeightLoader(checkpoint, gptq, arena);
+            WeightLoader w = new WeightLoader(checkpoint, gptq, arena, backend, cache);
             int d = config.hiddenSize(), f = config.intermediateSize();
             Tensor embeddings = checkpoint.get("model.embed_tokens.weight").requireFloat(config.vocabSize(), d);
             Layer[] layers = new Layer[config.numLayers()];
@@ -86,10 +97,12 @@ public final class LlamaModel implements AutoCloseable {
             float[] finalNorm = w.vector("model.norm.weight", d);
             // Untied: the checkpoint must hold lm_head (transformers would initialise a missing one at random).
             Linear lmHead = config.tieWordEmbeddings()
-                    ? new DenseLinear(embeddings, null)
+                    ? new DenseLinear(embeddings, null, backend)
                     : w.linear("lm_head", d, config.vocabSize());
-            return new LlamaModel(folder, config, gptq, checkpoint, arena, embeddings, layers, finalNorm, lmHead);
+            cache.commit();
+            return new LlamaModel(folder, config, gptq, checkpoint, arena, cache, embeddings, layers, finalNorm, lmHead);
         } catch (RuntimeException e) {
+            cache.close();
             arena.close();
             checkpoint.close();
             throw e;
@@ -97,7 +110,7 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /** Builds each layer's {@link Linear} from whichever tensors the checkpoint holds for it. */
-    private record WeightLoader(Checkpoint checkpoint, Optional<GptqConfig> gptq, Arena arena) {
+    private record WeightLoader(Checkpoint checkpoint, Optional<GptqConfig> gptq, Arena arena, KernelBackend backend, PackCache cache) {
         Linear linear(String prefix, int in, int out) {
             Optional<Tensor> bias = checkpoint.find(prefix + ".bias");
             if (checkpoint.find(prefix + ".qweight").isPresent()) {
@@ -105,11 +118,11 @@ public final class LlamaModel implements AutoCloseable {
                         + "no quantize_config.json, quant_config.json or quantization_config in config.json"));
                 var stored = new GptqLinear.Stored(prefix, checkpoint.get(prefix + ".qweight"), checkpoint.get(prefix + ".qzeros"),
                         checkpoint.get(prefix + ".scales"), checkpoint.find(prefix + ".g_idx").orElse(null), bias.orElse(null));
-                return GptqLinear.repack(stored, in, out, q.bits(), q.groupSize(), q.format() == GptqConfig.Format.GPTQ ? 1 : 0, arena);
+                return GptqLinear.load(stored, in, out, q.bits(), q.groupSize(), q.format() == GptqConfig.Format.GPTQ ? 1 : 0, arena, backend, cache);
             }
             Tensor weight = checkpoint.find(prefix + ".weight").orElseThrow(() ->
                     new CheckpointException("checkpoint has neither " + prefix + ".qweight nor " + prefix + ".weight"));
-            return new DenseLinear(weight.requireFloat(out, in), bias.map(b -> b.requireFloat(out).toFloatArray()).orElse(null));
+            return new DenseLinear(weight.requireFloat(out, in), bias.map(b -> b.requireFloat(out).toFloatArray()).orElse(null), backend);
         }
 
         float[] vector(String name, int size) {
@@ -144,17 +157,52 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
-     * Runs the transformer over every token of the batch, writing their keys and values into the cache, and returns
-     * the logits of the rows that want them, {@code [batch.logitRows(), vocab]} row-major.
+     * Activations of one forward pass, kept between passes and grown to the largest batch seen, so that a steady
+     * stream of decode steps allocates only the logits it returns.
      */
-    public float[] forward(ForwardBatch batch, PagedKvCache cache, ComputePool pool) {
-        int n = batch.size(), d = config.hiddenSize(), qd = config.qDim(), kvd = config.kvDim(), f = config.intermediateSize();
-        int hd = config.headDim(), heads = config.numHeads(), kvHeads = config.numKvHeads();
-        float eps = (float) config.rmsNormEps();
+    private static final class Buffers {
+        int capacity;
+        float[] x, xb, tmp, q, k, v, att, gate, up, normed;
+        float[][] scores = new float[0][];
 
-        float[] x = new float[n * d], xb = new float[n * d], tmp = new float[n * d];
-        float[] q = new float[n * qd], k = new float[n * kvd], v = new float[n * kvd], att = new float[n * qd];
-        float[] gate = new float[n * f], up = new float[n * f];
+        void ensure(int n, int logitRows, LlamaConfig c, int slices, int maxPos) {
+            int d = c.hiddenSize(), qd = c.qDim(), kvd = c.kvDim(), f = c.intermediateSize();
+            if (n > capacity) {
+                capacity = n;
+                x = new float[n * d];
+                xb = new float[n * d];
+                tmp = new float[n * d];
+                q = new float[n * qd];
+                att = new float[n * qd];
+                k = new float[n * kvd];
+                v = new float[n * kvd];
+                gate = new float[n * f];
+                up = new float[n * f];
+            }
+            if (normed == null || normed.length < logitRows * d) normed = new float[Math.max(1, logitRows) * d];
+            if (scores.length < slices) scores = java.util.Arrays.copyOf(scores, slices);
+            for (int i = 0; i < slices; i++) {
+                if (scores[i] == null || scores[i].length < maxPos + 1) scores[i] = new float[Math.max(maxPos + 1, 256)];
+            }
+        }
+    }
+
+    private final Buffers buffers = new Buffers();
+
+    /**
+     * Runs the transformer over every token of the batch, writing their keys and values into the cache, and returns
+     * the logits of the rows that want them, {@code [batch.logitRows(), vocab]} row-major. One pass at a time per
+     * model (concurrent calls wait): the activations live in buffers reused from pass to pass.
+     */
+    public synchronized float[] forward(ForwardBatch batch, PagedKvCache cache, ComputePool pool) {
+        int n = batch.size(), d = config.hiddenSize(), qd = config.qDim(), kvd = config.kvDim(), f = config.intermediateSize();
+        int heads = config.numHeads(), kvHeads = config.numKvHeads();
+        float eps = (float) config.rmsNormEps();
+        int maxPos = maxPosition(batch);
+        Buffers b = buffers;
+        b.ensure(n, batch.logitRows(), config, pool.threads(), maxPos);
+        float[] x = b.x, xb = b.xb, tmp = b.tmp, q = b.q, k = b.k, v = b.v, att = b.att, gate = b.gate, up = b.up;
+        float[][] scores = b.scores;
         float[][] freq = rotaryFrequencies(batch);
 
         for (int t = 0; t < n; t++) embed(batch.tokens()[t], x, t * d);
@@ -175,9 +223,9 @@ public final class LlamaModel implements AutoCloseable {
                 MemorySegment.copy(v, t * kvd, cache.values(), java.lang.foreign.ValueLayout.JAVA_FLOAT, at * Float.BYTES, kvd);
             }
             int layerIndex = l;
-            pool.parallelFor(n * heads, (start, end) -> {
-                float[] scores = new float[maxPosition(batch) + 1];
-                for (int th = start; th < end; th++) attend(layerIndex, batch, th / heads, th % heads, q, att, scores, cache);
+            long attentionWork = (long) n * heads * (maxPos + 1) * config.headDim() * 2;
+            pool.parallelForSlices(n * heads, attentionWork, (slice, start, end) -> {
+                for (int th = start; th < end; th++) attend(layerIndex, batch, th / heads, th % heads, q, att, scores[slice], cache);
             });
             // x = x + att Wo
             layer.o.apply(att, tmp, n, pool);
@@ -194,12 +242,12 @@ public final class LlamaModel implements AutoCloseable {
 
         // logits = rmsnorm(x) W_lm for the rows that want them
         int rows = batch.logitRows();
-        float[] normed = new float[rows * d];
+        float[] normed = b.normed;
         for (int t = 0, r = 0; t < n; t++) {
             if (batch.wantLogits()[t]) rmsNorm(normed, r++ * d, x, t * d, finalNorm, d, eps);
         }
         float[] logits = new float[rows * config.vocabSize()];
-        lmHead.apply(normed, logits, rows, pool);
+        if (rows > 0) lmHead.apply(normed, logits, rows, pool);
         return logits;
     }
 
@@ -263,6 +311,7 @@ public final class LlamaModel implements AutoCloseable {
 
     @Override
     public void close() {
+        packCache.close();
         arena.close();
         checkpoint.close();
     }

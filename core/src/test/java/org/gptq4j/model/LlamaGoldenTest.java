@@ -1,6 +1,8 @@
 package org.gptq4j.model;
 
 import org.gptq4j.kernel.ComputePool;
+import org.gptq4j.kernel.KernelBackend;
+import org.gptq4j.kernel.NativeKernels;
 import org.gptq4j.kv.BlockTable;
 import org.gptq4j.kv.PagedKvCache;
 import org.gptq4j.testing.Fixtures;
@@ -15,7 +17,11 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Every branch of every fixture repo, prefill and token-by-token decode, against transformers' float32 logits. */
+/**
+ * Every branch of every fixture repo, prefill and token-by-token decode, against transformers' float32 logits, through
+ * every kernel backend: the float32 backend within the fixtures' float32 tolerance, the int8-activation backends
+ * (native, Java) within their quantized-activation tolerance.
+ */
 class LlamaGoldenTest {
     private static ComputePool pool;
 
@@ -35,10 +41,19 @@ class LlamaGoldenTest {
                 Arrays.stream(Fixtures.STORIES_BRANCHES).map(b -> Arguments.of(Fixtures.STORIES, b)));
     }
 
-    @ParameterizedTest(name = "{0} {1} prefill")
-    @MethodSource("branches")
-    void prefillMatchesReference(String repo, String branch) {
-        try (LlamaModel model = LlamaModel.load(Fixtures.model(repo, branch));
+    /** The backends that can run here (native only where its library loaded). */
+    static Stream<KernelBackend> backends() {
+        return Arrays.stream(KernelBackend.values()).filter(b -> b != KernelBackend.NATIVE || NativeKernels.available());
+    }
+
+    static Stream<Arguments> branchesAndBackends() {
+        return backends().flatMap(k -> branches().map(a -> Arguments.of(a.get()[0], a.get()[1], k)));
+    }
+
+    @ParameterizedTest(name = "{0} {1} prefill {2}")
+    @MethodSource("branchesAndBackends")
+    void prefillMatchesReference(String repo, String branch, KernelBackend backend) {
+        try (LlamaModel model = LlamaModel.load(Fixtures.model(repo, branch), backend);
              PagedKvCache cache = model.newKvCache(16, 64)) {
             for (GoldenLogits golden : GoldenLogits.read(repo, branch)) {
                 int last = Arrays.stream(golden.positions()).max().orElseThrow();
@@ -49,7 +64,7 @@ class LlamaGoldenTest {
                 int vocab = model.config().vocabSize();
                 for (int i = 0; i < golden.positions().length; i++) {
                     int p = golden.positions()[i];
-                    assertClose(Arrays.copyOfRange(logits, p * vocab, (p + 1) * vocab), golden.logits()[i], golden.name() + " position " + p);
+                    assertClose(backend, Arrays.copyOfRange(logits, p * vocab, (p + 1) * vocab), golden.logits()[i], golden.name() + " position " + p);
                 }
                 cache.release(table);
             }
@@ -57,10 +72,10 @@ class LlamaGoldenTest {
         }
     }
 
-    @ParameterizedTest(name = "{0} {1} decode")
-    @MethodSource("branches")
-    void decodeThroughKvCacheMatchesReference(String repo, String branch) {
-        try (LlamaModel model = LlamaModel.load(Fixtures.model(repo, branch));
+    @ParameterizedTest(name = "{0} {1} decode {2}")
+    @MethodSource("branchesAndBackends")
+    void decodeThroughKvCacheMatchesReference(String repo, String branch, KernelBackend backend) {
+        try (LlamaModel model = LlamaModel.load(Fixtures.model(repo, branch), backend);
              PagedKvCache cache = model.newKvCache(16, 64)) {
             for (GoldenLogits golden : GoldenLogits.read(repo, branch)) {
                 int last = Arrays.stream(golden.positions()).max().orElseThrow();
@@ -70,7 +85,7 @@ class LlamaGoldenTest {
                     cache.reserve(table, p + 1);
                     float[] logits = model.forward(ForwardBatch.prefill(new int[]{golden.ids()[p]}, p, table, true), cache, pool);
                     if (next < golden.positions().length && golden.positions()[next] == p) {
-                        assertClose(logits, golden.logits()[next], golden.name() + " decode position " + p);
+                        assertClose(backend, logits, golden.logits()[next], golden.name() + " decode position " + p);
                         next++;
                     }
                 }
@@ -78,6 +93,34 @@ class LlamaGoldenTest {
                 cache.release(table);
             }
         }
+    }
+
+    /** The tolerance of the backend: float32 for {@link KernelBackend#FLOAT}, quantized-activation for the others. */
+    static void assertClose(KernelBackend backend, float[] actual, float[] expected, String where) {
+        if (backend.int8Activations()) assertQuantizedClose(actual, expected, where + " (" + backend + ")");
+        else assertClose(actual, expected, where);
+    }
+
+    /**
+     * The fixtures' quantized-activation tolerance: cosine similarity >= 0.9995, and the same top token wherever the
+     * reference's margin between its two best logits exceeds 0.05.
+     */
+    static void assertQuantizedClose(float[] actual, float[] expected, String where) {
+        assertThat(actual).hasSameSizeAs(expected);
+        double dot = 0, na = 0, ne = 0;
+        int top = 0, refTop = 0;
+        for (int i = 0; i < expected.length; i++) {
+            dot += (double) actual[i] * expected[i];
+            na += (double) actual[i] * actual[i];
+            ne += (double) expected[i] * expected[i];
+            if (actual[i] > actual[top]) top = i;
+            if (expected[i] > expected[refTop]) refTop = i;
+        }
+        double cosine = dot / Math.sqrt(na * ne);
+        assertThat(cosine).as(where + ": cosine similarity of the logits").isGreaterThanOrEqualTo(0.9995);
+        double second = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < expected.length; i++) if (i != refTop) second = Math.max(second, expected[i]);
+        if (expected[refTop] - second > 0.05) assertThat(top).as(where + ": top token (reference margin %.3f)", expected[refTop] - second).isEqualTo(refTop);
     }
 
     /** |ours - ref| <= 1e-3 + 1e-3 |ref|, the fixtures' float32 tolerance. */

@@ -16,7 +16,8 @@ import java.util.function.LongSupplier;
 
 /** The tiny fixture model, schedulers over it, and greedy runs of one sequence alone, shared by the scheduler tests. */
 final class TinyModel implements AutoCloseable {
-    final LlamaModel model = LlamaModel.load(Fixtures.model(Fixtures.TINY, "main"));
+    // The float32 kernels: the golden comparisons below use the strict float32 tolerance.
+    final LlamaModel model = LlamaModel.load(Fixtures.model(Fixtures.TINY, "main"), org.gptq4j.kernel.KernelBackend.FLOAT);
     final ComputePool pool = new ComputePool(1);
     final int vocab = model.config().vocabSize();
 

@@ -1,15 +1,12 @@
 package org.gptq4j.samples.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.gptq4j.kernel.ComputePool;
-import org.gptq4j.kv.BlockTable;
-import org.gptq4j.kv.PagedKvCache;
-import org.gptq4j.model.ForwardBatch;
-import org.gptq4j.model.LlamaModel;
-import org.gptq4j.sampling.Sampler;
+import org.gptq4j.engine.Engine;
+import org.gptq4j.engine.GenerationListener;
+import org.gptq4j.engine.GenerationRequest;
+import org.gptq4j.engine.GenerationResult;
+import org.gptq4j.sampling.FinishReason;
 import org.gptq4j.sampling.SamplingParameters;
-import org.gptq4j.sampling.TokenHistory;
-import org.gptq4j.tokenizer.StreamingDecoder;
 import org.gptq4j.tokenizer.Tokenizer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -76,24 +73,39 @@ final class GenerateCommand implements Callable<Integer> {
         Path folder = location.resolve(Gptq4jCli.progressStream(spec));
         SamplingParameters parameters = samplingParameters();
         PrintWriter out = spec.commandLine().getOut();
-        try (LlamaModel llama = LlamaModel.load(folder);
-             ComputePool pool = new ComputePool(threads != null ? threads : ComputePool.defaultThreads())) {
-            Tokenizer tokenizer = Tokenizer.fromModelFolder(folder);
-            int[] promptIds = promptIds(tokenizer);
-            int total = promptIds.length + parameters.maxNewTokens();
-            try (PagedKvCache cache = llama.newKvCache(16, (total + 15) / 16)) {
-                int[] generated = generate(llama, pool, cache, promptIds, parameters, tokenizer, json ? null : out);
-                if (json) {
-                    Map<String, Object> result = new LinkedHashMap<>();
-                    result.put("ids", generated);
-                    result.put("text", tokenizer.decode(generated));
-                    out.println(new ObjectMapper().writeValueAsString(result));
-                } else {
-                    out.println();
+        Engine.Builder builder = Engine.builder().modelPath(folder).prefixCaching(false);
+        if (threads != null) builder.threads(threads);
+        try (Engine engine = builder.build()) {
+            Tokenizer tokenizer = engine.tokenizer();
+            GenerationRequest request = GenerationRequest.of(promptIds(tokenizer), parameters);
+            // Streams each text delta as the engine produces it; --json prints once at the end instead.
+            GenerationListener printer = json ? GenerationListener.NONE : new GenerationListener() {
+                @Override
+                public void onToken(int tokenId, String textDelta) {
+                    out.print(textDelta);
+                    out.flush();
                 }
+            };
+            GenerationResult result = engine.submit(request, printer).result().join();
+            if (json) {
+                int[] ids = withoutStopToken(result, engine);
+                Map<String, Object> body = new LinkedHashMap<>();
+                body.put("ids", ids);
+                body.put("text", result.text());
+                out.println(new ObjectMapper().writeValueAsString(body));
+            } else {
+                out.println();
             }
         }
         return 0;
+    }
+
+    /** The generated ids, without the EOS / stop token that ended the generation (it is not part of the text). */
+    private static int[] withoutStopToken(GenerationResult result, Engine engine) {
+        int[] ids = result.tokenIds();
+        boolean endedOnToken = result.finishReason() == FinishReason.STOP && ids.length > 0
+                && (engine.modelConfig().eosTokenIds().contains(ids[ids.length - 1]));
+        return endedOnToken ? Arrays.copyOf(ids, ids.length - 1) : ids;
     }
 
     private int[] promptIds(Tokenizer tokenizer) {
@@ -114,32 +126,5 @@ final class GenerateCommand implements Callable<Integer> {
         if (topK != null) b.topK(topK);
         if (repetitionPenalty != null) b.repetitionPenalty(repetitionPenalty);
         return b.build();
-    }
-
-    /** Prefill the prompt, then sample one token at a time until EOS or the token limit; streams text to {@code out}. */
-    private static int[] generate(LlamaModel llama, ComputePool pool, PagedKvCache cache, int[] prompt,
-                                  SamplingParameters parameters, Tokenizer tokenizer, PrintWriter out) {
-        BlockTable table = new BlockTable();
-        Sampler sampler = new Sampler(parameters, llama.config().vocabSize());
-        TokenHistory history = new TokenHistory(prompt);
-        StreamingDecoder decoder = tokenizer.newStreamingDecoder();
-        cache.reserve(table, prompt.length);
-        float[] logits = llama.forward(ForwardBatch.prefill(prompt, 0, table, false), cache, pool);
-        for (int i = 0; i < parameters.maxNewTokens(); i++) {
-            int next = sampler.next(logits, history);
-            if (llama.config().eosTokenIds().contains(next) || parameters.isStopToken(next)) break;
-            history.add(next);
-            if (out != null) {
-                out.print(decoder.push(next));
-                out.flush();
-            }
-            if (i + 1 == parameters.maxNewTokens()) break;
-            int pos = prompt.length + i;
-            cache.reserve(table, pos + 1);
-            logits = llama.forward(ForwardBatch.prefill(new int[]{next}, pos, table, false), cache, pool);
-        }
-        if (out != null) out.print(decoder.flush());
-        cache.release(table);
-        return history.generated();
     }
 }

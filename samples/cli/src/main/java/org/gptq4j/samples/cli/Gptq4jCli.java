@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
                 DownloadCommand.class,
                 ChatCommand.class,
                 GenerateCommand.class,
-                LogitsCommand.class,
+                LogitsCommand.class, SynthCommand.class, BenchCommand.class,
                 TokenizeCommand.class,
         })
 public final class Gptq4jCli implements Runnable {

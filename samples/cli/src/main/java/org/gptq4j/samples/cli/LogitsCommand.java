@@ -2,6 +2,7 @@ package org.gptq4j.samples.cli;
 
 import org.gptq4j.io.SafetensorsWriter;
 import org.gptq4j.kernel.ComputePool;
+import org.gptq4j.kernel.KernelBackend;
 import org.gptq4j.kv.BlockTable;
 import org.gptq4j.kv.PagedKvCache;
 import org.gptq4j.model.ForwardBatch;
@@ -38,10 +39,25 @@ final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output .safetensors file.")
     Path out;
 
+    @Option(names = "--kernel", defaultValue = "float", description = "Kernels: float (exact float32 activations, "
+            + "the reference path; default), native or java (int8 activations, faster), auto.")
+    String kernel;
+
     @Option(names = "--threads", description = "Compute threads (default: available processors).")
     Integer threads;
 
     enum Mode { prefill, decode }
+
+    /** The kernel backend an option names ({@code auto}: the fastest available). */
+    static KernelBackend backend(String name) {
+        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+            case "auto" -> KernelBackend.selected();
+            case "float" -> KernelBackend.FLOAT;
+            case "java" -> KernelBackend.JAVA;
+            case "native" -> KernelBackend.NATIVE.orFallback();
+            default -> throw new IllegalArgumentException("--kernel " + name + " is not one of float, native, java, auto");
+        };
+    }
 
     @Override
     public Integer call() {
@@ -52,7 +68,7 @@ final class LogitsCommand implements Callable<Integer> {
             if (p < 0 || p >= ids.length) throw new IllegalArgumentException("position " + p + " is outside [0, " + ids.length + ")");
         }
         if (!location.isSet()) throw new IllegalArgumentException("logits needs --model");
-        try (LlamaModel llama = LlamaModel.load(location.resolve(Gptq4jCli.progressStream(spec)));
+        try (LlamaModel llama = LlamaModel.load(location.resolve(Gptq4jCli.progressStream(spec)), backend(kernel));
              ComputePool pool = new ComputePool(threads != null ? threads : ComputePool.defaultThreads());
              PagedKvCache cache = llama.newKvCache(16, (ids.length + 15) / 16)) {
             int vocab = llama.config().vocabSize();

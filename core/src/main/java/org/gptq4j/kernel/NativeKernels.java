@@ -1,0 +1,175 @@
+package org.gptq4j.kernel;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The native SIMD kernels ({@code src/main/c/gptq4j.c}), shipped in the jar as {@code native/<os>-<arch>/libgptq4j.so},
+ * extracted to a temporary file and bound through FFM downcalls. Heap arrays (activations, outputs) are passed
+ * directly with {@link Linker.Option#critical critical} downcalls; weights are off-heap segments.
+ */
+public final class NativeKernels {
+    private NativeKernels() {}
+
+    private static final MethodHandle QGEMM, F16GEMM, STREAM_READ, REPACK, RELEASE;
+    private static final int LEVEL;
+    /** The instruction-set level the kernels run at: the CPU's, capped by -Dgptq4j.native.level (tests lower it). */
+    private static volatile int level;
+    private static final String STATUS;
+
+    static {
+        MethodHandle q = null, f = null, r = null, rp = null, rel = null;
+        int level = 0;
+        String status;
+        try {
+            String resource = "/native/" + platform() + "/libgptq4j.so";
+            Path lib = extract(resource);
+            if (lib == null) {
+                status = "no native library for " + platform() + " in the jar (built without a C compiler?): Java Vector API fallback";
+            } else {
+                Linker linker = Linker.nativeLinker();
+                SymbolLookup lookup = SymbolLookup.libraryLookup(lib, Arena.global());
+                MethodHandle cpu = linker.downcallHandle(lookup.findOrThrow("gptq4j_cpu_level"), FunctionDescriptor.of(JAVA_INT));
+                level = (int) cpu.invokeExact();
+                if (level == 0) {
+                    status = "this CPU lacks AVX2/FMA: Java Vector API fallback";
+                } else {
+                    Linker.Option critical = Linker.Option.critical(true);
+                    q = linker.downcallHandle(lookup.findOrThrow("gptq4j_qgemm"), FunctionDescriptor.ofVoid(
+                            JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT,
+                            ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), critical);
+                    f = linker.downcallHandle(lookup.findOrThrow("gptq4j_f16gemm"), FunctionDescriptor.ofVoid(
+                            ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), critical);
+                    r = linker.downcallHandle(lookup.findOrThrow("gptq4j_stream_read"), FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_LONG));
+                    rp = linker.downcallHandle(lookup.findOrThrow("gptq4j_repack"), FunctionDescriptor.of(JAVA_INT,
+                            ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT), critical);
+                    rel = linker.downcallHandle(lookup.findOrThrow("gptq4j_release_pages"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+                    status = "native " + (level >= 3 ? "AVX-512 VNNI (prefill) + AVX-VNNI (decode)" : level == 2 ? "AVX2+AVX-VNNI" : "AVX2/FMA")
+                            + " kernels from " + resource;
+                }
+            }
+        } catch (Throwable t) {
+            status = "native kernels failed to load (" + t + "): Java Vector API fallback";
+            q = f = r = rp = rel = null;
+            level = 0;
+        }
+        QGEMM = q;
+        F16GEMM = f;
+        STREAM_READ = r;
+        REPACK = rp;
+        RELEASE = rel;
+        LEVEL = level;
+        NativeKernels.level = Math.min(level, Integer.getInteger("gptq4j.native.level", 3));
+        STATUS = status;
+    }
+
+    /** The CPU's level: 1 AVX2/FMA, 2 AVX-VNNI, 3 AVX-512 VNNI (0 when unavailable). */
+    static int cpuLevel() {
+        return LEVEL;
+    }
+
+    /** Runs the kernels at most at {@code cap} (1 AVX2, 2 AVX-VNNI, 3 AVX-512) until reset: lets tests cover every path. */
+    static void capLevel(int cap) {
+        level = Math.min(LEVEL, cap);
+    }
+
+    /** Whether the native kernels loaded and this CPU runs them. */
+    public static boolean available() {
+        return QGEMM != null;
+    }
+
+    /** One line saying what was loaded, or why not. */
+    public static String status() {
+        return STATUS;
+    }
+
+    static String platform() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        os = os.startsWith("linux") ? "linux" : os.startsWith("mac") ? "macos" : os.startsWith("windows") ? "windows" : os;
+        arch = arch.equals("amd64") || arch.equals("x86_64") ? "x86_64" : arch.equals("arm64") ? "aarch64" : arch;
+        return os + "-" + arch;
+    }
+
+    private static Path extract(String resource) throws IOException {
+        try (InputStream in = NativeKernels.class.getResourceAsStream(resource)) {
+            if (in == null) return null;
+            Path tmp = Files.createTempFile("libgptq4j", ".so");
+            tmp.toFile().deleteOnExit();
+            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            return tmp;
+        }
+    }
+
+    /**
+     * y[r*ystride + n] for r &lt; rows, n in [n0, n1): the int8-activation GPTQ product (see gptq4j.c for the math).
+     * {@code gblk} holds the first block of each group plus the block count.
+     */
+    static void qgemm(int bits, MemorySegment codes, long rowBytes, MemorySegment scales, MemorySegment zeros, int groups,
+                      MemorySegment gblk, int nb, byte[] xq, float[] xd, float[] xgs, int rows, float[] y, int ystride,
+                      MemorySegment bias, int n0, int n1) {
+        try {
+            QGEMM.invokeExact(level, bits, codes, rowBytes, scales, zeros, groups, gblk, nb,
+                    MemorySegment.ofArray(xq), MemorySegment.ofArray(xd), MemorySegment.ofArray(xgs), rows,
+                    MemorySegment.ofArray(y), ystride, bias, n0, n1);
+        } catch (Throwable t) {
+            throw new IllegalStateException("native qgemm failed", t);
+        }
+    }
+
+    /** Repacks output features [n0, n1) of a GPTQ qweight into {@link PackedGptq}'s code layout (see gptq4j.c). */
+    static void repack(MemorySegment qweight, int in, int out, int bits, int[] position, int nb, MemorySegment codes, long rowBytes, int n0, int n1) {
+        int rc;
+        try {
+            rc = (int) REPACK.invokeExact(qweight, in, out, bits, MemorySegment.ofArray(position), nb, codes, rowBytes, n0, n1);
+        } catch (Throwable t) {
+            throw new IllegalStateException("native repack failed", t);
+        }
+        if (rc != 0) throw new OutOfMemoryError("native repack: out of memory");
+    }
+
+    /**
+     * Drops this process's resident pages of a (read-only, file-mapped) segment whose bytes are no longer needed, so
+     * the original GPTQ tensors stop counting in RSS once repacked. A no-op without the native library.
+     */
+    public static void releasePages(MemorySegment seg) {
+        if (RELEASE == null || !seg.isNative() || !seg.isMapped()) return;
+        try {
+            int ignored = (int) RELEASE.invokeExact(seg, seg.byteSize());
+        } catch (Throwable t) {
+            // best effort: the pages stay resident
+        }
+    }
+
+    /** Reads {@code bytes} bytes of a 32-byte aligned segment from {@code offset} once (a bandwidth probe); returns their xor. */
+    static long streamRead(MemorySegment seg, long offset, long bytes) {
+        try {
+            return (long) STREAM_READ.invokeExact(seg.asSlice(offset, bytes), bytes);
+        } catch (Throwable t) {
+            throw new IllegalStateException("native stream read failed", t);
+        }
+    }
+
+    /** y[r*ystride + n] = sum_k W[n][k] x[r][k] + bias[n] over an F16 {@code [out][in]} matrix, n in [n0, n1). */
+    static void f16gemm(MemorySegment weight, int in, float[] x, int rows, float[] y, int ystride, MemorySegment bias, int n0, int n1) {
+        try {
+            F16GEMM.invokeExact(weight, in, MemorySegment.ofArray(x), rows, MemorySegment.ofArray(y), ystride, bias, n0, n1);
+        } catch (Throwable t) {
+            throw new IllegalStateException("native f16gemm failed", t);
+        }
+    }
+}

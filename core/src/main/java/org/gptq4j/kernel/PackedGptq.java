@@ -1,0 +1,45 @@
+package org.gptq4j.kernel;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The repacked weights of one GPTQ layer, as every backend reads them (built by {@link GptqLinear#repack}).
+ *
+ * <p>Input features are permuted so that each group is a contiguous run of whole 32-wide blocks
+ * ({@code gblk[g]} is group g's first block, {@code gblk[groups] = nb}); rows are padded to {@code nb * 32}
+ * positions. Per output row n, block b holds the codes of permuted positions {@code 32b .. 32b+31}:
+ * <ul>
+ *   <li>{@code storedBits == 4} (GPTQ bits 2, 3, 4): 16 bytes, byte j = {@code code[32b+j] | code[32b+16+j] << 4}
+ *       (unsigned, the nibble order of llama.cpp's Q4_0, so one AVX2 shift+mask unpacks 32 codes);</li>
+ *   <li>{@code storedBits == 8}: 32 bytes, {@code code - 128} as a signed byte.</li>
+ * </ul>
+ * {@code scales} and {@code zeros} are float {@code [out][groups]}; the weight is {@code W[n][k] = s[n][g] * (c - z[n][g])}
+ * with c the stored code (8-bit zeros are shifted by -128 like their codes). {@code gblkSeg} mirrors {@code gblk}
+ * off-heap for the native kernels.
+ */
+public record PackedGptq(int in, int out, int bits, int storedBits, int nb, long rowBytes, int groups, int[] gblk,
+                         MemorySegment gblkSeg, MemorySegment codes, MemorySegment scales, MemorySegment zeros) {
+
+    /** Stored code of row n at permuted position k (unsigned 0..15 for 4-bit storage, signed for 8-bit). */
+    public int code(int n, int k) {
+        long row = n * rowBytes;
+        int b = k >>> 5, j = k & 31;
+        if (storedBits == 8) return codes.get(ValueLayout.JAVA_BYTE, row + 32L * b + j);
+        int v = codes.get(ValueLayout.JAVA_BYTE, row + 16L * b + (j & 15));
+        return (j < 16 ? v : v >>> 4) & 0xF;
+    }
+
+    public float scale(int n, int g) {
+        return scales.getAtIndex(ValueLayout.JAVA_FLOAT, (long) n * groups + g);
+    }
+
+    public float zero(int n, int g) {
+        return zeros.getAtIndex(ValueLayout.JAVA_FLOAT, (long) n * groups + g);
+    }
+
+    /** Bytes a pass over the weights reads: codes, scales and zeros. */
+    public long bytes() {
+        return codes.byteSize() + scales.byteSize() + zeros.byteSize();
+    }
+}

@@ -1,0 +1,212 @@
+package org.gptq4j.kernel;
+
+import org.gptq4j.io.DType;
+import org.gptq4j.io.Tensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every backend against a scalar float64 reference that dequantizes the stored GPTQ tensors directly, over every
+ * layout family: bits 2/3/4/8, group sizes that are and are not multiples of 32, act-order or not, v1/v2 zeros,
+ * decode (1 row) and prefill (several rows, including a tile remainder).
+ */
+class GptqKernelTest {
+    private static ComputePool pool;
+
+    @BeforeAll
+    static void start() {
+        pool = new ComputePool(2);
+    }
+
+    @AfterAll
+    static void stop() {
+        pool.close();
+    }
+
+    static Stream<Arguments> layouts() {
+        List<Arguments> out = new ArrayList<>();
+        for (int bits : new int[]{2, 3, 4, 8}) {
+            for (int group : new int[]{32, 128, -1, 48}) {
+                for (boolean actOrder : new boolean[]{false, true}) {
+                    for (int rows : new int[]{1, 7}) out.add(Arguments.of(bits, group, actOrder, rows));
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    /** A random layer in AutoGPTQ's storage: qweight/qzeros random bit streams, positive F16 scales, g_idx. */
+    record Layer(int in, int out, int bits, int group, int[] gIdx, int zeroOffset, GptqLinear.Stored stored) {
+        /** W[k][n] = scale[g][n] * (q[k][n] - (zero[g][n] + zeroOffset)), g = g_idx[k], in float64. */
+        double weight(int k, int n) {
+            int g = gIdx[k];
+            double s = stored.scales().getFloat((long) g * out + n);
+            int q = bitsAt(stored.qweight().data(), out, (long) k * bits, n, bits);
+            int z = bitsAt(stored.qzeros().data(), 1, (long) n * bits, 0, bits, (long) g * (out * bits / 32));
+            return s * (q - (z + zeroOffset));
+        }
+    }
+
+    /** Bits [bit, bit+width) of column `col` of a [words][stride] int32 matrix read as a little-endian stream per column. */
+    static int bitsAt(MemorySegment words, int stride, long bit, int col, int width) {
+        return bitsAt(words, stride, bit, col, width, 0);
+    }
+
+    static int bitsAt(MemorySegment words, int stride, long bit, int col, int width, long base) {
+        int v = 0;
+        for (int i = 0; i < width; i++) {
+            long b = bit + i;
+            int word = words.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, base + (b >>> 5) * stride + col);
+            v |= ((word >>> (b & 31)) & 1) << i;
+        }
+        return v;
+    }
+
+    static Layer layer(Arena arena, int in, int out, int bits, int group, boolean actOrder, int zeroOffset, long seed) {
+        Random rnd = new Random(seed);
+        int groups = group == -1 ? 1 : (in + group - 1) / group;
+        MemorySegment qw = arena.allocate((long) in * bits / 32 * out * 4);
+        for (long i = 0; i < qw.byteSize() / 4; i++) qw.setAtIndex(ValueLayout.JAVA_INT, i, rnd.nextInt());
+        MemorySegment qz = arena.allocate((long) groups * out * bits / 32 * 4);
+        for (long i = 0; i < qz.byteSize() / 4; i++) qz.setAtIndex(ValueLayout.JAVA_INT, i, rnd.nextInt());
+        MemorySegment sc = arena.allocate((long) groups * out * 2);
+        for (long i = 0; i < (long) groups * out; i++) {
+            sc.setAtIndex(ValueLayout.JAVA_SHORT, i, Float.floatToFloat16((0.5f + rnd.nextFloat()) / (1 << bits)));
+        }
+        int[] gIdx = new int[in];
+        for (int k = 0; k < in; k++) gIdx[k] = group == -1 ? 0 : k / group;
+        if (actOrder) { // a random permutation of the group assignment, as GPTQ's act-order leaves it
+            for (int k = in - 1; k > 0; k--) {
+                int j = rnd.nextInt(k + 1), t = gIdx[k];
+                gIdx[k] = gIdx[j];
+                gIdx[j] = t;
+            }
+        }
+        MemorySegment gi = arena.allocate((long) in * 4);
+        for (int k = 0; k < in; k++) gi.setAtIndex(ValueLayout.JAVA_INT, k, gIdx[k]);
+        var stored = new GptqLinear.Stored("test",
+                new Tensor("qweight", DType.I32, new long[]{in * bits / 32, out}, qw),
+                new Tensor("qzeros", DType.I32, new long[]{groups, out * bits / 32}, qz),
+                new Tensor("scales", DType.F16, new long[]{groups, out}, sc),
+                new Tensor("g_idx", DType.I32, new long[]{in}, gi), null);
+        return new Layer(in, out, bits, group, gIdx, zeroOffset, stored);
+    }
+
+    static double[] reference(Layer l, float[] x, int rows) {
+        double[] y = new double[rows * l.out];
+        for (int n = 0; n < l.out; n++) {
+            for (int k = 0; k < l.in; k++) {
+                double w = l.weight(k, n);
+                for (int r = 0; r < rows; r++) y[r * l.out + n] += w * x[r * l.in + k];
+            }
+        }
+        return y;
+    }
+
+    static float[] activations(int rows, int in, long seed) {
+        Random rnd = new Random(seed);
+        float[] x = new float[rows * in];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        return x;
+    }
+
+    @ParameterizedTest(name = "bits={0} group={1} actOrder={2} rows={3}")
+    @MethodSource("layouts")
+    void everyBackendMatchesTheReference(int bits, int group, boolean actOrder, int rows) {
+        int in = 416, out = 96; // 13 blocks: odd block counts per group exercise the AVX-512 half step
+        try (Arena arena = Arena.ofShared()) {
+            Layer l = layer(arena, in, out, bits, group, actOrder, bits == 8 ? 0 : 1, 31L * bits + group + (actOrder ? 7 : 0));
+            float[] x = activations(rows, in, 5);
+            double[] ref = reference(l, x, rows);
+            for (String variant : new String[]{"float", "java", "native1", "native2", "native3"}) {
+                KernelBackend backend = variant.startsWith("native") ? KernelBackend.NATIVE : KernelBackend.valueOf(variant.toUpperCase());
+                if (backend == KernelBackend.NATIVE && !NativeKernels.available()) continue;
+                int level = variant.startsWith("native") ? variant.charAt(6) - '0' : 3;
+                if (level > NativeKernels.cpuLevel() && backend == KernelBackend.NATIVE) continue;
+                GptqLinear lin = GptqLinear.repack(l.stored, in, out, bits, group, l.zeroOffset, arena, backend);
+                float[] y = new float[rows * out];
+                NativeKernels.capLevel(level); // AVX2, AVX-VNNI and AVX-512 paths of the native kernel, where the CPU has them
+                try {
+                    lin.apply(x, y, rows, pool);
+                } finally {
+                    NativeKernels.capLevel(3);
+                }
+                double err = 0, norm = 0, worst = 0;
+                for (int i = 0; i < y.length; i++) {
+                    err += (y[i] - ref[i]) * (y[i] - ref[i]);
+                    norm += ref[i] * ref[i];
+                    worst = Math.max(worst, Math.abs(y[i] - ref[i]) / (1e-3 + Math.abs(ref[i])));
+                }
+                double rel = Math.sqrt(err / norm);
+                if (backend.int8Activations()) {
+                    // int8 activations in blocks of 32: ~0.5% relative L2 error on one product
+                    assertThat(rel).as("%s relative L2 error", variant).isLessThan(1.5e-2);
+                } else {
+                    assertThat(rel).as("%s relative L2 error", variant).isLessThan(1e-5);
+                }
+            }
+        }
+    }
+
+    @Test
+    void nativeAndJavaInt8AgreeToRounding() {
+        if (!NativeKernels.available()) return;
+        int in = 512, out = 88, rows = 5; // 88 rows over 3 threads: odd slices exercise the single-row tail of the 2-row tiles
+        try (Arena arena = Arena.ofShared(); ComputePool pool = new ComputePool(3)) {
+            for (int bits : new int[]{4, 8}) {
+                Layer l = layer(arena, in, out, bits, 128, true, 1, bits);
+                float[] x = activations(rows, in, 9);
+                float[] a = new float[rows * out], b = new float[rows * out];
+                GptqLinear.repack(l.stored, in, out, bits, 128, 1, arena, KernelBackend.NATIVE).apply(x, a, rows, pool);
+                GptqLinear.repack(l.stored, in, out, bits, 128, 1, arena, KernelBackend.JAVA).apply(x, b, rows, pool);
+                for (int i = 0; i < a.length; i++) {
+                    assertThat((double) a[i]).as("bits %d output %d", bits, i).isCloseTo(b[i], org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(b[i]))));
+                }
+            }
+        }
+    }
+
+    @Test
+    void denseF16BackendsAgree() {
+        int in = 200, out = 70, rows = 6;
+        try (Arena arena = Arena.ofShared()) {
+            Random rnd = new Random(3);
+            MemorySegment w = arena.allocate((long) in * out * 2);
+            double[][] ref = new double[out][in];
+            for (int n = 0; n < out; n++) {
+                for (int k = 0; k < in; k++) {
+                    short h = Float.floatToFloat16((float) rnd.nextGaussian());
+                    w.setAtIndex(ValueLayout.JAVA_SHORT, (long) n * in + k, h);
+                    ref[n][k] = Float.float16ToFloat(h);
+                }
+            }
+            Tensor t = new Tensor("w", DType.F16, new long[]{out, in}, w);
+            float[] x = activations(rows, in, 4);
+            for (KernelBackend backend : KernelBackend.values()) {
+                float[] y = new float[rows * out];
+                new DenseLinear(t, null, backend).apply(x, y, rows, pool);
+                for (int r = 0; r < rows; r++) {
+                    for (int n = 0; n < out; n++) {
+                        double e = 0;
+                        for (int k = 0; k < in; k++) e += ref[n][k] * x[r * in + k];
+                        assertThat((double) y[r * out + n]).as("%s r%d n%d", backend, r, n).isCloseTo(e, org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(e))));
+                    }
+                }
+            }
+        }
+    }
+}
