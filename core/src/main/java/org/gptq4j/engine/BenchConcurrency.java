@@ -34,6 +34,12 @@ public final class BenchConcurrency {
      * prefix caching off), warms every count up, keeps the best of {@link #REPEATS} runs of each, and closes it.
      */
     public static List<Point> run(Path model, int threads, int[] concurrency, int promptLength, int newTokens) {
+        return run(model, threads, concurrency, promptLength, newTokens, REPEATS);
+    }
+
+    /** As {@link #run(Path, int, int[], int, int)}, keeping the best of {@code repeats} runs of each count. */
+    public static List<Point> run(Path model, int threads, int[] concurrency, int promptLength, int newTokens, int repeats) {
+        if (repeats < 1) throw new IllegalArgumentException("repeats must be >= 1, but was " + repeats);
         int max = Arrays.stream(concurrency).max().orElseThrow();
         int blockSize = 16;
         int blocksPerSequence = (promptLength + newTokens + blockSize - 1) / blockSize;
@@ -46,7 +52,7 @@ public final class BenchConcurrency {
             List<Point> points = new ArrayList<>();
             for (int n : concurrency) {
                 double best = 0;
-                for (int repeat = 0; repeat < REPEATS; repeat++) best = Math.max(best, measure(engine, n, promptLength, newTokens, n * 100L + repeat));
+                for (int repeat = 0; repeat < repeats; repeat++) best = Math.max(best, measure(engine, n, promptLength, newTokens, n * 100L + repeat));
                 points.add(new Point(n, best));
             }
             return points;
@@ -115,13 +121,15 @@ public final class BenchConcurrency {
         return out;
     }
 
-    /** A text table with each count's throughput and its ratio to the first (one sequence). */
+    /** A text table with each count's throughput and its ratio to one sequence (to the first count where 1 was not measured). */
     public static String toTable(List<Point> points) {
-        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%9s  %18s  %8s%n", "sequences", "aggregate decode t/s", "ratio"));
-        double base = points.isEmpty() ? 0 : points.getFirst().aggregateDecodeTps();
+        Point base = points.stream().filter(p -> p.sequences() == 1).findFirst().orElse(points.isEmpty() ? null : points.getFirst());
+        double baseTps = base == null ? 0 : base.aggregateDecodeTps();
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%9s  %20s  %11s%n", "sequences", "aggregate decode t/s",
+                "ratio to " + (base == null ? 1 : base.sequences())));
         for (Point p : points) {
-            out.append(String.format(Locale.ROOT, "%9d  %18.2f  %7.2fx%n", p.sequences(), p.aggregateDecodeTps(),
-                    base > 0 ? p.aggregateDecodeTps() / base : 0));
+            out.append(String.format(Locale.ROOT, "%9d  %20.2f  %10.2fx%n", p.sequences(), p.aggregateDecodeTps(),
+                    baseTps > 0 ? p.aggregateDecodeTps() / baseTps : 0));
         }
         return out.toString();
     }

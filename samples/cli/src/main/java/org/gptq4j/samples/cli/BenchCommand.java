@@ -2,6 +2,7 @@ package org.gptq4j.samples.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import org.gptq4j.engine.BenchConcurrency;
 import org.gptq4j.kernel.ComputePool;
 import org.gptq4j.kernel.KernelBackend;
 import org.gptq4j.kernel.MemoryBandwidth;
@@ -11,9 +12,13 @@ import org.gptq4j.kv.PagedKvCache;
 import org.gptq4j.model.ForwardBatch;
 import org.gptq4j.model.LlamaModel;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,14 +55,33 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--bandwidth-mib", defaultValue = "1024", description = "Buffer read by the bandwidth probe, MiB (default 1024; 0 skips).")
     int bandwidthMib;
 
+    @Option(names = "--concurrency", split = ",", paramLabel = "N[,N...]",
+            description = "Also measure aggregate decode tokens/s with these numbers of concurrent sequences through the "
+                    + "Engine's continuous batching (e.g. 1,2,4,8,16): each sequence a distinct random 16-token prompt, "
+                    + "then --gen-tokens greedy tokens; best of --repetitions after a warm-up.")
+    int[] concurrency;
+
     @Option(names = "--json", description = "Print one JSON object instead of a table.")
     boolean json;
 
+    @Spec
+    CommandSpec spec;
+
+    /** Prompt length of each sequence of the concurrency sweep. */
+    static final int CONCURRENCY_PROMPT_TOKENS = 16;
+
     private final Map<String, Object> result = new LinkedHashMap<>();
+    private List<BenchConcurrency.Point> points;
 
     @Override
     public Integer call() throws IOException {
         int n = threads != null ? threads : ComputePool.defaultThreads();
+        if (concurrency != null) {
+            for (int c : concurrency) {
+                if (c < 1) throw new ParameterException(spec.commandLine(), "--concurrency: every count must be >= 1, but got " + c);
+            }
+            if (genTokens < 2) throw new ParameterException(spec.commandLine(), "--concurrency needs --gen-tokens >= 2, but it is " + genTokens);
+        }
         KernelBackend backend = KernelBackend.selected();
         long t0 = System.nanoTime();
         try (LlamaModel llama = LlamaModel.load(model);
@@ -84,7 +108,14 @@ final class BenchCommand implements Callable<Integer> {
             }
             result.put("peak_rss_bytes", peakRss());
             if (bandwidthMib > 0) bandwidth(llama, pool);
-            result.put("concurrency", List.of()); // filled by --concurrency sweeps (scheduler)
+        }
+        result.put("concurrency", List.of());
+        if (concurrency != null) { // after the model above is closed: the Engine loads its own
+            List<BenchConcurrency.Point> points = BenchConcurrency.run(model, n, concurrency, CONCURRENCY_PROMPT_TOKENS, genTokens,
+                    Math.max(1, repetitions));
+            result.put("concurrency_prompt_tokens", CONCURRENCY_PROMPT_TOKENS);
+            result.put("concurrency", BenchConcurrency.toMaps(points));
+            this.points = points;
         }
         print();
         return 0;
@@ -159,8 +190,9 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void print() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result));
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result));
             return;
         }
         List<String[]> rows = new ArrayList<>();
@@ -168,14 +200,19 @@ final class BenchCommand implements Callable<Integer> {
         String name = model.getFileName().toString();
         if (result.containsKey("prefill_tps")) rows.add(new String[]{name, "" + result.get("backend"), "" + result.get("threads"), "pp" + promptTokens, "" + result.get("prefill_tps")});
         if (result.containsKey("decode_tps")) rows.add(new String[]{name, "" + result.get("backend"), "" + result.get("threads"), "tg" + genTokens, "" + result.get("decode_tps")});
-        for (String[] r : rows) System.out.printf("| %-28s | %-7s | %7s | %6s | %10s |%n", (Object[]) r);
-        System.out.printf("load %.3f s, peak RSS %.2f GiB, weights %.2f GB/token%n", (Double) result.get("load_s"),
+        for (String[] r : rows) out.printf("| %-28s | %-7s | %7s | %6s | %10s |%n", (Object[]) r);
+        out.printf("load %.3f s, peak RSS %.2f GiB, weights %.2f GB/token%n", (Double) result.get("load_s"),
                 (Long) result.get("peak_rss_bytes") / (double) (1L << 30), (Long) result.get("weight_bytes_per_token") / 1e9);
         if (result.containsKey("bandwidth_gbs")) {
-            System.out.printf("memory bandwidth %.1f GB/s: decode roofline %.2f t/s%s%n", (Double) result.get("bandwidth_gbs"),
+            out.printf("memory bandwidth %.1f GB/s: decode roofline %.2f t/s%s%n", (Double) result.get("bandwidth_gbs"),
                     (Double) result.get("decode_roofline_tps"),
                     result.containsKey("decode_roofline_pct") ? String.format(", decode at %.1f%% of it", (Double) result.get("decode_roofline_pct")) : "");
         }
+        if (points != null) {
+            out.printf("concurrent sequences (prompt %d tokens, %d new tokens each), aggregate decode:%n", CONCURRENCY_PROMPT_TOKENS, genTokens);
+            out.print(BenchConcurrency.toTable(points));
+        }
+        out.flush();
     }
 
     private static int[] tokens(LlamaModel llama, int count, long seed) {
