@@ -171,7 +171,8 @@ AVX512_TARGET INLINE void row_tile_avx512(const int BITS, const int NR, const in
         long xqStride, const float *xd, int nb, const float *xgs, float out[2][TILE]) {
     const long bb = BITS == 8 ? 32 : 16;
     __m512 acc[2][TILE];
-    for (int r = 0; r < NR; r++) for (int t = 0; t < NT; t++) acc[r][t] = _mm512_setzero_ps();
+    float zt[2][TILE];
+    for (int r = 0; r < NR; r++) for (int t = 0; t < NT; t++) { acc[r][t] = _mm512_setzero_ps(); zt[r][t] = 0; }
     for (int g = 0; g < groups; g++) {
         __m512 ga[2][TILE];
         for (int r = 0; r < NR; r++) for (int t = 0; t < NT; t++) ga[r][t] = _mm512_setzero_ps();
@@ -201,20 +202,13 @@ AVX512_TARGET INLINE void row_tile_avx512(const int BITS, const int NR, const in
         }
         for (int r = 0; r < NR; r++) {
             __m512 sg = _mm512_set1_ps(s[r][g]);
-            for (int t = 0; t < NT; t++) acc[r][t] = _mm512_fmadd_ps(ga[r][t], sg, acc[r][t]);
+            for (int t = 0; t < NT; t++) {
+                acc[r][t] = _mm512_fmadd_ps(ga[r][t], sg, acc[r][t]);
+                zt[r][t] += s[r][g] * z[r][g] * xgs[t * (long) groups + g];
+            }
         }
     }
-    /* zero points, 16 groups at a time after the blocks (a scalar update per group, row and token cost ~20% of the
-     * loop's instructions): acc -= s[g] z[g] xgs[t][g], summed by the same reduction */
-    for (int g = 0; g < groups; g += 16) {
-        __mmask16 m = groups - g >= 16 ? 0xFFFF : (__mmask16) ((1u << (groups - g)) - 1);
-        for (int r = 0; r < NR; r++) {
-            __m512 sz = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, s[r] + g), _mm512_maskz_loadu_ps(m, z[r] + g));
-            for (int t = 0; t < NT; t++)
-                acc[r][t] = _mm512_fnmadd_ps(sz, _mm512_maskz_loadu_ps(m, xgs + t * (long) groups + g), acc[r][t]);
-        }
-    }
-    for (int r = 0; r < NR; r++) for (int t = 0; t < NT; t++) out[r][t] = _mm512_reduce_add_ps(acc[r][t]);
+    for (int r = 0; r < NR; r++) for (int t = 0; t < NT; t++) out[r][t] = _mm512_reduce_add_ps(acc[r][t]) - zt[r][t];
 }
 AVX512_TARGET INLINE void qgemm_bits_avx512(const int BITS, const uint8_t *codes, long rowBytes, const float *scales,
         const float *zeros, int groups, const int32_t *gblk, int nb, const int8_t *xq, const float *xd,
