@@ -395,7 +395,9 @@ public final class JsonGrammar {
                 case E -> next = c == '+' || c == '-' ? E_SIGN : digit ? EXP : -1;
                 case E_SIGN -> next = digit ? EXP : -1;
                 case EXP -> {
-                    if (digit && digits < 3) {
+                    // at most two exponent digits: with the mantissa's digit limit every number stays a finite
+                    // double (1e999 would parse as Infinity, which no tool argument can use)
+                    if (digit && digits < 2) {
                         next = EXP;
                         nextDigits = digits + 1;
                     }

@@ -51,6 +51,14 @@ class JsonGrammarTest {
     }
 
     @Test
+    void numbers_stay_finite_doubles_at_most_two_exponent_digits() {
+        SchemaNode number = new SchemaNode.NumberNode(false, 9);
+        assertThat(feed(number, "9.5e99").isAccepting()).isTrue();
+        assertThat(feed(number, "9.5e-99").isAccepting()).isTrue();
+        assertThat(feed(number, "9e999").isDead()).as("1e999 would parse as Infinity").isTrue();
+    }
+
+    @Test
     void a_number_at_the_root_is_accepting_but_not_complete() {
         GrammarState state = feed(new SchemaNode.NumberNode(false, 9), "12.5");
         assertThat(state.isAccepting()).isTrue();
