@@ -83,6 +83,19 @@ abstract class GptqBaseChatModel {
         return ModelProvider.OTHER;
     }
 
+    /** The builder's sampling options and default parameters; each request may override them. */
+    public GptqChatRequestParameters defaultRequestParameters() {
+        return defaultRequestParameters;
+    }
+
+    public List<ChatModelListener> listeners() {
+        return listeners;
+    }
+
+    public Set<Capability> supportedCapabilities() {
+        return supportedCapabilities;
+    }
+
     /**
      * A {@link dev.langchain4j.model.TokenCountEstimator} that counts with this model's tokenizer and chat
      * template, e.g. for {@code TokenWindowChatMemory}.

@@ -1,13 +1,8 @@
 package org.gptq4j.langchain4j;
 
-import dev.langchain4j.model.ModelProvider;
-import dev.langchain4j.model.chat.Capability;
 import dev.langchain4j.model.chat.ChatModel;
-import dev.langchain4j.model.chat.listener.ChatModelListener;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
-import java.util.List;
-import java.util.Set;
 
 /**
  * A LangChain4j {@link ChatModel} that runs a GPTQ-quantized Llama model inside this JVM: a drop-in
@@ -35,31 +30,6 @@ public class GptqChatModel extends GptqBaseChatModel implements ChatModel, AutoC
     public ChatResponse doChat(ChatRequest chatRequest) {
         GenerationPlan plan = planner.plan(chatRequest);
         return BlockingGeneration.run(backend, plan);
-    }
-
-    @Override
-    public GptqChatRequestParameters defaultRequestParameters() {
-        return defaultRequestParameters;
-    }
-
-    @Override
-    public List<ChatModelListener> listeners() {
-        return listeners;
-    }
-
-    @Override
-    public ModelProvider provider() {
-        return super.provider();
-    }
-
-    @Override
-    public Set<Capability> supportedCapabilities() {
-        return supportedCapabilities;
-    }
-
-    @Override
-    public void close() {
-        super.close();
     }
 
     public static GptqChatModelBuilder builder() {

@@ -3,14 +3,9 @@ package org.gptq4j.langchain4j;
 import static dev.langchain4j.internal.InternalStreamingChatResponseHandlerUtils.withLoggingExceptions;
 
 import dev.langchain4j.exception.InvalidRequestException;
-import dev.langchain4j.model.ModelProvider;
-import dev.langchain4j.model.chat.Capability;
 import dev.langchain4j.model.chat.StreamingChatModel;
-import dev.langchain4j.model.chat.listener.ChatModelListener;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
-import java.util.List;
-import java.util.Set;
 
 /**
  * A LangChain4j {@link StreamingChatModel} that runs a GPTQ-quantized Llama model inside this JVM.
@@ -38,31 +33,6 @@ public class GptqStreamingChatModel extends GptqBaseChatModel implements Streami
             return;
         }
         new StreamingGeneration(plan, handler).start(backend);
-    }
-
-    @Override
-    public GptqChatRequestParameters defaultRequestParameters() {
-        return defaultRequestParameters;
-    }
-
-    @Override
-    public List<ChatModelListener> listeners() {
-        return listeners;
-    }
-
-    @Override
-    public ModelProvider provider() {
-        return super.provider();
-    }
-
-    @Override
-    public Set<Capability> supportedCapabilities() {
-        return supportedCapabilities;
-    }
-
-    @Override
-    public void close() {
-        super.close();
     }
 
     public static GptqStreamingChatModelBuilder builder() {
