@@ -1,269 +1,317 @@
 /*
- * gptq4j native kernels (x86-64 AVX2/FMA/F16C, with an AVX-VNNI variant), called from Java through FFM downcalls.
+ * gptq4j native kernels (x86-64: AVX2/FMA, AVX-VNNI, AVX-512 VNNI, AMX-INT8), called from Java through FFM downcalls.
  *
- * Weight layout (see GptqLinear and docs/performance.md): input features permuted so that each GPTQ group is a
- * contiguous run of 32-wide blocks; per output row n, block b holds the codes of permuted positions 32b..32b+31:
+ * Weight layout (see PackedGptq): input features permuted so that each GPTQ group is a contiguous run of 32-wide
+ * blocks; per output row n, block b holds the codes of permuted positions 32b..32b+31:
  *   bits <= 4: 16 bytes, byte j = code[32b+j] | code[32b+16+j] << 4   (unsigned 0..15, as llama.cpp's Q4_0)
  *   bits == 8: 32 bytes, int8 code - 128                               (signed -128..127)
- * scales s[n][g], zeros z[n][g] as float (8-bit zeros shifted by -128 like their codes).
+ * scales s[n][g], zeros z[n][g] as float (integers; 8-bit zeros shifted by -128 like their codes).
+ * Each group is cut into chunks of at most 4 blocks: chunk c is blocks [cblk[c], cblk[c+1]) of group cgrp[c].
  *
- * Activations arrive quantized to int8 with one scale per 8 positions (ActivationQuantizer): x[k] ~= d(k) * xq[k], and
- * xgs[g] = sum over the group of d(k) * xq[k]. Then, for output n and token r:
- *   y[r][n] = sum_g s[n,g] * ( sum_{k in g} d(k) xq[r,k] q[n,k]  -  z[n,g] * xgs[r,g] ) + bias[n]
- * The inner integer dot of a block is one maddubs (u8 x s8 -> s16 pairs) + madd (-> s32), or one vpdpbusd with VNNI:
- * 8 int32 lanes, lane i summing 4 consecutive bytes, so the sub-block scales arrive as 8 lane scales xd[b][0..7]
- * (each 8-position sub-block covers two lanes) and one FMA applies them.
+ * Activations (QuantizedActivations) carry ~15 bits in two int8 planes per chunk and token:
+ *   x[k] ~= e * (254 * hi[k] + lo[k]),   hi, lo in [-127, 127],   S = sum over the chunk of (254 hi + lo).
+ * The product is defined in exact integers per chunk, then one float step per chunk, in chunk order:
+ *   V   = 254 * sum_k q[n,k] hi[k]  +  sum_k q[n,k] lo[k]  -  z[n,g] * S          (int32, no overflow: |V| < 2^31)
+ *   acc = fmaf((float) V, s[n,g] * e, acc)                                         (acc starts at 0)
+ *   y[r][n] = acc (+ bias[n])
+ * so every kernel here (and the Java one) gives the same bits for a token whatever the batch around it: a token
+ * decoded alone, in a batch, or recomputed in a prefill after preemption has the same logits.
  *
  * Every function processes output rows [n0, n1) so that each Java compute thread streams its own rows.
- * Prefill: rows are taken in chunks small enough to stay in L1/L2 while every token of the batch passes over them,
- * and tokens in tiles of 4 so that each unpacked weight block is used 4 times from registers.
  */
-#define _DEFAULT_SOURCE /* madvise, sysconf under -std=c11 */
+#define _DEFAULT_SOURCE /* madvise, sysconf, syscall under -std=c11 */
 #include <immintrin.h>
+#include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define ROW_CHUNK 16
 #define TILE 4
 #define AVX2_TARGET __attribute__((target("avx2,fma,f16c")))
 #define VNNI_TARGET __attribute__((target("avx2,fma,f16c,avxvnni")))
+#define EVEX_TARGET __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
 #define INLINE static inline __attribute__((always_inline))
 
-/* 0: use the Java fallback; 1: AVX2/FMA; 2: also AVX-VNNI; 3: also AVX-512 BW/VL + VNNI (512-bit qgemm). */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11 && defined(__linux__)
+#define GPTQ4J_AMX 1
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
+/* 0: use the Java fallback; 1: AVX2/FMA; 2: also AVX-VNNI; 3: AVX-512 VNNI; 4: also AMX-INT8 (batched products). */
 int gptq4j_cpu_level(void) {
     __builtin_cpu_init();
     if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))) return 0;
-    if (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni")) return 3;
+    if (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni")) {
+#ifdef GPTQ4J_AMX
+        /* AMX: the CPU has it (CPUID.7.0:EDX bits 24, 25) and Linux lets this process use the tile data (arch_prctl) */
+        unsigned a, b, c, d;
+        __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
+        if ((d >> 24 & 1) && (d >> 25 & 1) && syscall(SYS_arch_prctl, 0x1023 /* ARCH_REQ_XCOMP_PERM */, 18) == 0) return 4;
+#endif
+        return 3;
+    }
     return __builtin_cpu_supports("avxvnni") ? 2 : 1;
 }
 
-/* ---------------------------------------------------------------- quantized (int8-activation) GEMM */
+/* ---------------------------------------------------------------- quantized products, token by token (SIMD dots) */
 
-/* The body is written once and instantiated per ISA: DOT(w, x) is the 8-lane int32 dot of 32 u8 x s8 pairs. */
-#define DEFINE_QGEMM(SUFFIX, TARGET, DOT)                                                                            \
+/* The body is written once and instantiated per ISA: DOT(acc, u, s) adds to 8 int32 lanes the dots of 4 consecutive
+ * u8 x s8 pairs. */
+#define DEFINE_TOKEN_KERNEL(SUFFIX, TARGET, DOT)                                                                     \
 TARGET INLINE __m256i unpack_##SUFFIX(int bits, const uint8_t *p) {                                                  \
     if (bits == 8) return _mm256_loadu_si256((const __m256i *) p);                                                   \
     __m128i v = _mm_loadu_si128((const __m128i *) p);           /* lo nibbles: codes 0..15, hi: 16..31 */            \
     __m256i w = _mm256_set_m128i(_mm_srli_epi16(v, 4), v);                                                           \
     return _mm256_and_si256(w, _mm256_set1_epi8(0x0F));                                                              \
 }                                                                                                                    \
-TARGET INLINE float hsum_##SUFFIX(__m256 v) {                                                                        \
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));                                   \
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));                                                                          \
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));                                                                           \
-    return _mm_cvtss_f32(s);                                                                                         \
+TARGET INLINE int32_t hsum_##SUFFIX(__m256i v) {                                                                     \
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));                            \
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));                                                                \
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));                                                                \
+    return _mm_cvtsi128_si32(s);                                                                                     \
 }                                                                                                                    \
-/* out[r][t] = y of rows w[r] (r < NR) for tokens t < NT; NR, NT and BITS are constants at every call site, so all of  \
- * this unrolls into registers: each activation block loaded is used for NR rows, each weight block for NT tokens. */  \
-TARGET INLINE void row_tile_##SUFFIX(const int BITS, const int NR, const int NT, const uint8_t *const *w,             \
-        const float *const *s, const float *const *z, int groups, const int32_t *gblk, const int8_t *xq,             \
-        long xqStride, const float *xd, int nb, const float *xgs, float out[2][TILE]) {                              \
+/* out[t] = y of row w for tokens t < NT (a constant at every call site: each weight block is used NT times). */     \
+TARGET INLINE void row_##SUFFIX(const int BITS, const int NT, const uint8_t *w, const float *s, const float *z,      \
+        const int32_t *cblk, const int32_t *cgrp, int chunks, const int8_t *hi, const int8_t *lo, long xstride,      \
+        const float *xe, const int32_t *xs, float *out) {                                                            \
     const long bb = BITS == 8 ? 32 : 16; /* bytes per block */                                                       \
-    __m256 acc[2][TILE];                                                                                             \
-    float zt[2][TILE];                                                                                               \
-    for (int r = 0; r < NR; r++) for (int t = 0; t < NT; t++) { acc[r][t] = _mm256_setzero_ps(); zt[r][t] = 0; }     \
-    for (int g = 0; g < groups; g++) {                                                                               \
-        __m256 ga[2][TILE];                                                                                          \
-        for (int r = 0; r < NR; r++) for (int t = 0; t < NT; t++) ga[r][t] = _mm256_setzero_ps();                    \
-        for (int b = gblk[g]; b < gblk[g + 1]; b++) {                                                                \
-            __m256i q[2], aq[2];                                                                                     \
-            for (int r = 0; r < NR; r++) {                                                                           \
-                if (NT == 1) _mm_prefetch((const char *) (w[r] + b * bb) + 1024, _MM_HINT_T0);                       \
-                q[r] = unpack_##SUFFIX(BITS, w[r] + b * bb);                                                         \
-                aq[r] = BITS == 8 ? _mm256_sign_epi8(q[r], q[r]) : q[r]; /* |q| as u8 for the sign trick */          \
-            }                                                                                                        \
+    float acc[TILE];                                                                                                 \
+    for (int t = 0; t < NT; t++) acc[t] = 0.0f;                                                                      \
+    for (int c = 0; c < chunks; c++) {                                                                               \
+        __m256i ah[TILE], al[TILE];                                                                                  \
+        for (int t = 0; t < NT; t++) ah[t] = al[t] = _mm256_setzero_si256();                                         \
+        for (int b = cblk[c]; b < cblk[c + 1]; b++) {                                                                \
+            if (NT == 1) _mm_prefetch((const char *) (w + b * bb) + 1024, _MM_HINT_T0);                              \
+            __m256i q = unpack_##SUFFIX(BITS, w + b * bb);                                                           \
+            __m256i aq = BITS == 8 ? _mm256_sign_epi8(q, q) : q; /* |q| as u8 for the sign trick */                  \
             for (int t = 0; t < NT; t++) {                                                                           \
-                __m256i x = _mm256_loadu_si256((const __m256i *) (xq + t * xqStride + b * 32L));                     \
-                __m256 d = _mm256_loadu_ps(xd + (t * (long) nb + b) * 8); /* scale of each lane's sub-block */       \
-                for (int r = 0; r < NR; r++) {                                                                       \
-                    __m256i xs = BITS == 8 ? _mm256_sign_epi8(x, q[r]) : x; /* |q| * (sign(q) x) = q x */            \
-                    ga[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(DOT(aq[r], xs)), d, ga[r][t]);                     \
-                }                                                                                                    \
+                __m256i xh = _mm256_loadu_si256((const __m256i *) (hi + t * xstride + b * 32L));                     \
+                __m256i xl = _mm256_loadu_si256((const __m256i *) (lo + t * xstride + b * 32L));                     \
+                if (BITS == 8) { xh = _mm256_sign_epi8(xh, q); xl = _mm256_sign_epi8(xl, q); } /* |q| (sign(q) x) */ \
+                ah[t] = DOT(ah[t], aq, xh);                                                                          \
+                al[t] = DOT(al[t], aq, xl);                                                                          \
             }                                                                                                        \
         }                                                                                                            \
-        for (int r = 0; r < NR; r++) {                                                                               \
-            __m256 sg = _mm256_set1_ps(s[r][g]);                                                                     \
-            for (int t = 0; t < NT; t++) {                                                                           \
-                acc[r][t] = _mm256_fmadd_ps(ga[r][t], sg, acc[r][t]);         /* += s[g] * sum_b ... */              \
-                zt[r][t] += s[r][g] * z[r][g] * xgs[t * (long) groups + g];   /* zero point via the activation sum */\
-            }                                                                                                        \
+        int g = cgrp[c], zi = (int) z[g];                                                                            \
+        for (int t = 0; t < NT; t++) {                                                                               \
+            int32_t v = 254 * hsum_##SUFFIX(ah[t]) + hsum_##SUFFIX(al[t]) - zi * xs[t * (long) chunks + c];          \
+            acc[t] = fmaf((float) v, s[g] * xe[t * (long) chunks + c], acc[t]);                                      \
         }                                                                                                            \
     }                                                                                                                \
-    for (int r = 0; r < NR; r++) for (int t = 0; t < NT; t++) out[r][t] = hsum_##SUFFIX(acc[r][t]) - zt[r][t];       \
+    for (int t = 0; t < NT; t++) out[t] = acc[t];                                                                    \
 }                                                                                                                    \
-TARGET INLINE void qgemm_bits_##SUFFIX(const int BITS, const uint8_t *codes, long rowBytes, const float *scales,      \
-        const float *zeros, int groups, const int32_t *gblk, int nb, const int8_t *xq, const float *xd,              \
-        const float *xgs, int rows, float *y, int ystride, const float *bias, int n0, int n1) {                      \
-    const long xqStride = nb * 32L;                                                                                  \
-    float out[2][TILE];                                                                                              \
-    for (int c0 = n0; c0 < n1; c0 += ROW_CHUNK) {                                                                    \
+TARGET INLINE void tokens_bits_##SUFFIX(const int BITS, const uint8_t *codes, long rowBytes, const float *scales,    \
+        const float *zeros, int groups, const int32_t *cblk, const int32_t *cgrp, int chunks, int nb,                \
+        const int8_t *hi, const int8_t *lo, const float *xe, const int32_t *xs, int rows, float *y, int ystride,     \
+        const float *bias, int n0, int n1) {                                                                         \
+    const long xstride = nb * 32L;                                                                                   \
+    float out[TILE];                                                                                                 \
+    for (int c0 = n0; c0 < n1; c0 += ROW_CHUNK) { /* a chunk of rows stays in cache while every token passes */      \
         int c1 = c0 + ROW_CHUNK < n1 ? c0 + ROW_CHUNK : n1;                                                          \
         for (int r = 0; r < rows; r += TILE) {                                                                       \
             int nt = rows - r < TILE ? rows - r : TILE;                                                              \
-            const int8_t *x = xq + r * xqStride;                                                                     \
-            const float *d = xd + (long) r * nb * 8, *gs = xgs + (long) r * groups;                                  \
-            for (int n = c0; n < c1; n += 2) {                                                                       \
-                int nr = n + 1 < c1 && nt > 1 ? 2 : 1; /* decode streams one row at a time */                        \
-                const uint8_t *w[2] = {codes + n * rowBytes, codes + (n + nr - 1) * rowBytes};                       \
-                const float *s[2] = {scales + (long) n * groups, scales + (long) (n + nr - 1) * groups};             \
-                const float *z[2] = {zeros + (long) n * groups, zeros + (long) (n + nr - 1) * groups};               \
-                if (nr == 2) {                                                                                       \
-                    switch (nt) {                                                                                    \
-                        case 4: row_tile_##SUFFIX(BITS, 2, 4, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break; \
-                        case 3: row_tile_##SUFFIX(BITS, 2, 3, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break; \
-                        default: row_tile_##SUFFIX(BITS, 2, 2, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break; \
-                    }                                                                                                \
-                } else {                                                                                             \
-                    n -= 1; /* one row: the loop's += 2 moves to the next */                                         \
-                    switch (nt) {                                                                                    \
-                        case 4: row_tile_##SUFFIX(BITS, 1, 4, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break; \
-                        case 3: row_tile_##SUFFIX(BITS, 1, 3, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break; \
-                        case 2: row_tile_##SUFFIX(BITS, 1, 2, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break; \
-                        default: row_tile_##SUFFIX(BITS, 1, 1, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break; \
-                    }                                                                                                \
+            const int8_t *h = hi + r * xstride, *l = lo + r * xstride;                                               \
+            const float *e = xe + (long) r * chunks;                                                                 \
+            const int32_t *sx = xs + (long) r * chunks;                                                              \
+            for (int n = c0; n < c1; n++) {                                                                          \
+                const uint8_t *w = codes + n * rowBytes;                                                             \
+                const float *s = scales + (long) n * groups, *z = zeros + (long) n * groups;                         \
+                switch (nt) {                                                                                        \
+                    case 4: row_##SUFFIX(BITS, 4, w, s, z, cblk, cgrp, chunks, h, l, xstride, e, sx, out); break;    \
+                    case 3: row_##SUFFIX(BITS, 3, w, s, z, cblk, cgrp, chunks, h, l, xstride, e, sx, out); break;    \
+                    case 2: row_##SUFFIX(BITS, 2, w, s, z, cblk, cgrp, chunks, h, l, xstride, e, sx, out); break;    \
+                    default: row_##SUFFIX(BITS, 1, w, s, z, cblk, cgrp, chunks, h, l, xstride, e, sx, out); break;   \
                 }                                                                                                    \
-                int m = nr == 2 ? n : n + 1; /* first row of this tile */                                            \
-                for (int rr = 0; rr < nr; rr++) {                                                                    \
-                    float b = bias ? bias[m + rr] : 0.0f;                                                            \
-                    for (int t = 0; t < nt; t++) y[(long) (r + t) * ystride + m + rr] = out[rr][t] + b;              \
-                }                                                                                                    \
+                for (int t = 0; t < nt; t++) y[(long) (r + t) * ystride + n] = bias ? out[t] + bias[n] : out[t];     \
             }                                                                                                        \
         }                                                                                                            \
     }                                                                                                                \
 }                                                                                                                    \
-TARGET void qgemm_##SUFFIX(int bits, const uint8_t *codes, long rowBytes, const float *scales, const float *zeros,    \
-        int groups, const int32_t *gblk, int nb, const int8_t *xq, const float *xd, const float *xgs, int rows,      \
-        float *y, int ystride, const float *bias, int n0, int n1) {                                                  \
-    if (bits == 8) qgemm_bits_##SUFFIX(8, codes, rowBytes, scales, zeros, groups, gblk, nb, xq, xd, xgs, rows, y,    \
-                                       ystride, bias, n0, n1);                                                       \
-    else qgemm_bits_##SUFFIX(4, codes, rowBytes, scales, zeros, groups, gblk, nb, xq, xd, xgs, rows, y, ystride,     \
-                             bias, n0, n1);                                                                          \
+TARGET void tokens_##SUFFIX(int bits, const uint8_t *codes, long rowBytes, const float *scales, const float *zeros,   \
+        int groups, const int32_t *cblk, const int32_t *cgrp, int chunks, int nb, const int8_t *hi, const int8_t *lo,\
+        const float *xe, const int32_t *xs, int rows, float *y, int ystride, const float *bias, int n0, int n1) {    \
+    if (bits == 8) tokens_bits_##SUFFIX(8, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, nb, hi, lo,   \
+                                        xe, xs, rows, y, ystride, bias, n0, n1);                                     \
+    else tokens_bits_##SUFFIX(4, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, nb, hi, lo, xe, xs,     \
+                              rows, y, ystride, bias, n0, n1);                                                       \
 }
 
-/* AVX2: maddubs multiplies u8 x s8 and adds adjacent pairs into s16 (no overflow: |q| <= 128, |x| <= 127),
+/* AVX2: maddubs multiplies u8 x s8 and adds adjacent pairs into s16 (no saturation: |q| <= 128, |x| <= 127),
  * madd with ones adds adjacent s16 pairs into s32. */
-AVX2_TARGET INLINE __m256i dot_avx2(__m256i u, __m256i s) {
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+AVX2_TARGET INLINE __m256i dot_avx2(__m256i acc, __m256i u, __m256i s) {
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)));
 }
-/* AVX-VNNI: one instruction, u8 x s8 quads summed into s32, no intermediate saturation. */
-VNNI_TARGET INLINE __m256i dot_vnni(__m256i u, __m256i s) {
-    return _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), u, s);
+/* AVX-VNNI (VEX) and AVX-512 VNNI (EVEX, 256-bit): one instruction, u8 x s8 quads summed into s32. */
+VNNI_TARGET INLINE __m256i dot_vnni(__m256i acc, __m256i u, __m256i s) {
+    return _mm256_dpbusd_avx_epi32(acc, u, s);
+}
+EVEX_TARGET INLINE __m256i dot_evex(__m256i acc, __m256i u, __m256i s) {
+    return _mm256_dpbusd_epi32(acc, u, s);
 }
 
-DEFINE_QGEMM(avx2, AVX2_TARGET, dot_avx2)
-DEFINE_QGEMM(vnni, VNNI_TARGET, dot_vnni)
+DEFINE_TOKEN_KERNEL(avx2, AVX2_TARGET, dot_avx2)
+DEFINE_TOKEN_KERNEL(vnni, VNNI_TARGET, dot_vnni)
+DEFINE_TOKEN_KERNEL(evex, EVEX_TARGET, dot_evex)
+
+#ifdef GPTQ4J_AMX
+/* ---------------------------------------------------------------- quantized products, 16 x 16 tiles (AMX-INT8) */
 
 /*
- * AVX-512 VNNI: two 32-wide blocks per 512-bit op. For 4-bit storage the 32 bytes of blocks b, b+1 are
- * [lo0 hi0 | lo1 hi1] after the nibble split, reordered to 128-bit chunks (b: 0..15, b: 16..31, b+1: 0..15, b+1: 16..31)
- * so that lanes line up with 64 consecutive activation bytes and 16 consecutive lane scales. A group with an odd
- * number of blocks ends with one half-masked step.
+ * C[m][t] = sum_k A[m][k] B[k][t] over 64-deep steps, A = 16 rows of unpacked weight codes (row-major, one chunk),
+ * B = the hi or lo plane of 16 tokens in the tile unit's "VNNI" order (row kk holds, per token, positions 4kk..4kk+3).
+ * Tokens go in blocks of up to 64 (4 tiles); their B planes are laid out once per block and reused by every row.
  */
-#define AVX512_TARGET __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
-AVX512_TARGET INLINE __m512i unpack2_avx512(int bits, const uint8_t *p, __mmask64 m) {
-    if (bits == 8) return _mm512_maskz_loadu_epi8(m, p);
-    __m256i v = _mm256_maskz_loadu_epi8((__mmask32) m, p);                      /* blocks b, b+1: 16 bytes each */
-    __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(v), _mm256_srli_epi16(v, 4), 1); /* [v0 v1 s0 s1] */
-    z = _mm512_shuffle_i64x2(z, z, _MM_SHUFFLE(3, 1, 2, 0));                  /* [v0 s0 v1 s1] */
-    return _mm512_and_si512(z, _mm512_set1_epi8(0x0F));
-}
-AVX512_TARGET INLINE void row_tile_avx512(const int BITS, const int NR, const int NT, const uint8_t *const *w,
-        const float *const *s, const float *const *z, int groups, const int32_t *gblk, const int8_t *xq,
-        long xqStride, const float *xd, int nb, const float *xgs, float out[2][TILE]) {
-    const long bb = BITS == 8 ? 32 : 16;
-    __m512 acc[2][TILE];
-    float zt[2][TILE];
-    for (int r = 0; r < NR; r++) for (int t = 0; t < NT; t++) { acc[r][t] = _mm512_setzero_ps(); zt[r][t] = 0; }
-    for (int g = 0; g < groups; g++) {
-        __m512 ga[2][TILE];
-        for (int r = 0; r < NR; r++) for (int t = 0; t < NT; t++) ga[r][t] = _mm512_setzero_ps();
-        for (int b = gblk[g]; b < gblk[g + 1]; b += 2) {
-            int two = b + 1 < gblk[g + 1];
-            __mmask64 mw = two ? ~0ULL : (BITS == 8 ? 0xFFFFFFFFULL : 0xFFFFULL); /* weight bytes of 1 or 2 blocks */
-            __mmask64 mx = two ? ~0ULL : 0xFFFFFFFFULL;
-            __mmask16 md = two ? 0xFFFF : 0x00FF;
-            __m512i q[2], aq[2];
-            __mmask64 neg[2];
-            for (int r = 0; r < NR; r++) {
-                if (NT == 1) _mm_prefetch((const char *) (w[r] + b * bb) + 1024, _MM_HINT_T0);
-                q[r] = unpack2_avx512(BITS, w[r] + b * bb, mw);
-                if (BITS == 8) { aq[r] = _mm512_abs_epi8(q[r]); neg[r] = _mm512_movepi8_mask(q[r]); }
-                else aq[r] = q[r];
-            }
-            for (int t = 0; t < NT; t++) {
-                __m512i x = _mm512_maskz_loadu_epi8(mx, xq + t * xqStride + b * 32L);
-                __m512 d = _mm512_maskz_loadu_ps(md, xd + (t * (long) nb + b) * 8);
-                for (int r = 0; r < NR; r++) {
-                    /* 8-bit: |q| * (x negated where q < 0) = q x */
-                    __m512i xs = BITS == 8 ? _mm512_mask_sub_epi8(x, neg[r], _mm512_setzero_si512(), x) : x;
-                    __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), aq[r], xs);
-                    ga[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), d, ga[r][t]);
-                }
-            }
-        }
-        for (int r = 0; r < NR; r++) {
-            __m512 sg = _mm512_set1_ps(s[r][g]);
-            for (int t = 0; t < NT; t++) {
-                acc[r][t] = _mm512_fmadd_ps(ga[r][t], sg, acc[r][t]);
-                zt[r][t] += s[r][g] * z[r][g] * xgs[t * (long) groups + g];
-            }
-        }
-    }
-    for (int r = 0; r < NR; r++) for (int t = 0; t < NT; t++) out[r][t] = _mm512_reduce_add_ps(acc[r][t]) - zt[r][t];
-}
-AVX512_TARGET INLINE void qgemm_bits_avx512(const int BITS, const uint8_t *codes, long rowBytes, const float *scales,
-        const float *zeros, int groups, const int32_t *gblk, int nb, const int8_t *xq, const float *xd,
-        const float *xgs, int rows, float *y, int ystride, const float *bias, int n0, int n1) {
-    const long xqStride = nb * 32L;
-    float out[2][TILE];
-    for (int c0 = n0; c0 < n1; c0 += ROW_CHUNK) {
-        int c1 = c0 + ROW_CHUNK < n1 ? c0 + ROW_CHUNK : n1;
-        for (int r = 0; r < rows; r += TILE) {
-            int nt = rows - r < TILE ? rows - r : TILE;
-            const int8_t *x = xq + r * xqStride;
-            const float *d = xd + (long) r * nb * 8, *gs = xgs + (long) r * groups;
-            for (int n = c0; n < c1;) {
-                int nr = n + 1 < c1 && nt > 1 ? 2 : 1;
-                const uint8_t *w[2] = {codes + n * rowBytes, codes + (n + nr - 1) * rowBytes};
-                const float *s[2] = {scales + (long) n * groups, scales + (long) (n + nr - 1) * groups};
-                const float *z[2] = {zeros + (long) n * groups, zeros + (long) (n + nr - 1) * groups};
-                if (nr == 2) {
-                    switch (nt) {
-                        case 4: row_tile_avx512(BITS, 2, 4, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break;
-                        case 3: row_tile_avx512(BITS, 2, 3, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break;
-                        default: row_tile_avx512(BITS, 2, 2, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break;
-                    }
-                } else {
-                    switch (nt) {
-                        case 4: row_tile_avx512(BITS, 1, 4, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break;
-                        case 3: row_tile_avx512(BITS, 1, 3, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break;
-                        case 2: row_tile_avx512(BITS, 1, 2, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break;
-                        default: row_tile_avx512(BITS, 1, 1, w, s, z, groups, gblk, x, xqStride, d, nb, gs, out); break;
-                    }
-                }
-                for (int rr = 0; rr < nr; rr++) {
-                    float b = bias ? bias[n + rr] : 0.0f;
-                    for (int t = 0; t < nt; t++) y[(long) (r + t) * ystride + n + rr] = out[rr][t] + b;
-                }
-                n += nr;
-            }
-        }
-    }
-}
-AVX512_TARGET void qgemm_avx512(int bits, const uint8_t *codes, long rowBytes, const float *scales, const float *zeros,
-        int groups, const int32_t *gblk, int nb, const int8_t *xq, const float *xd, const float *xgs, int rows,
-        float *y, int ystride, const float *bias, int n0, int n1) {
-    if (bits == 8) qgemm_bits_avx512(8, codes, rowBytes, scales, zeros, groups, gblk, nb, xq, xd, xgs, rows, y, ystride, bias, n0, n1);
-    else qgemm_bits_avx512(4, codes, rowBytes, scales, zeros, groups, gblk, nb, xq, xd, xgs, rows, y, ystride, bias, n0, n1);
+#define AMX_TARGET __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni,amx-tile,amx-int8")))
+#define TOKEN_BLOCK 64
+
+typedef struct {
+    uint8_t palette, start_row, reserved[14];
+    uint16_t colsb[16];
+    uint8_t rows[16];
+} __attribute__((packed)) tile_config;
+
+/* Per-thread scratch, grown on demand and kept for the thread's life (compute threads are persistent). */
+static __thread uint8_t *amx_b;
+static __thread size_t amx_b_size;
+
+AMX_TARGET static void amx_configure(tile_config *cfg, int m, int tt) {
+    if (cfg->rows[0] == m && cfg->colsb[1] == tt * 4) return;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->palette = 1;
+    cfg->rows[0] = m;  cfg->colsb[0] = 64;          /* A: m rows of 64 weight bytes */
+    cfg->rows[1] = 16; cfg->colsb[1] = tt * 4;      /* B hi: 16 rows of tt tokens x 4 bytes */
+    cfg->rows[2] = 16; cfg->colsb[2] = tt * 4;      /* B lo */
+    cfg->rows[3] = m;  cfg->colsb[3] = tt * 4;      /* C hi: m x tt int32 */
+    cfg->rows[4] = m;  cfg->colsb[4] = tt * 4;      /* C lo */
+    _tile_loadconfig(cfg);
 }
 
-/* Entry point: y[r][n] for rows r < rows and outputs n in [n0, n1). level: 1 AVX2, 2 AVX-VNNI, 3 AVX-512 VNNI. */
+AMX_TARGET INLINE void amx_bits(const int BITS, const uint8_t *codes, long rowBytes, const float *scales,
+        const float *zeros, int groups, const int32_t *cblk, const int32_t *cgrp, int chunks, int nb,
+        const int8_t *hi, const int8_t *lo, const float *xe, const int32_t *xs, int rows, float *y, int ystride,
+        const float *bias, int n0, int n1) {
+    const long bb = BITS == 8 ? 32 : 16, xstride = nb * 32L;
+    int steps = 0; /* 64-deep steps over all chunks (a chunk with an odd block count ends in a zero-padded half step) */
+    for (int c = 0; c < chunks; c++) steps += (cblk[c + 1] - cblk[c] + 1) / 2;
+    size_t tileBytes = (size_t) steps * 2048;                     /* hi then lo planes of one 16-token tile */
+    size_t need = tileBytes * (TOKEN_BLOCK / 16) + 4096;
+    if (amx_b_size < need) {
+        free(amx_b);
+        amx_b = aligned_alloc(64, (need + 63) / 64 * 64);
+        amx_b_size = amx_b ? need : 0;
+        if (!amx_b) { tokens_evex(BITS, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, nb, hi, lo, xe, xs, rows, y, ystride, bias, n0, n1); return; }
+    }
+    uint8_t a[16 * 128] __attribute__((aligned(64)));             /* one chunk of 16 unpacked weight rows */
+    int32_t ch[16 * 16] __attribute__((aligned(64))), cl[16 * 16] __attribute__((aligned(64)));
+    float acc[TOKEN_BLOCK / 16][16][16] __attribute__((aligned(64)));
+    tile_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    for (int r0 = 0; r0 < rows; r0 += TOKEN_BLOCK) {
+        int tiles = (rows - r0 < TOKEN_BLOCK ? rows - r0 + 15 : TOKEN_BLOCK) / 16;
+        /* lay out the B planes of this token block: tile tt, step s, row kk, token t -> 4 bytes */
+        for (int tt = 0; tt < tiles; tt++) {
+            int t0 = r0 + tt * 16, nt = rows - t0 < 16 ? rows - t0 : 16;
+            uint8_t *bh = amx_b + tt * tileBytes, *bl = bh + (size_t) steps * 1024;
+            memset(bh, 0, tileBytes);
+            int step = 0;
+            for (int c = 0; c < chunks; c++) {
+                int k0 = cblk[c] * 32, k1 = cblk[c + 1] * 32;
+                for (int k = k0; k < k1; k += 4) {
+                    long o = (long) (step + (k - k0) / 64) * 1024 + ((k - k0) % 64) / 4 * 64;
+                    for (int t = 0; t < nt; t++) {
+                        memcpy(bh + o + t * 4, hi + (t0 + t) * xstride + k, 4);
+                        memcpy(bl + o + t * 4, lo + (t0 + t) * xstride + k, 4);
+                    }
+                }
+                step += (cblk[c + 1] - cblk[c] + 1) / 2;
+            }
+        }
+        for (int n = n0; n < n1; n += 16) {
+            int m = n1 - n < 16 ? n1 - n : 16;
+            memset(acc, 0, sizeof acc);
+            int step = 0;
+            for (int c = 0; c < chunks; c++) {
+                int b0 = cblk[c], nbk = cblk[c + 1] - b0, cs = (nbk + 1) / 2, g = cgrp[c];
+                /* A: the chunk's codes of rows n..n+m-1 as bytes in position order (zero-padded to whole steps) */
+                for (int i = 0; i < m; i++) {
+                    const uint8_t *src = codes + (n + i) * rowBytes + b0 * bb;
+                    uint8_t *dst = a + i * 128;
+                    for (int b = 0; b < nbk; b++) {
+                        __m256i q;
+                        if (BITS == 8) q = _mm256_loadu_si256((const __m256i *) (src + b * 32));
+                        else {
+                            __m128i v = _mm_loadu_si128((const __m128i *) (src + b * 16));
+                            q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), _mm256_set1_epi8(0x0F));
+                        }
+                        _mm256_store_si256((__m256i *) (dst + b * 32), q);
+                    }
+                    if (nbk & 1) _mm256_store_si256((__m256i *) (dst + nbk * 32), _mm256_setzero_si256());
+                }
+                for (int tt = 0; tt < tiles; tt++) {
+                    int t0 = r0 + tt * 16, nt = rows - t0 < 16 ? rows - t0 : 16;
+                    const uint8_t *bh = amx_b + tt * tileBytes + (size_t) step * 1024, *bl = bh + (size_t) steps * 1024;
+                    amx_configure(&cfg, m, nt);
+                    _tile_zero(3);
+                    _tile_zero(4);
+                    for (int s = 0; s < cs; s++) {
+                        _tile_loadd(0, a + s * 64, 128);
+                        _tile_loadd(1, bh + s * 1024, 64);
+                        _tile_loadd(2, bl + s * 1024, 64);
+                        if (BITS == 8) { _tile_dpbssd(3, 0, 1); _tile_dpbssd(4, 0, 2); }
+                        else { _tile_dpbusd(3, 0, 1); _tile_dpbusd(4, 0, 2); }
+                    }
+                    _tile_stored(3, ch, 64);
+                    _tile_stored(4, cl, 64);
+                    /* per row i, tokens in lanes: V = 254 Chi + Clo - z S, acc = fma((float) V, s e, acc) */
+                    __mmask16 mask = (__mmask16) ((1u << nt) - 1);
+                    int32_t sv[16] = {0};
+                    float ev[16] = {0};
+                    for (int t = 0; t < nt; t++) { sv[t] = xs[(long) (t0 + t) * chunks + c]; ev[t] = xe[(long) (t0 + t) * chunks + c]; }
+                    __m512i sx = _mm512_loadu_si512(sv);  /* S and e of the tile's tokens for this chunk */
+                    __m512 ex = _mm512_loadu_ps(ev);
+                    for (int i = 0; i < m; i++) {
+                        long sg = (long) (n + i) * groups + g;
+                        __m512i v = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_maskz_loadu_epi32(mask, ch + i * 16), _mm512_set1_epi32(254)),
+                                                     _mm512_maskz_loadu_epi32(mask, cl + i * 16));
+                        v = _mm512_sub_epi32(v, _mm512_mullo_epi32(_mm512_set1_epi32((int) zeros[sg]), sx));
+                        __m512 f = _mm512_mul_ps(_mm512_set1_ps(scales[sg]), ex);
+                        _mm512_store_ps(acc[tt][i], _mm512_fmadd_ps(_mm512_cvtepi32_ps(v), f, _mm512_load_ps(acc[tt][i])));
+                    }
+                }
+                step += cs;
+            }
+            for (int tt = 0; tt < tiles; tt++) {
+                int t0 = r0 + tt * 16, nt = rows - t0 < 16 ? rows - t0 : 16;
+                for (int i = 0; i < m; i++)
+                    for (int t = 0; t < nt; t++) y[(long) (t0 + t) * ystride + n + i] = bias ? acc[tt][i][t] + bias[n + i] : acc[tt][i][t];
+            }
+        }
+    }
+    _tile_release();
+}
+
+AMX_TARGET static void tokens_amx(int bits, const uint8_t *codes, long rowBytes, const float *scales, const float *zeros,
+        int groups, const int32_t *cblk, const int32_t *cgrp, int chunks, int nb, const int8_t *hi, const int8_t *lo,
+        const float *xe, const int32_t *xs, int rows, float *y, int ystride, const float *bias, int n0, int n1) {
+    if (bits == 8) amx_bits(8, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, nb, hi, lo, xe, xs, rows, y, ystride, bias, n0, n1);
+    else amx_bits(4, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, nb, hi, lo, xe, xs, rows, y, ystride, bias, n0, n1);
+}
+#endif
+
+/* Entry point: y[r][n] for rows r < rows and outputs n in [n0, n1); level as gptq4j_cpu_level (capped by Java). */
 void gptq4j_qgemm(int level, int bits, const uint8_t *codes, long rowBytes, const float *scales, const float *zeros,
-                  int groups, const int32_t *gblk, int nb, const int8_t *xq, const float *xd, const float *xgs,
-                  int rows, float *y, int ystride, const float *bias, int n0, int n1) {
-    /* decode is bound by memory bandwidth: the 256-bit kernels reach it without the 512-bit frequency cost */
-    if (level >= 3 && rows > 1) qgemm_avx512(bits, codes, rowBytes, scales, zeros, groups, gblk, nb, xq, xd, xgs, rows, y, ystride, bias, n0, n1);
-    else if (level >= 2) qgemm_vnni(bits, codes, rowBytes, scales, zeros, groups, gblk, nb, xq, xd, xgs, rows, y, ystride, bias, n0, n1);
-    else qgemm_avx2(bits, codes, rowBytes, scales, zeros, groups, gblk, nb, xq, xd, xgs, rows, y, ystride, bias, n0, n1);
+                  int groups, const int32_t *cblk, const int32_t *cgrp, int chunks, int nb, const int8_t *hi,
+                  const int8_t *lo, const float *xe, const int32_t *xs, int rows, float *y, int ystride,
+                  const float *bias, int n0, int n1) {
+#ifdef GPTQ4J_AMX
+    /* one token is bound by memory bandwidth (the SIMD dots reach it); batches go through the tile unit */
+    if (level >= 4 && rows > 1) { tokens_amx(bits, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, nb, hi, lo, xe, xs, rows, y, ystride, bias, n0, n1); return; }
+#endif
+    if (level >= 3) tokens_evex(bits, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, nb, hi, lo, xe, xs, rows, y, ystride, bias, n0, n1);
+    else if (level == 2) tokens_vnni(bits, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, nb, hi, lo, xe, xs, rows, y, ystride, bias, n0, n1);
+    else tokens_avx2(bits, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, nb, hi, lo, xe, xs, rows, y, ystride, bias, n0, n1);
 }
 
 /* ---------------------------------------------------------------- F16 weights x float activations */
@@ -337,8 +385,6 @@ AVX2_TARGET long gptq4j_stream_read(const uint8_t *p, long n) {
 
 /* ---------------------------------------------------------------- load: repacking and page release */
 
-#include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 

@@ -128,8 +128,6 @@ public final class GptqLinear implements Linear {
         MemorySegment codes = arena.allocate(rowBytes * out, 64);
         MemorySegment scales = arena.allocate((long) out * groups * Float.BYTES, 64);
         MemorySegment zeros = arena.allocate((long) out * groups * Float.BYTES, 64);
-        MemorySegment gblkSeg = arena.allocate((long) gblk.length * Integer.BYTES, 64);
-        MemorySegment.copy(gblk, 0, gblkSeg, ValueLayout.JAVA_INT, 0, gblk.length);
 
         int mask = (1 << bits) - 1;
         int zeroShift = zeroOffset - (storedBits == 8 ? 128 : 0);
@@ -164,7 +162,7 @@ public final class GptqLinear implements Linear {
         NativeKernels.releasePages(s.scales.data());
         if (s.gIdx != null) NativeKernels.releasePages(s.gIdx.data());
         float[] bias = bias(s, out);
-        PackedGptq packed = new PackedGptq(in, out, bits, storedBits, nb, rowBytes, groups, gblk, gblkSeg, codes, scales, zeros);
+        PackedGptq packed = PackedGptq.of(in, out, bits, storedBits, nb, rowBytes, groups, gblk, codes, scales, zeros);
         return new GptqLinear(s.name, packed, identity ? null : perm, bias, backend.orFallback());
     }
 
@@ -250,15 +248,16 @@ public final class GptqLinear implements Linear {
                     VectorKernels.floatGemm(w, xs, rows, y, bias, n0, n1, ws.floats(Workspace.ROW, slice, padded)));
             return;
         }
-        byte[] xq = ws.bytes(0, rows * padded);
-        float[] xd = ws.floats(Workspace.XD, rows * w.nb() * 8), xgs = ws.floats(Workspace.XGS, rows * w.groups());
-        ActivationQuantizer.quantize(x, rows, w.in(), perm, w.nb(), w.gblk(), xq, xd, xgs);
+        int chunks = w.chunks();
+        byte[] hi = ws.bytes(Workspace.HI, rows * padded), lo = ws.bytes(Workspace.LO, rows * padded);
+        float[] e = ws.floats(Workspace.XE, rows * chunks);
+        int[] sums = ws.ints(Workspace.SUMS, rows * chunks);
+        ActivationQuantizer.quantize(x, rows, w.in(), perm, w, hi, lo, e, sums);
         if (backend == KernelBackend.NATIVE) {
             MemorySegment b = bias == null ? MemorySegment.NULL : MemorySegment.ofArray(bias);
-            pool.parallelFor(out, work, (n0, n1) -> NativeKernels.qgemm(w.storedBits(), w.codes(), w.rowBytes(), w.scales(), w.zeros(),
-                    w.groups(), w.gblkSeg(), w.nb(), xq, xd, xgs, rows, y, out, b, n0, n1));
+            pool.parallelFor(out, work, (n0, n1) -> NativeKernels.qgemm(w, hi, lo, e, sums, rows, y, out, b, n0, n1));
         } else {
-            pool.parallelFor(out, work, (n0, n1) -> VectorKernels.int8Gemm(w, xq, xd, xgs, rows, y, bias, n0, n1));
+            pool.parallelFor(out, work, (n0, n1) -> VectorKernels.int8Gemm(w, hi, lo, e, sums, rows, y, bias, n0, n1));
         }
     }
 

@@ -50,15 +50,21 @@ public final class NativeKernels {
                 } else {
                     Linker.Option critical = Linker.Option.critical(true);
                     q = linker.downcallHandle(lookup.findOrThrow("gptq4j_qgemm"), FunctionDescriptor.ofVoid(
-                            JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT,
-                            ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), critical);
+                            JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT,
+                            JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT,
+                            JAVA_INT), critical);
                     f = linker.downcallHandle(lookup.findOrThrow("gptq4j_f16gemm"), FunctionDescriptor.ofVoid(
                             ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), critical);
                     r = linker.downcallHandle(lookup.findOrThrow("gptq4j_stream_read"), FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_LONG));
                     rp = linker.downcallHandle(lookup.findOrThrow("gptq4j_repack"), FunctionDescriptor.of(JAVA_INT,
                             ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT), critical);
                     rel = linker.downcallHandle(lookup.findOrThrow("gptq4j_release_pages"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
-                    status = "native " + (level >= 3 ? "AVX-512 VNNI (prefill) + AVX-VNNI (decode)" : level == 2 ? "AVX2+AVX-VNNI" : "AVX2/FMA")
+                    status = "native " + switch (level) {
+                        case 4 -> "AMX-INT8 (batches) + AVX-512 VNNI (one token)";
+                        case 3 -> "AVX-512 VNNI";
+                        case 2 -> "AVX-VNNI";
+                        default -> "AVX2/FMA";
+                    }
                             + " kernels from " + resource;
                 }
             }
@@ -73,16 +79,16 @@ public final class NativeKernels {
         REPACK = rp;
         RELEASE = rel;
         LEVEL = level;
-        NativeKernels.level = Math.min(level, Integer.getInteger("gptq4j.native.level", 3));
+        NativeKernels.level = Math.min(level, Integer.getInteger("gptq4j.native.level", 4));
         STATUS = status;
     }
 
-    /** The CPU's level: 1 AVX2/FMA, 2 AVX-VNNI, 3 AVX-512 VNNI (0 when unavailable). */
+    /** The CPU's level: 1 AVX2/FMA, 2 AVX-VNNI, 3 AVX-512 VNNI, 4 AMX-INT8 (0 when unavailable). */
     static int cpuLevel() {
         return LEVEL;
     }
 
-    /** Runs the kernels at most at {@code cap} (1 AVX2, 2 AVX-VNNI, 3 AVX-512) until reset: lets tests cover every path. */
+    /** Runs the kernels at most at {@code cap} (1 AVX2, 2 AVX-VNNI, 3 AVX-512, 4 AMX) until reset: lets tests cover every path. */
     static void capLevel(int cap) {
         level = Math.min(LEVEL, cap);
     }
@@ -116,16 +122,16 @@ public final class NativeKernels {
     }
 
     /**
-     * y[r*ystride + n] for r &lt; rows, n in [n0, n1): the int8-activation GPTQ product (see gptq4j.c for the math).
-     * {@code gblk} holds the first block of each group plus the block count.
+     * y[r*ystride + n] for r &lt; rows, n in [n0, n1): the int8-activation GPTQ product of {@link ActivationQuantizer}'s
+     * planes (see gptq4j.c for the math; every level gives the same bits).
      */
-    static void qgemm(int bits, MemorySegment codes, long rowBytes, MemorySegment scales, MemorySegment zeros, int groups,
-                      MemorySegment gblk, int nb, byte[] xq, float[] xd, float[] xgs, int rows, float[] y, int ystride,
+    static void qgemm(PackedGptq w, byte[] hi, byte[] lo, float[] e, int[] sums, int rows, float[] y, int ystride,
                       MemorySegment bias, int n0, int n1) {
         try {
-            QGEMM.invokeExact(level, bits, codes, rowBytes, scales, zeros, groups, gblk, nb,
-                    MemorySegment.ofArray(xq), MemorySegment.ofArray(xd), MemorySegment.ofArray(xgs), rows,
-                    MemorySegment.ofArray(y), ystride, bias, n0, n1);
+            QGEMM.invokeExact(level, w.storedBits(), w.codes(), w.rowBytes(), w.scales(), w.zeros(), w.groups(),
+                    MemorySegment.ofArray(w.chunkBlock()), MemorySegment.ofArray(w.chunkGroup()), w.chunks(), w.nb(),
+                    MemorySegment.ofArray(hi), MemorySegment.ofArray(lo), MemorySegment.ofArray(e), MemorySegment.ofArray(sums),
+                    rows, MemorySegment.ofArray(y), ystride, bias, n0, n1);
         } catch (Throwable t) {
             throw new IllegalStateException("native qgemm failed", t);
         }

@@ -111,8 +111,8 @@ public final class PackCache implements AutoCloseable {
         JsonNode e = index.get(name);
         int[] gblk = ints(e.get("gblk"));
         int[] perm = e.has("perm") ? ints(e.get("perm")) : null;
-        PackedGptq p = new PackedGptq(e.get("in").asInt(), e.get("out").asInt(), e.get("bits").asInt(), e.get("storedBits").asInt(),
-                e.get("nb").asInt(), e.get("rowBytes").asLong(), e.get("groups").asInt(), gblk, slice(e.get("gblkSeg")),
+        PackedGptq p = PackedGptq.of(e.get("in").asInt(), e.get("out").asInt(), e.get("bits").asInt(), e.get("storedBits").asInt(),
+                e.get("nb").asInt(), e.get("rowBytes").asLong(), e.get("groups").asInt(), gblk,
                 slice(e.get("codes")), slice(e.get("scales")), slice(e.get("zeros")));
         return new Entry(p, perm);
     }
@@ -142,7 +142,7 @@ public final class PackCache implements AutoCloseable {
                     var pa = n.putArray("perm");
                     for (int v : e.getValue().perm()) pa.add(v);
                 }
-                for (var blob : new Object[][]{{"gblkSeg", p.gblkSeg()}, {"codes", p.codes()}, {"scales", p.scales()}, {"zeros", p.zeros()}}) {
+                for (var blob : new Object[][]{{"codes", p.codes()}, {"scales", p.scales()}, {"zeros", p.zeros()}}) {
                     MemorySegment s = (MemorySegment) blob[1];
                     n.putArray((String) blob[0]).add(offset).add(s.byteSize());
                     blobs.add(Map.entry(s, offset));

@@ -14,12 +14,40 @@ import java.lang.foreign.ValueLayout;
  *       (unsigned, the nibble order of llama.cpp's Q4_0, so one AVX2 shift+mask unpacks 32 codes);</li>
  *   <li>{@code storedBits == 8}: 32 bytes, {@code code - 128} as a signed byte.</li>
  * </ul>
- * {@code scales} and {@code zeros} are float {@code [out][groups]}; the weight is {@code W[n][k] = s[n][g] * (c - z[n][g])}
- * with c the stored code (8-bit zeros are shifted by -128 like their codes). {@code gblkSeg} mirrors {@code gblk}
- * off-heap for the native kernels.
+ * {@code scales} and {@code zeros} are float {@code [out][groups]} (zeros are integers); the weight is
+ * {@code W[n][k] = s[n][g] * (c - z[n][g])} with c the stored code (8-bit zeros are shifted by -128 like their codes).
+ *
+ * <p>The int8-activation kernels work in chunks: each group is cut into runs of at most {@link #CHUNK_BLOCKS} blocks,
+ * chunk c being blocks {@code [chunkBlock[c], chunkBlock[c+1])} of group {@code chunkGroup[c]}. Activations get one
+ * scale per chunk ({@link ActivationQuantizer}), and the integer dot of a chunk is exact.
  */
 public record PackedGptq(int in, int out, int bits, int storedBits, int nb, long rowBytes, int groups, int[] gblk,
-                         MemorySegment gblkSeg, MemorySegment codes, MemorySegment scales, MemorySegment zeros) {
+                         int[] chunkBlock, int[] chunkGroup, MemorySegment codes, MemorySegment scales, MemorySegment zeros) {
+
+    /** Blocks per chunk at most: 128 positions, the depth of two tile steps. */
+    public static final int CHUNK_BLOCKS = 4;
+
+    /** The packed layer with its chunk tables derived from the group layout {@code gblk}. */
+    public static PackedGptq of(int in, int out, int bits, int storedBits, int nb, long rowBytes, int groups, int[] gblk,
+                                MemorySegment codes, MemorySegment scales, MemorySegment zeros) {
+        int chunks = 0;
+        for (int g = 0; g < groups; g++) chunks += (gblk[g + 1] - gblk[g] + CHUNK_BLOCKS - 1) / CHUNK_BLOCKS;
+        int[] chunkBlock = new int[chunks + 1], chunkGroup = new int[chunks];
+        int c = 0;
+        for (int g = 0; g < groups; g++) {
+            for (int b = gblk[g]; b < gblk[g + 1]; b += CHUNK_BLOCKS) {
+                chunkBlock[c] = b;
+                chunkGroup[c++] = g;
+            }
+        }
+        chunkBlock[chunks] = nb;
+        return new PackedGptq(in, out, bits, storedBits, nb, rowBytes, groups, gblk, chunkBlock, chunkGroup, codes, scales, zeros);
+    }
+
+    /** Number of chunks of a row. */
+    public int chunks() {
+        return chunkGroup.length;
+    }
 
     /** Stored code of row n at permuted position k (unsigned 0..15 for 4-bit storage, signed for 8-bit). */
     public int code(int n, int k) {

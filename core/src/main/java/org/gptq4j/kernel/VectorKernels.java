@@ -25,63 +25,60 @@ final class VectorKernels {
     private static final int ROW_CHUNK = 16;
 
     /**
-     * y[r][n] = sum_g s[n,g] * (sum_{b in g} sum_{sub-block u of b} d[r,u] * (q[n,u] . xq[r,u]) - z[n,g] * xgs[r,g]) + bias[n]
-     * (see {@link ActivationQuantizer} for the activation scales).
+     * The int8-activation product of {@link ActivationQuantizer}'s planes, with the same bits as the native kernels:
+     * per chunk c of group g, {@code V = 254 (q . hi) + (q . lo) - z[n,g] S[r,c]} in exact integers, then
+     * {@code acc = fma((float) V, s[n,g] * e[r,c], acc)} in chunk order; {@code y = acc (+ bias)}.
      */
-    static void int8Gemm(PackedGptq w, byte[] xq, float[] xd, float[] xgs, int rows, float[] y, float[] bias, int n0, int n1) {
-        int nb = w.nb(), groups = w.groups(), out = w.out();
+    static void int8Gemm(PackedGptq w, byte[] hi, byte[] lo, float[] e, int[] sums, int rows, float[] y, float[] bias, int n0, int n1) {
+        int padded = w.nb() * 32, chunks = w.chunks(), out = w.out();
         for (int c0 = n0; c0 < n1; c0 += ROW_CHUNK) {
             int c1 = Math.min(n1, c0 + ROW_CHUNK);
             for (int r = 0; r < rows; r++) {
                 for (int n = c0; n < c1; n++) {
-                    float v = int8Row(w, n, xq, r * nb * 32, xd, r * nb, xgs, r * groups); // xd index in blocks
+                    float v = int8Row(w, n, hi, lo, r * padded, e, sums, r * chunks);
                     y[r * out + n] = bias == null ? v : v + bias[n];
                 }
             }
         }
     }
 
-    /** One output of one token: the group loop, with integer block dots widened through shorts. */
-    private static float int8Row(PackedGptq w, int n, byte[] xq, int xqo, float[] xd, int xdo, float[] xgs, int xgo) {
-        int groups = w.groups();
-        int[] gblk = w.gblk();
+    /** One output of one token: per chunk, the integer dots of both planes widened through shorts, then one fma. */
+    private static float int8Row(PackedGptq w, int n, byte[] hi, byte[] lo, int xo, float[] e, int[] sums, int eo) {
+        int[] chunkBlock = w.chunkBlock(), chunkGroup = w.chunkGroup();
         long row = n * w.rowBytes();
         boolean eight = w.storedBits() == 8;
-        FloatVector acc = FloatVector.zero(F256);
-        float zt = 0;
-        for (int g = 0; g < groups; g++) {
-            FloatVector ga = FloatVector.zero(F256);
-            for (int b = gblk[g]; b < gblk[g + 1]; b++) {
-                ShortVector lo, hi; // codes of positions 32b..32b+15 and 32b+16..32b+31
+        float acc = 0;
+        for (int c = 0; c < chunkGroup.length; c++) {
+            IntVector ph = IntVector.zero(I256), pl = IntVector.zero(I256);
+            for (int b = chunkBlock[c]; b < chunkBlock[c + 1]; b++) {
+                ShortVector q0, q1; // codes of positions 32b..32b+15 and 32b+16..32b+31
                 if (eight) {
-                    lo = (ShortVector) ByteVector.fromMemorySegment(B128, w.codes(), row + 32L * b, LE).convertShape(VectorOperators.B2S, S256, 0);
-                    hi = (ShortVector) ByteVector.fromMemorySegment(B128, w.codes(), row + 32L * b + 16, LE).convertShape(VectorOperators.B2S, S256, 0);
+                    q0 = widen(ByteVector.fromMemorySegment(B128, w.codes(), row + 32L * b, LE));
+                    q1 = widen(ByteVector.fromMemorySegment(B128, w.codes(), row + 32L * b + 16, LE));
                 } else {
-                    ByteVector c = ByteVector.fromMemorySegment(B128, w.codes(), row + 16L * b, LE);
-                    lo = (ShortVector) c.and((byte) 0x0F).convertShape(VectorOperators.B2S, S256, 0);
-                    hi = (ShortVector) c.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.B2S, S256, 0);
+                    ByteVector v = ByteVector.fromMemorySegment(B128, w.codes(), row + 16L * b, LE);
+                    q0 = widen(v.and((byte) 0x0F));
+                    q1 = widen(v.lanewise(VectorOperators.LSHR, 4));
                 }
-                ShortVector xl = (ShortVector) ByteVector.fromArray(B128, xq, xqo + 32 * b).convertShape(VectorOperators.B2S, S256, 0);
-                ShortVector xh = (ShortVector) ByteVector.fromArray(B128, xq, xqo + 32 * b + 16).convertShape(VectorOperators.B2S, S256, 0);
-                ShortVector pl = lo.mul(xl), ph = hi.mul(xh); // |q x| <= 128 * 127 fits a short
-                // positions 0-7, 8-15, 16-23, 24-31 each have their own activation scale (lanes 0, 2, 4, 6 of xd)
-                int d = (xdo + b) * 8;
-                ga = int8Part(pl, 0, xd[d], ga);
-                ga = int8Part(pl, 1, xd[d + 2], ga);
-                ga = int8Part(ph, 0, xd[d + 4], ga);
-                ga = int8Part(ph, 1, xd[d + 6], ga);
+                int k = xo + 32 * b;
+                ph = ph.add(dot(q0, q1, hi, k));
+                pl = pl.add(dot(q0, q1, lo, k));
             }
-            float s = w.scale(n, g);
-            acc = ga.fma(FloatVector.broadcast(F256, s), acc);
-            zt += s * w.zero(n, g) * xgs[xgo + g];
+            int g = chunkGroup[c];
+            int v = 254 * ph.reduceLanes(VectorOperators.ADD) + pl.reduceLanes(VectorOperators.ADD) - (int) w.zero(n, g) * sums[eo + c];
+            acc = Math.fma((float) v, w.scale(n, g) * e[eo + c], acc);
         }
-        return VectorMath.sumLanes(acc) - zt; // fixed lane order: the same bits compiled or not
+        return acc;
     }
 
-    /** acc + scale * (8 products of part {@code part} of {@code p}, widened to int then float) */
-    private static FloatVector int8Part(ShortVector p, int part, float scale, FloatVector acc) {
-        IntVector i = (IntVector) p.convertShape(VectorOperators.S2I, I256, part);
-        return ((FloatVector) i.convertShape(VectorOperators.I2F, F256, 0)).fma(FloatVector.broadcast(F256, scale), acc);
+    /** Products of 32 codes with 32 activation bytes, pairwise summed into 16 shorts (|sum| <= 2 * 128 * 127), widened to ints. */
+    private static IntVector dot(ShortVector q0, ShortVector q1, byte[] x, int k) {
+        ShortVector p = q0.mul(widen(ByteVector.fromArray(B128, x, k))).add(q1.mul(widen(ByteVector.fromArray(B128, x, k + 16))));
+        return ((IntVector) p.convertShape(VectorOperators.S2I, I256, 0)).add((IntVector) p.convertShape(VectorOperators.S2I, I256, 1));
+    }
+
+    private static ShortVector widen(ByteVector v) {
+        return (ShortVector) v.convertShape(VectorOperators.B2S, S256, 0);
     }
 
     /** y[r][n] = xs[r] . W[n] + bias[n] in float32: row n dequantized once into {@code wrow}, then dotted with every token. */

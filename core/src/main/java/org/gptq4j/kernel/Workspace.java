@@ -6,12 +6,15 @@ package org.gptq4j.kernel;
  */
 public final class Workspace {
     /** Slots of the linear kernels. */
-    static final int GATHERED = 0, XD = 1, XGS = 2, ROW = 3;
+    static final int GATHERED = 0, XE = 1, ROW = 3;
+    /** Byte and int slots of the activation planes. */
+    static final int HI = 0, LO = 1, SUMS = 0;
     private static final int SLOTS = 8, SLICES = 256;
 
     private final float[][] floats = new float[SLOTS * SLICES][];
     private final byte[][] bytes = new byte[SLOTS][];
     private final short[][] shorts = new short[SLICES][];
+    private final int[][] ints = new int[SLOTS][];
 
     /** A float array of at least {@code size} elements for {@code slot} (contents undefined). */
     public float[] floats(int slot, int size) {
@@ -30,6 +33,13 @@ public final class Workspace {
     public byte[] bytes(int slot, int size) {
         byte[] a = bytes[slot];
         if (a == null || a.length < size) bytes[slot] = a = new byte[size];
+        return a;
+    }
+
+    /** An int array of at least {@code size} elements for {@code slot}. */
+    public int[] ints(int slot, int size) {
+        int[] a = ints[slot];
+        if (a == null || a.length < size) ints[slot] = a = new int[size];
         return a;
     }
 

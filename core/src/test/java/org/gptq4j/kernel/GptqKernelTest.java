@@ -13,6 +13,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -42,7 +43,7 @@ class GptqKernelTest {
         for (int bits : new int[]{2, 3, 4, 8}) {
             for (int group : new int[]{32, 128, -1, 48}) {
                 for (boolean actOrder : new boolean[]{false, true}) {
-                    for (int rows : new int[]{1, 7}) out.add(Arguments.of(bits, group, actOrder, rows));
+                    for (int rows : new int[]{1, 7, 21}) out.add(Arguments.of(bits, group, actOrder, rows));
                 }
             }
         }
@@ -132,18 +133,18 @@ class GptqKernelTest {
             Layer l = layer(arena, in, out, bits, group, actOrder, bits == 8 ? 0 : 1, 31L * bits + group + (actOrder ? 7 : 0));
             float[] x = activations(rows, in, 5);
             double[] ref = reference(l, x, rows);
-            for (String variant : new String[]{"float", "java", "native1", "native2", "native3"}) {
+            for (String variant : new String[]{"float", "java", "native1", "native2", "native3", "native4"}) {
                 KernelBackend backend = variant.startsWith("native") ? KernelBackend.NATIVE : KernelBackend.valueOf(variant.toUpperCase());
                 if (backend == KernelBackend.NATIVE && !NativeKernels.available()) continue;
                 int level = variant.startsWith("native") ? variant.charAt(6) - '0' : 3;
                 if (level > NativeKernels.cpuLevel() && backend == KernelBackend.NATIVE) continue;
                 GptqLinear lin = GptqLinear.repack(l.stored, in, out, bits, group, l.zeroOffset, arena, backend);
                 float[] y = new float[rows * out];
-                NativeKernels.capLevel(level); // AVX2, AVX-VNNI and AVX-512 paths of the native kernel, where the CPU has them
+                NativeKernels.capLevel(level); // AVX2, AVX-VNNI, AVX-512 and AMX paths of the native kernel, where the CPU has them
                 try {
                     lin.apply(x, y, rows, pool);
                 } finally {
-                    NativeKernels.capLevel(3);
+                    NativeKernels.capLevel(4);
                 }
                 double err = 0, norm = 0, worst = 0;
                 for (int i = 0; i < y.length; i++) {
@@ -153,8 +154,8 @@ class GptqKernelTest {
                 }
                 double rel = Math.sqrt(err / norm);
                 if (backend.int8Activations()) {
-                    // int8 activations in blocks of 32: ~0.5% relative L2 error on one product
-                    assertThat(rel).as("%s relative L2 error", variant).isLessThan(1.5e-2);
+                    // two int8 planes per 128 positions: ~15-bit activations
+                    assertThat(rel).as("%s relative L2 error", variant).isLessThan(2e-4);
                 } else {
                     assertThat(rel).as("%s relative L2 error", variant).isLessThan(1e-5);
                 }
@@ -162,22 +163,46 @@ class GptqKernelTest {
         }
     }
 
-    @Test
-    void nativeAndJavaInt8AgreeToRounding() {
-        if (!NativeKernels.available()) return;
-        int in = 512, out = 88, rows = 5; // 88 rows over 3 threads: odd slices exercise the single-row tail of the 2-row tiles
-        try (Arena arena = Arena.ofShared(); ComputePool pool = new ComputePool(3)) {
-            for (int bits : new int[]{4, 8}) {
-                Layer l = layer(arena, in, out, bits, 128, true, 1, bits);
-                float[] x = activations(rows, in, 9);
-                float[] a = new float[rows * out], b = new float[rows * out];
-                GptqLinear.repack(l.stored, in, out, bits, 128, 1, arena, KernelBackend.NATIVE).apply(x, a, rows, pool);
-                GptqLinear.repack(l.stored, in, out, bits, 128, 1, arena, KernelBackend.JAVA).apply(x, b, rows, pool);
-                for (int i = 0; i < a.length; i++) {
-                    assertThat((double) a[i]).as("bits %d output %d", bits, i).isCloseTo(b[i], org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(b[i]))));
+    /**
+     * The int8-activation product is defined in exact integers plus one float step per chunk, so every path gives the
+     * same bits: Java and each native level, and a token alone or in any batch (what makes a preempted, recomputed
+     * sequence reproduce its tokens).
+     */
+    @ParameterizedTest(name = "bits={0} group={1}")
+    @MethodSource("bitExactLayouts")
+    void everyInt8PathGivesTheSameBitsForATokenAloneOrInABatch(int bits, int group) {
+        int in = 416, out = 96, rows = 37; // 96 rows over 5 threads: odd slices; 37 tokens: partial tiles
+        try (Arena arena = Arena.ofShared(); ComputePool pool = new ComputePool(5)) {
+            Layer l = layer(arena, in, out, bits, group, true, 1, bits * 7L + group);
+            float[] x = activations(rows, in, 9);
+            GptqLinear javaLayer = GptqLinear.repack(l.stored, in, out, bits, group, 1, arena, KernelBackend.JAVA);
+            float[] expected = new float[rows * out];
+            javaLayer.apply(x, expected, rows, pool);
+            List<String> paths = new ArrayList<>(List.of("java"));
+            if (NativeKernels.available()) for (int level = 1; level <= NativeKernels.cpuLevel(); level++) paths.add("native" + level);
+            for (String path : paths) {
+                GptqLinear lin = path.equals("java") ? javaLayer : GptqLinear.repack(l.stored, in, out, bits, group, 1, arena, KernelBackend.NATIVE);
+                NativeKernels.capLevel(path.equals("java") ? 4 : path.charAt(6) - '0');
+                try {
+                    float[] batch = new float[rows * out];
+                    lin.apply(x, batch, rows, pool);
+                    for (int r = 0; r < rows; r++) {
+                        float[] alone = new float[out];
+                        lin.apply(Arrays.copyOfRange(x, r * in, (r + 1) * in), alone, 1, pool);
+                        for (int n = 0; n < out; n++) {
+                            assertThat(batch[r * out + n]).as("%s token %d of %d, output %d", path, r, rows, n).isEqualTo(expected[r * out + n]);
+                            assertThat(alone[n]).as("%s token %d alone, output %d", path, r, n).isEqualTo(expected[r * out + n]);
+                        }
+                    }
+                } finally {
+                    NativeKernels.capLevel(4);
                 }
             }
         }
+    }
+
+    static Stream<Arguments> bitExactLayouts() {
+        return Stream.of(Arguments.of(4, 128), Arguments.of(8, 128), Arguments.of(3, 32), Arguments.of(2, -1), Arguments.of(8, 48));
     }
 
     @Test
