@@ -8,7 +8,9 @@
  * scales s[n][g], zeros z[n][g] as float (integers; 8-bit zeros shifted by -128 like their codes).
  * Each group is cut into chunks of at most 4 blocks: chunk c is blocks [cblk[c], cblk[c+1]) of group cgrp[c].
  *
- * Activations (QuantizedActivations) carry ~15 bits in two int8 planes per chunk and token:
+ * Activations (ActivationQuantizer) carry ~15 bits in two int8 planes per chunk and token. For 4-bit storage a chunk
+ * of nbk blocks lists its positions in "slot" order, matching the bytes as they unpack: slot j < 16 nbk is the low
+ * nibble of the chunk's byte j, slot 16 nbk + j its high nibble; 8-bit storage keeps position order.
  *   x[k] ~= e * (254 * hi[k] + lo[k]),   hi, lo in [-127, 127],   S = sum over the chunk of (254 hi + lo).
  * The product is defined in exact integers per chunk, then one float step per chunk, in chunk order:
  *   V   = 254 * sum_k q[n,k] hi[k]  +  sum_k q[n,k] lo[k]  -  z[n,g] * S          (int32, no overflow: |V| < 2^31)
@@ -60,11 +62,8 @@ int gptq4j_cpu_level(void) {
 /* The body is written once and instantiated per ISA: DOT(acc, u, s) adds to 8 int32 lanes the dots of 4 consecutive
  * u8 x s8 pairs. */
 #define DEFINE_TOKEN_KERNEL(SUFFIX, TARGET, DOT)                                                                     \
-TARGET INLINE __m256i unpack_##SUFFIX(int bits, const uint8_t *p) {                                                  \
-    if (bits == 8) return _mm256_loadu_si256((const __m256i *) p);                                                   \
-    __m128i v = _mm_loadu_si128((const __m128i *) p);           /* lo nibbles: codes 0..15, hi: 16..31 */            \
-    __m256i w = _mm256_set_m128i(_mm_srli_epi16(v, 4), v);                                                           \
-    return _mm256_and_si256(w, _mm256_set1_epi8(0x0F));                                                              \
+TARGET INLINE __m256i low_##SUFFIX(int whole, const void *p) { /* 32 bytes, or 16 zero-extended */                  \
+    return whole ? _mm256_loadu_si256((const __m256i *) p) : _mm256_zextsi128_si256(_mm_loadu_si128((const __m128i *) p)); \
 }                                                                                                                    \
 TARGET INLINE int32_t hsum_##SUFFIX(__m256i v) {                                                                     \
     __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));                            \
@@ -82,16 +81,33 @@ TARGET INLINE void row_##SUFFIX(const int BITS, const int NT, const uint8_t *w, 
     for (int c = 0; c < chunks; c++) {                                                                               \
         __m256i ah[TILE], al[TILE];                                                                                  \
         for (int t = 0; t < NT; t++) ah[t] = al[t] = _mm256_setzero_si256();                                         \
-        for (int b = cblk[c]; b < cblk[c + 1]; b++) {                                                                \
-            if (NT == 1) _mm_prefetch((const char *) (w + b * bb) + 1024, _MM_HINT_T0);                              \
-            __m256i q = unpack_##SUFFIX(BITS, w + b * bb);                                                           \
-            __m256i aq = BITS == 8 ? _mm256_sign_epi8(q, q) : q; /* |q| as u8 for the sign trick */                  \
-            for (int t = 0; t < NT; t++) {                                                                           \
-                __m256i xh = _mm256_loadu_si256((const __m256i *) (hi + t * xstride + b * 32L));                     \
-                __m256i xl = _mm256_loadu_si256((const __m256i *) (lo + t * xstride + b * 32L));                     \
-                if (BITS == 8) { xh = _mm256_sign_epi8(xh, q); xl = _mm256_sign_epi8(xl, q); } /* |q| (sign(q) x) */ \
-                ah[t] = DOT(ah[t], aq, xh);                                                                          \
-                al[t] = DOT(al[t], aq, xl);                                                                          \
+        int b0 = cblk[c], nbk = cblk[c + 1] - b0;                                                                    \
+        const uint8_t *wc = w + b0 * bb;                                                                             \
+        const long x0 = b0 * 32L;                                                                                    \
+        if (NT == 1) _mm_prefetch((const char *) wc + 1024, _MM_HINT_T0);                                            \
+        if (BITS == 8) {                                                                                             \
+            for (int i = 0; i < nbk; i++) {                                                                          \
+                __m256i q = _mm256_loadu_si256((const __m256i *) (wc + 32 * i));                                     \
+                __m256i aq = _mm256_sign_epi8(q, q); /* |q| as u8; |q| (sign(q) x) = q x */                          \
+                for (int t = 0; t < NT; t++) {                                                                       \
+                    __m256i xh = _mm256_loadu_si256((const __m256i *) (hi + t * xstride + x0 + 32 * i));             \
+                    __m256i xl = _mm256_loadu_si256((const __m256i *) (lo + t * xstride + x0 + 32 * i));             \
+                    ah[t] = DOT(ah[t], aq, _mm256_sign_epi8(xh, q));                                                 \
+                    al[t] = DOT(al[t], aq, _mm256_sign_epi8(xl, q));                                                 \
+                }                                                                                                    \
+            }                                                                                                        \
+        } else { /* two blocks per step: low nibbles meet slots 16i.., high nibbles slots 16 nbk + 16i.. */         \
+            for (int i = 0; i < nbk; i += 2) {                                                                       \
+                int two = i + 1 < nbk;                                                                               \
+                __m256i v = low_##SUFFIX(two, wc + 16 * i), m = _mm256_set1_epi8(0x0F);                              \
+                __m256i ql = _mm256_and_si256(v, m), qh = _mm256_and_si256(_mm256_srli_epi16(v, 4), m);              \
+                for (int t = 0; t < NT; t++) {                                                                       \
+                    const int8_t *h = hi + t * xstride + x0, *l = lo + t * xstride + x0;                             \
+                    ah[t] = DOT(ah[t], ql, low_##SUFFIX(two, h + 16 * i));                                           \
+                    ah[t] = DOT(ah[t], qh, low_##SUFFIX(two, h + 16 * nbk + 16 * i));                                \
+                    al[t] = DOT(al[t], ql, low_##SUFFIX(two, l + 16 * i));                                           \
+                    al[t] = DOT(al[t], qh, low_##SUFFIX(two, l + 16 * nbk + 16 * i));                                \
+                }                                                                                                    \
             }                                                                                                        \
         }                                                                                                            \
         int g = cgrp[c], zi = (int) z[g];                                                                            \
@@ -154,6 +170,105 @@ EVEX_TARGET INLINE __m256i dot_evex(__m256i acc, __m256i u, __m256i s) {
 DEFINE_TOKEN_KERNEL(avx2, AVX2_TARGET, dot_avx2)
 DEFINE_TOKEN_KERNEL(vnni, VNNI_TARGET, dot_vnni)
 DEFINE_TOKEN_KERNEL(evex, EVEX_TARGET, dot_evex)
+
+/* ---------------------------------------------------------------- one token, 4 rows at a time (AVX-512 VNNI) */
+
+/*
+ * Decode reads every weight once for one token, so it is bound by memory bandwidth if the instructions per weight
+ * byte stay few: two blocks per 512-bit step, four rows at a time sharing each activation load, and one reduction
+ * tree per chunk for the four rows' integer sums.
+ */
+#define AVX512_TARGET __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
+
+/* The four lane sums of v0..v3. */
+AVX512_TARGET INLINE __m128i reduce4_avx512(__m512i v0, __m512i v1, __m512i v2, __m512i v3) {
+    __m512i a = _mm512_add_epi32(_mm512_unpacklo_epi32(v0, v1), _mm512_unpackhi_epi32(v0, v1)); /* v0 v1 v0 v1 */
+    __m512i b = _mm512_add_epi32(_mm512_unpacklo_epi32(v2, v3), _mm512_unpackhi_epi32(v2, v3)); /* v2 v3 v2 v3 */
+    __m512i c = _mm512_add_epi32(_mm512_unpacklo_epi64(a, b), _mm512_unpackhi_epi64(a, b));     /* v0 v1 v2 v3 */
+    __m256i d = _mm256_add_epi32(_mm512_castsi512_si256(c), _mm512_extracti64x4_epi64(c, 1));
+    return _mm_add_epi32(_mm256_castsi256_si128(d), _mm256_extracti128_si256(d, 1));
+}
+
+/* out[r] = y of rows w[r], r < NR (<= 4), for one token. */
+AVX512_TARGET INLINE void rows_avx512(const int BITS, const int NR, const uint8_t *const *w, const float *const *s,
+        const float *const *z, const int32_t *cblk, const int32_t *cgrp, int chunks, const int8_t *hi,
+        const int8_t *lo, const float *xe, const int32_t *xs, float *out) {
+    const long bb = BITS == 8 ? 32 : 16;
+    float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    for (int c = 0; c < chunks; c++) {
+        __m512i ah[4], al[4];
+        for (int r = 0; r < 4; r++) ah[r] = al[r] = _mm512_setzero_si512();
+        int b0 = cblk[c], nbk = cblk[c + 1] - b0;
+        const long x0 = b0 * 32L;
+        if (BITS == 8) { /* 32 nbk bytes in position order, in up to two 64-byte halves */
+            for (int half = 0; half * 2 < nbk; half++) {
+                int bytes = (nbk - 2 * half) >= 2 ? 64 : 32;
+                __mmask64 m = bytes == 64 ? ~0ULL : 0xFFFFFFFFULL;
+                __m512i xh = _mm512_maskz_loadu_epi8(m, hi + x0 + 64 * half), xl = _mm512_maskz_loadu_epi8(m, lo + x0 + 64 * half);
+                for (int r = 0; r < NR; r++) {
+                    const uint8_t *p = w[r] + b0 * bb + 64 * half;
+                    _mm_prefetch((const char *) p + 2048, _MM_HINT_T0);
+                    __m512i q = _mm512_maskz_loadu_epi8(m, p);
+                    __mmask64 neg = _mm512_movepi8_mask(q); /* |q| (x negated where q < 0) = q x */
+                    q = _mm512_abs_epi8(q);
+                    ah[r] = _mm512_dpbusd_epi32(ah[r], q, _mm512_mask_sub_epi8(xh, neg, _mm512_setzero_si512(), xh));
+                    al[r] = _mm512_dpbusd_epi32(al[r], q, _mm512_mask_sub_epi8(xl, neg, _mm512_setzero_si512(), xl));
+                }
+            }
+        } else { /* the chunk's 16 nbk bytes at once: low nibbles meet slots 0.., high nibbles slots 16 nbk.. */
+            __mmask64 m = nbk >= 4 ? ~0ULL : (1ULL << (16 * nbk)) - 1;
+            __m512i xhl = _mm512_maskz_loadu_epi8(m, hi + x0), xhh = _mm512_maskz_loadu_epi8(m, hi + x0 + 16 * nbk);
+            __m512i xll = _mm512_maskz_loadu_epi8(m, lo + x0), xlh = _mm512_maskz_loadu_epi8(m, lo + x0 + 16 * nbk);
+            __m512i nib = _mm512_set1_epi8(0x0F);
+            for (int r = 0; r < NR; r++) {
+                const uint8_t *p = w[r] + b0 * bb;
+                _mm_prefetch((const char *) p + 2048, _MM_HINT_T0);
+                __m512i v = _mm512_maskz_loadu_epi8(m, p);
+                __m512i ql = _mm512_and_si512(v, nib), qh = _mm512_and_si512(_mm512_srli_epi16(v, 4), nib);
+                ah[r] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(ah[r], ql, xhl), qh, xhh);
+                al[r] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(al[r], ql, xll), qh, xlh);
+            }
+        }
+        __m512i k254 = _mm512_set1_epi32(254);
+        for (int r = 0; r < 4; r++) ah[r] = _mm512_add_epi32(_mm512_mullo_epi32(ah[r], k254), al[r]);
+        int32_t v[4];
+        _mm_storeu_si128((__m128i *) v, reduce4_avx512(ah[0], ah[1], ah[2], ah[3]));
+        int g = cgrp[c];
+        for (int r = 0; r < NR; r++) acc[r] = fmaf((float) (v[r] - (int) z[r][g] * xs[c]), s[r][g] * xe[c], acc[r]);
+    }
+    for (int r = 0; r < NR; r++) out[r] = acc[r];
+}
+
+AVX512_TARGET INLINE void decode_bits_avx512(const int BITS, const uint8_t *codes, long rowBytes, const float *scales,
+        const float *zeros, int groups, const int32_t *cblk, const int32_t *cgrp, int chunks, const int8_t *hi,
+        const int8_t *lo, const float *xe, const int32_t *xs, float *y, const float *bias, int n0, int n1) {
+    float out[4];
+    for (int n = n0; n < n1; n += 4) {
+        int nr = n1 - n < 4 ? n1 - n : 4;
+        const uint8_t *w[4];
+        const float *s[4], *z[4];
+        for (int r = 0; r < 4; r++) {
+            int m = n + (r < nr ? r : 0);
+            w[r] = codes + m * rowBytes;
+            s[r] = scales + (long) m * groups;
+            z[r] = zeros + (long) m * groups;
+        }
+        switch (nr) {
+            case 4: rows_avx512(BITS, 4, w, s, z, cblk, cgrp, chunks, hi, lo, xe, xs, out); break;
+            case 3: rows_avx512(BITS, 3, w, s, z, cblk, cgrp, chunks, hi, lo, xe, xs, out); break;
+            case 2: rows_avx512(BITS, 2, w, s, z, cblk, cgrp, chunks, hi, lo, xe, xs, out); break;
+            default: rows_avx512(BITS, 1, w, s, z, cblk, cgrp, chunks, hi, lo, xe, xs, out); break;
+        }
+        for (int r = 0; r < nr; r++) y[n + r] = bias ? out[r] + bias[n + r] : out[r];
+    }
+}
+
+AVX512_TARGET static void decode_avx512(int bits, const uint8_t *codes, long rowBytes, const float *scales,
+        const float *zeros, int groups, const int32_t *cblk, const int32_t *cgrp, int chunks, const int8_t *hi,
+        const int8_t *lo, const float *xe, const int32_t *xs, float *y, const float *bias, int n0, int n1) {
+    if (bits == 8) decode_bits_avx512(8, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, hi, lo, xe, xs, y, bias, n0, n1);
+    else decode_bits_avx512(4, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, hi, lo, xe, xs, y, bias, n0, n1);
+}
 
 #ifdef GPTQ4J_AMX
 /* ---------------------------------------------------------------- quantized products, 16 x 16 tiles (AMX-INT8) */
@@ -238,16 +353,18 @@ AMX_TARGET INLINE void amx_bits(const int BITS, const uint8_t *codes, long rowBy
                 for (int i = 0; i < m; i++) {
                     const uint8_t *src = codes + (n + i) * rowBytes + b0 * bb;
                     uint8_t *dst = a + i * 128;
-                    for (int b = 0; b < nbk; b++) {
-                        __m256i q;
-                        if (BITS == 8) q = _mm256_loadu_si256((const __m256i *) (src + b * 32));
-                        else {
-                            __m128i v = _mm_loadu_si128((const __m128i *) (src + b * 16));
-                            q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), _mm256_set1_epi8(0x0F));
+                    _mm512_store_si512(dst + 64, _mm512_setzero_si512()); /* padding of a half step stays zero */
+                    if (BITS == 8) {
+                        for (int half = 0; half * 2 < nbk; half++) {
+                            __mmask64 mk = nbk - 2 * half >= 2 ? ~0ULL : 0xFFFFFFFFULL;
+                            _mm512_storeu_si512(dst + 64 * half, _mm512_maskz_loadu_epi8(mk, src + 64 * half));
                         }
-                        _mm256_store_si256((__m256i *) (dst + b * 32), q);
+                    } else { /* slots 0..16 nbk: low nibbles; 16 nbk..32 nbk: high nibbles (ActivationQuantizer's order) */
+                        __mmask64 mk = nbk >= 4 ? ~0ULL : (1ULL << (16 * nbk)) - 1;
+                        __m512i v = _mm512_maskz_loadu_epi8(mk, src), nib = _mm512_set1_epi8(0x0F);
+                        _mm512_store_si512(dst, _mm512_and_si512(v, nib));
+                        _mm512_storeu_si512(dst + 16 * nbk, _mm512_and_si512(_mm512_srli_epi16(v, 4), nib));
                     }
-                    if (nbk & 1) _mm256_store_si256((__m256i *) (dst + nbk * 32), _mm256_setzero_si256());
                 }
                 for (int tt = 0; tt < tiles; tt++) {
                     int t0 = r0 + tt * 16, nt = rows - t0 < 16 ? rows - t0 : 16;
@@ -309,6 +426,7 @@ void gptq4j_qgemm(int level, int bits, const uint8_t *codes, long rowBytes, cons
     /* one token is bound by memory bandwidth (the SIMD dots reach it); batches go through the tile unit */
     if (level >= 4 && rows > 1) { tokens_amx(bits, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, nb, hi, lo, xe, xs, rows, y, ystride, bias, n0, n1); return; }
 #endif
+    if (level >= 3 && rows == 1) { decode_avx512(bits, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, hi, lo, xe, xs, y, bias, n0, n1); return; }
     if (level >= 3) tokens_evex(bits, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, nb, hi, lo, xe, xs, rows, y, ystride, bias, n0, n1);
     else if (level == 2) tokens_vnni(bits, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, nb, hi, lo, xe, xs, rows, y, ystride, bias, n0, n1);
     else tokens_avx2(bits, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, nb, hi, lo, xe, xs, rows, y, ystride, bias, n0, n1);

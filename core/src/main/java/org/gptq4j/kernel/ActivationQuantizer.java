@@ -12,7 +12,8 @@ package org.gptq4j.kernel;
  * </pre>
  * Two int8 dot products per chunk keep the int8 units' speed (a 16x16 tile step, a VNNI instruction) at close to
  * float accuracy, with one scale per 128 positions: what lets the tile kernels apply a float epilogue only once per
- * chunk. Padding positions ({@code perm[k] < 0}, or {@code k >= in} without a permutation) quantize to 0.
+ * chunk. The planes list each chunk's positions in {@link PackedGptq#slotPosition slot order}; {@code gather[s]} is the
+ * input feature of slot s, or -1 for padding, which quantizes to 0.
  */
 public final class ActivationQuantizer {
     private ActivationQuantizer() {}
@@ -22,12 +23,12 @@ public final class ActivationQuantizer {
 
     /**
      * @param x    {@code [rows][in]} float activations
-     * @param perm permuted position k reads feature {@code perm[k]} (-1: padding); null for the identity
+     * @param gather slot s reads feature {@code gather[s]} (-1: padding; see {@link #gather}); null for the identity
      * @param w    the layer whose chunks to use ({@code nb}, {@code chunkBlock})
      * @param hi   out: {@code [rows][nb*32]}; {@code lo} out: the same; {@code e} out: {@code [rows][chunks]};
      *             {@code sums} out: {@code [rows][chunks]}
      */
-    public static void quantize(float[] x, int rows, int in, int[] perm, PackedGptq w, byte[] hi, byte[] lo, float[] e, int[] sums) {
+    public static void quantize(float[] x, int rows, int in, int[] gather, PackedGptq w, byte[] hi, byte[] lo, float[] e, int[] sums) {
         int[] chunkBlock = w.chunkBlock();
         int chunks = w.chunks(), padded = w.nb() * 32;
         for (int r = 0; r < rows; r++) {
@@ -35,11 +36,11 @@ public final class ActivationQuantizer {
             for (int c = 0; c < chunks; c++) {
                 int k0 = chunkBlock[c] * 32, k1 = chunkBlock[c + 1] * 32;
                 float amax = 0;
-                for (int k = k0; k < k1; k++) amax = Math.max(amax, Math.abs(at(x, xo, in, perm, k)));
+                for (int k = k0; k < k1; k++) amax = Math.max(amax, Math.abs(at(x, xo, in, gather, k)));
                 float inv = amax == 0 ? 0 : 127f / amax;
                 int sum = 0;
                 for (int k = k0; k < k1; k++) {
-                    float u = at(x, xo, in, perm, k) * inv;
+                    float u = at(x, xo, in, gather, k) * inv;
                     int h = Math.round(u), l = Math.round((u - h) * 254f);
                     hi[qo + k] = (byte) h;
                     lo[qo + k] = (byte) Math.max(-127, Math.min(127, l));
@@ -51,7 +52,23 @@ public final class ActivationQuantizer {
         }
     }
 
-    /** x'[k]: the feature at permuted position k, or 0 for padding. */
+    /**
+     * The input feature of every slot of {@code w}'s activation planes through the act-order permutation {@code perm}
+     * (position k reads feature {@code perm[k]}, -1 padding; null: the identity), or null when slots are features.
+     */
+    public static int[] gather(PackedGptq w, int[] perm) {
+        int padded = w.nb() * 32;
+        int[] gather = new int[padded];
+        boolean identity = true;
+        for (int s = 0; s < padded; s++) {
+            int k = w.slotPosition(s);
+            gather[s] = perm != null ? perm[k] : k < w.in() ? k : -1;
+            identity &= gather[s] == (s < w.in() ? s : -1);
+        }
+        return identity ? null : gather;
+    }
+
+    /** x'[k]: the feature at permuted position (or slot) k, or 0 for padding. */
     static float at(float[] x, int xo, int in, int[] perm, int k) {
         if (perm == null) return k < in ? x[xo + k] : 0f;
         int f = perm[k];

@@ -29,6 +29,7 @@ public final class GptqLinear implements Linear {
     private final String name;
     private final PackedGptq w;
     private final int[] perm;          // permuted position k reads input feature perm[k] (-1: padding); null = identity
+    private final int[] gather;        // activation slot s reads input feature gather[s] (-1: padding); null = identity
     private final float[] bias;        // [out] or null
     private final KernelBackend backend;
 
@@ -36,6 +37,7 @@ public final class GptqLinear implements Linear {
         this.name = name;
         this.w = w;
         this.perm = perm;
+        this.gather = ActivationQuantizer.gather(w, perm);
         this.bias = bias;
         this.backend = backend;
     }
@@ -252,7 +254,7 @@ public final class GptqLinear implements Linear {
         byte[] hi = ws.bytes(Workspace.HI, rows * padded), lo = ws.bytes(Workspace.LO, rows * padded);
         float[] e = ws.floats(Workspace.XE, rows * chunks);
         int[] sums = ws.ints(Workspace.SUMS, rows * chunks);
-        ActivationQuantizer.quantize(x, rows, w.in(), perm, w, hi, lo, e, sums);
+        ActivationQuantizer.quantize(x, rows, w.in(), gather, w, hi, lo, e, sums);
         if (backend == KernelBackend.NATIVE) {
             MemorySegment b = bias == null ? MemorySegment.NULL : MemorySegment.ofArray(bias);
             pool.parallelFor(out, work, (n0, n1) -> NativeKernels.qgemm(w, hi, lo, e, sums, rows, y, out, b, n0, n1));

@@ -19,7 +19,8 @@ import java.lang.foreign.ValueLayout;
  *
  * <p>The int8-activation kernels work in chunks: each group is cut into runs of at most {@link #CHUNK_BLOCKS} blocks,
  * chunk c being blocks {@code [chunkBlock[c], chunkBlock[c+1])} of group {@code chunkGroup[c]}. Activations get one
- * scale per chunk ({@link ActivationQuantizer}), and the integer dot of a chunk is exact.
+ * scale per chunk ({@link ActivationQuantizer}), and the integer dot of a chunk is exact. Within a chunk of nbk blocks the
+ * int8 kernels visit positions in "slot" order, the order in which the stored bytes unpack ({@link #slotPosition}).
  */
 public record PackedGptq(int in, int out, int bits, int storedBits, int nb, long rowBytes, int groups, int[] gblk,
                          int[] chunkBlock, int[] chunkGroup, MemorySegment codes, MemorySegment scales, MemorySegment zeros) {
@@ -42,6 +43,25 @@ public record PackedGptq(int in, int out, int bits, int storedBits, int nb, long
         }
         chunkBlock[chunks] = nb;
         return new PackedGptq(in, out, bits, storedBits, nb, rowBytes, groups, gblk, chunkBlock, chunkGroup, codes, scales, zeros);
+    }
+
+    /**
+     * The permuted position that activation slot {@code s} holds. 8-bit storage: slots are positions. 4-bit storage,
+     * chunk of nbk blocks from block b0: slot {@code 32 b0 + j} is the low nibble of the chunk's byte j for
+     * {@code j < 16 nbk} (position {@code 32 (b0 + j/16) + j%16}) and the high nibble of byte {@code j - 16 nbk} otherwise
+     * (position {@code 32 (b0 + (j-16nbk)/16) + 16 + (j-16nbk)%16}): one SIMD load of the chunk's bytes, masked and
+     * shifted, lines up with two contiguous runs of activations.
+     */
+    public int slotPosition(int s) {
+        if (storedBits == 8) return s;
+        int c = chunkOf(s >>> 5), b0 = chunkBlock[c], nbk = chunkBlock[c + 1] - b0, j = s - 32 * b0, half = 16 * nbk;
+        return j < half ? 32 * (b0 + j / 16) + j % 16 : 32 * (b0 + (j - half) / 16) + 16 + (j - half) % 16;
+    }
+
+    /** The chunk that holds block b. */
+    private int chunkOf(int b) {
+        int i = java.util.Arrays.binarySearch(chunkBlock, b);
+        return i >= 0 ? i : -i - 2;
     }
 
     /** Number of chunks of a row. */

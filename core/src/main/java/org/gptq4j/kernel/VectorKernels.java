@@ -50,19 +50,24 @@ final class VectorKernels {
         float acc = 0;
         for (int c = 0; c < chunkGroup.length; c++) {
             IntVector ph = IntVector.zero(I256), pl = IntVector.zero(I256);
-            for (int b = chunkBlock[c]; b < chunkBlock[c + 1]; b++) {
-                ShortVector q0, q1; // codes of positions 32b..32b+15 and 32b+16..32b+31
-                if (eight) {
-                    q0 = widen(ByteVector.fromMemorySegment(B128, w.codes(), row + 32L * b, LE));
-                    q1 = widen(ByteVector.fromMemorySegment(B128, w.codes(), row + 32L * b + 16, LE));
-                } else {
-                    ByteVector v = ByteVector.fromMemorySegment(B128, w.codes(), row + 16L * b, LE);
+            int b0 = chunkBlock[c], nbk = chunkBlock[c + 1] - b0, x0 = xo + 32 * b0;
+            for (int i = 0; i < nbk; i++) {
+                ShortVector q0, q1; // two runs of 16 codes, and the slots they meet: k0.. and k1..
+                int k0, k1;
+                if (eight) { // positions in order
+                    q0 = widen(ByteVector.fromMemorySegment(B128, w.codes(), row + 32L * (b0 + i), LE));
+                    q1 = widen(ByteVector.fromMemorySegment(B128, w.codes(), row + 32L * (b0 + i) + 16, LE));
+                    k0 = x0 + 32 * i;
+                    k1 = k0 + 16;
+                } else { // low nibbles of byte j meet slot j, high nibbles slot 16 nbk + j
+                    ByteVector v = ByteVector.fromMemorySegment(B128, w.codes(), row + 16L * (b0 + i), LE);
                     q0 = widen(v.and((byte) 0x0F));
                     q1 = widen(v.lanewise(VectorOperators.LSHR, 4));
+                    k0 = x0 + 16 * i;
+                    k1 = x0 + 16 * nbk + 16 * i;
                 }
-                int k = xo + 32 * b;
-                ph = ph.add(dot(q0, q1, hi, k));
-                pl = pl.add(dot(q0, q1, lo, k));
+                ph = ph.add(dot(q0, q1, hi, k0, k1));
+                pl = pl.add(dot(q0, q1, lo, k0, k1));
             }
             int g = chunkGroup[c];
             int v = 254 * ph.reduceLanes(VectorOperators.ADD) + pl.reduceLanes(VectorOperators.ADD) - (int) w.zero(n, g) * sums[eo + c];
@@ -71,9 +76,9 @@ final class VectorKernels {
         return acc;
     }
 
-    /** Products of 32 codes with 32 activation bytes, pairwise summed into 16 shorts (|sum| <= 2 * 128 * 127), widened to ints. */
-    private static IntVector dot(ShortVector q0, ShortVector q1, byte[] x, int k) {
-        ShortVector p = q0.mul(widen(ByteVector.fromArray(B128, x, k))).add(q1.mul(widen(ByteVector.fromArray(B128, x, k + 16))));
+    /** q0 . x[k0..k0+16) + q1 . x[k1..k1+16), pairwise summed in 16 shorts (|sum| <= 2 * 128 * 127), widened to ints. */
+    private static IntVector dot(ShortVector q0, ShortVector q1, byte[] x, int k0, int k1) {
+        ShortVector p = q0.mul(widen(ByteVector.fromArray(B128, x, k0))).add(q1.mul(widen(ByteVector.fromArray(B128, x, k1))));
         return ((IntVector) p.convertShape(VectorOperators.S2I, I256, 0)).add((IntVector) p.convertShape(VectorOperators.S2I, I256, 1));
     }
 
