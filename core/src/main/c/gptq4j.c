@@ -309,21 +309,23 @@ AMX_TARGET INLINE void amx_bits(const int BITS, const uint8_t *codes, long rowBy
     int steps = 0; /* 64-deep steps over all chunks (a chunk with an odd block count ends in a zero-padded half step) */
     for (int c = 0; c < chunks; c++) steps += (cblk[c + 1] - cblk[c] + 1) / 2;
     size_t tileBytes = (size_t) steps * 2048;                     /* hi then lo planes of one 16-token tile */
-    size_t need = tileBytes * (TOKEN_BLOCK / 16) + 4096;
+    size_t need = tileBytes * (TOKEN_BLOCK / 16) + (size_t) (TOKEN_BLOCK / 16) * chunks * 16 * 8 + 64;
     if (amx_b_size < need) {
         free(amx_b);
         amx_b = aligned_alloc(64, (need + 63) / 64 * 64);
         amx_b_size = amx_b ? need : 0;
         if (!amx_b) { tokens_evex(BITS, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, nb, hi, lo, xe, xs, rows, y, ystride, bias, n0, n1); return; }
     }
-    uint8_t a[16 * 128] __attribute__((aligned(64)));             /* one chunk of 16 unpacked weight rows */
-    int32_t ch[16 * 16] __attribute__((aligned(64))), cl[16 * 16] __attribute__((aligned(64)));
+    uint8_t a[2][16 * 128] __attribute__((aligned(64)));          /* a chunk of 16 unpacked weight rows, two chunks */
+    int32_t ch[2][TOKEN_BLOCK / 16][256] __attribute__((aligned(64))), cl[2][TOKEN_BLOCK / 16][256] __attribute__((aligned(64)));
     float acc[TOKEN_BLOCK / 16][16][16] __attribute__((aligned(64)));
+    int32_t *sxt = (int32_t *) (amx_b + tileBytes * (TOKEN_BLOCK / 16)); /* [tile][chunk][16]: S of each token */
+    float *ext = (float *) (sxt + (TOKEN_BLOCK / 16) * chunks * 16);     /* [tile][chunk][16]: e of each token */
     tile_config cfg;
     memset(&cfg, 0, sizeof cfg);
     for (int r0 = 0; r0 < rows; r0 += TOKEN_BLOCK) {
         int tiles = (rows - r0 < TOKEN_BLOCK ? rows - r0 + 15 : TOKEN_BLOCK) / 16;
-        /* lay out the B planes of this token block: tile tt, step s, row kk, token t -> 4 bytes */
+        /* lay out the B planes of this token block (tile tt, step s, row kk, token t -> 4 bytes), and S, e by chunk */
         for (int tt = 0; tt < tiles; tt++) {
             int t0 = r0 + tt * 16, nt = rows - t0 < 16 ? rows - t0 : 16;
             uint8_t *bh = amx_b + tt * tileBytes, *bl = bh + (size_t) steps * 1024;
@@ -339,63 +341,73 @@ AMX_TARGET INLINE void amx_bits(const int BITS, const uint8_t *codes, long rowBy
                     }
                 }
                 step += (cblk[c + 1] - cblk[c] + 1) / 2;
+                for (int t = 0; t < 16; t++) {
+                    sxt[((long) tt * chunks + c) * 16 + t] = t < nt ? xs[(long) (t0 + t) * chunks + c] : 0;
+                    ext[((long) tt * chunks + c) * 16 + t] = t < nt ? xe[(long) (t0 + t) * chunks + c] : 0.0f;
+                }
             }
         }
         for (int n = n0; n < n1; n += 16) {
             int m = n1 - n < 16 ? n1 - n : 16;
             memset(acc, 0, sizeof acc);
-            int step = 0;
-            for (int c = 0; c < chunks; c++) {
-                int b0 = cblk[c], nbk = cblk[c + 1] - b0, cs = (nbk + 1) / 2, g = cgrp[c];
-                /* A: the chunk's codes of rows n..n+m-1 as bytes in position order (zero-padded to whole steps) */
-                for (int i = 0; i < m; i++) {
-                    const uint8_t *src = codes + (n + i) * rowBytes + b0 * bb;
-                    uint8_t *dst = a + i * 128;
-                    _mm512_store_si512(dst + 64, _mm512_setzero_si512()); /* padding of a half step stays zero */
-                    if (BITS == 8) {
-                        for (int half = 0; half * 2 < nbk; half++) {
-                            __mmask64 mk = nbk - 2 * half >= 2 ? ~0ULL : 0xFFFFFFFFULL;
-                            _mm512_storeu_si512(dst + 64 * half, _mm512_maskz_loadu_epi8(mk, src + 64 * half));
-                        }
-                    } else { /* slots 0..16 nbk: low nibbles; 16 nbk..32 nbk: high nibbles (ActivationQuantizer's order) */
-                        __mmask64 mk = nbk >= 4 ? ~0ULL : (1ULL << (16 * nbk)) - 1;
-                        __m512i v = _mm512_maskz_loadu_epi8(mk, src), nib = _mm512_set1_epi8(0x0F);
-                        _mm512_store_si512(dst, _mm512_and_si512(v, nib));
-                        _mm512_storeu_si512(dst + 16 * nbk, _mm512_and_si512(_mm512_srli_epi16(v, 4), nib));
-                    }
-                }
-                for (int tt = 0; tt < tiles; tt++) {
-                    int t0 = r0 + tt * 16, nt = rows - t0 < 16 ? rows - t0 : 16;
-                    const uint8_t *bh = amx_b + tt * tileBytes + (size_t) step * 1024, *bl = bh + (size_t) steps * 1024;
-                    amx_configure(&cfg, m, nt);
-                    _tile_zero(3);
-                    _tile_zero(4);
-                    for (int s = 0; s < cs; s++) {
-                        _tile_loadd(0, a + s * 64, 128);
-                        _tile_loadd(1, bh + s * 1024, 64);
-                        _tile_loadd(2, bl + s * 1024, 64);
-                        if (BITS == 8) { _tile_dpbssd(3, 0, 1); _tile_dpbssd(4, 0, 2); }
-                        else { _tile_dpbusd(3, 0, 1); _tile_dpbusd(4, 0, 2); }
-                    }
-                    _tile_stored(3, ch, 64);
-                    _tile_stored(4, cl, 64);
-                    /* per row i, tokens in lanes: V = 254 Chi + Clo - z S, acc = fma((float) V, s e, acc) */
-                    __mmask16 mask = (__mmask16) ((1u << nt) - 1);
-                    int32_t sv[16] = {0};
-                    float ev[16] = {0};
-                    for (int t = 0; t < nt; t++) { sv[t] = xs[(long) (t0 + t) * chunks + c]; ev[t] = xe[(long) (t0 + t) * chunks + c]; }
-                    __m512i sx = _mm512_loadu_si512(sv);  /* S and e of the tile's tokens for this chunk */
-                    __m512 ex = _mm512_loadu_ps(ev);
+            /* software pipeline: the tile unit computes chunk c while the vector units finish chunk c - 1 */
+            for (int c = 0, step = 0; c <= chunks; c++) {
+                if (c < chunks) {
+                    int b0 = cblk[c], nbk = cblk[c + 1] - b0, cs = (nbk + 1) / 2;
+                    uint8_t *ac = a[c & 1];
+                    /* A: the chunk's codes of rows n..n+m-1 as bytes in slot order (zero-padded to whole steps) */
                     for (int i = 0; i < m; i++) {
-                        long sg = (long) (n + i) * groups + g;
-                        __m512i v = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_maskz_loadu_epi32(mask, ch + i * 16), _mm512_set1_epi32(254)),
-                                                     _mm512_maskz_loadu_epi32(mask, cl + i * 16));
-                        v = _mm512_sub_epi32(v, _mm512_mullo_epi32(_mm512_set1_epi32((int) zeros[sg]), sx));
-                        __m512 f = _mm512_mul_ps(_mm512_set1_ps(scales[sg]), ex);
-                        _mm512_store_ps(acc[tt][i], _mm512_fmadd_ps(_mm512_cvtepi32_ps(v), f, _mm512_load_ps(acc[tt][i])));
+                        const uint8_t *src = codes + (n + i) * rowBytes + b0 * bb;
+                        uint8_t *dst = ac + i * 128;
+                        _mm512_store_si512(dst + 64, _mm512_setzero_si512()); /* padding of a half step stays zero */
+                        if (BITS == 8) {
+                            for (int half = 0; half * 2 < nbk; half++) {
+                                __mmask64 mk = nbk - 2 * half >= 2 ? ~0ULL : 0xFFFFFFFFULL;
+                                _mm512_storeu_si512(dst + 64 * half, _mm512_maskz_loadu_epi8(mk, src + 64 * half));
+                            }
+                        } else { /* slots 0..16 nbk: low nibbles; 16 nbk..32 nbk: high nibbles */
+                            __mmask64 mk = nbk >= 4 ? ~0ULL : (1ULL << (16 * nbk)) - 1;
+                            __m512i v = _mm512_maskz_loadu_epi8(mk, src), nib = _mm512_set1_epi8(0x0F);
+                            _mm512_store_si512(dst, _mm512_and_si512(v, nib));
+                            _mm512_storeu_si512(dst + 16 * nbk, _mm512_and_si512(_mm512_srli_epi16(v, 4), nib));
+                        }
+                    }
+                    for (int tt = 0; tt < tiles; tt++) {
+                        int t0 = r0 + tt * 16, nt = rows - t0 < 16 ? rows - t0 : 16;
+                        const uint8_t *bh = amx_b + tt * tileBytes + (size_t) step * 1024, *bl = bh + (size_t) steps * 1024;
+                        amx_configure(&cfg, m, nt);
+                        _tile_zero(3);
+                        _tile_zero(4);
+                        for (int s = 0; s < cs; s++) {
+                            _tile_loadd(0, ac + s * 64, 128);
+                            _tile_loadd(1, bh + s * 1024, 64);
+                            _tile_loadd(2, bl + s * 1024, 64);
+                            if (BITS == 8) { _tile_dpbssd(3, 0, 1); _tile_dpbssd(4, 0, 2); }
+                            else { _tile_dpbusd(3, 0, 1); _tile_dpbusd(4, 0, 2); }
+                        }
+                        _tile_stored(3, ch[c & 1][tt], 64);
+                        _tile_stored(4, cl[c & 1][tt], 64);
+                    }
+                    step += cs;
+                }
+                if (c > 0) { /* chunk p = c - 1, per row i, tokens in lanes: V = 254 Chi + Clo - z S, acc = fma((float) V, s e, acc) */
+                    int p = c - 1, g = cgrp[p];
+                    for (int tt = 0; tt < tiles; tt++) {
+                        int t0 = r0 + tt * 16, nt = rows - t0 < 16 ? rows - t0 : 16;
+                        __mmask16 mask = (__mmask16) ((1u << nt) - 1);
+                        __m512i sx = _mm512_load_si512(sxt + ((long) tt * chunks + p) * 16);
+                        __m512 ex = _mm512_load_ps(ext + ((long) tt * chunks + p) * 16);
+                        const int32_t *h = ch[p & 1][tt], *l = cl[p & 1][tt];
+                        for (int i = 0; i < m; i++) {
+                            long sg = (long) (n + i) * groups + g;
+                            __m512i v = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_maskz_loadu_epi32(mask, h + i * 16), _mm512_set1_epi32(254)),
+                                                         _mm512_maskz_loadu_epi32(mask, l + i * 16));
+                            v = _mm512_sub_epi32(v, _mm512_mullo_epi32(_mm512_set1_epi32((int) zeros[sg]), sx));
+                            __m512 f = _mm512_mul_ps(_mm512_set1_ps(scales[sg]), ex);
+                            _mm512_store_ps(acc[tt][i], _mm512_fmadd_ps(_mm512_cvtepi32_ps(v), f, _mm512_load_ps(acc[tt][i])));
+                        }
                     }
                 }
-                step += cs;
             }
             for (int tt = 0; tt < tiles; tt++) {
                 int t0 = r0 + tt * 16, nt = rows - t0 < 16 ? rows - t0 : 16;
