@@ -29,9 +29,14 @@ public final class ActivationQuantizer {
      *             {@code sums} out: {@code [rows][chunks]}
      */
     public static void quantize(float[] x, int rows, int in, int[] gather, PackedGptq w, byte[] hi, byte[] lo, float[] e, int[] sums) {
+        quantize(x, 0, rows, in, gather, w, hi, lo, e, sums);
+    }
+
+    /** As {@link #quantize(float[], int, int, int[], PackedGptq, byte[], byte[], float[], int[])} for rows [r0, r1) only. */
+    public static void quantize(float[] x, int r0, int r1, int in, int[] gather, PackedGptq w, byte[] hi, byte[] lo, float[] e, int[] sums) {
         int[] chunkBlock = w.chunkBlock();
         int chunks = w.chunks(), padded = w.nb() * 32;
-        for (int r = 0; r < rows; r++) {
+        for (int r = r0; r < r1; r++) {
             int xo = r * in, qo = r * padded;
             for (int c = 0; c < chunks; c++) {
                 int k0 = chunkBlock[c] * 32, k1 = chunkBlock[c + 1] * 32;
