@@ -1,0 +1,112 @@
+package org.gptq4j.bench;
+
+import org.gptq4j.kernel.ComputePool;
+import org.gptq4j.kernel.GptqLinear;
+import org.gptq4j.kernel.KernelBackend;
+import org.gptq4j.kernel.NativeKernels;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.lang.foreign.Arena;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One GPTQ linear layer ({@link GptqLinear#apply}) on random weights: group size 128, act-order, format v1, repacked
+ * at setup as a checkpoint load would. {@code rows = 1} is a decode step; more rows are a prefill chunk or a batched
+ * decode step, which read the weights once for all rows.
+ *
+ * <p>Parameters: {@code backend} (native, java, float: {@link KernelBackend}), {@code bits} (4, 8), {@code shape}
+ * ({@code INxOUT}: 4096x4096 is Llama-2-7B's attention projections, 4096x11008 gate/up, 11008x4096 down), {@code rows},
+ * {@code threads} (0: {@link ComputePool#defaultThreads()}, one per physical core) and {@code copies} (below).
+ *
+ * <p>Reading the results (throughput, per second): the primary row is calls/s; {@code apply:weightBytes} is bytes of
+ * weights read per second and {@code apply:flops} floating-point operations per second ({@code 2 * rows * in * out}
+ * per call), both printed as "ops/s": divide by 1e9 for GB/s and GFLOP/s. Decode ({@code rows = 1}) is bound by the
+ * weights' bandwidth, so GB/s is its figure; many rows move towards compute, so GFLOP/s is theirs.
+ *
+ * <p>Cache: one layer is 9 to 48 MB, which a large last-level cache holds between calls, so with {@code copies = 1}
+ * the GB/s is cache bandwidth. A model's decode step reads each layer from memory (the other layers evicted it): to
+ * measure that, set {@code copies} so that {@code copies * weightBytes} is several times the last-level cache; the
+ * calls then cycle through that many distinct copies of the layer.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@State(Scope.Benchmark)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+public class GptqLinearBenchmark {
+    private static final int GROUP_SIZE = 128;
+
+    @Param({"native", "java", "float"})
+    public String backend;
+
+    @Param({"4", "8"})
+    public int bits;
+
+    @Param({"4096x4096", "4096x11008", "11008x4096"})
+    public String shape;
+
+    @Param({"1", "16", "64"})
+    public int rows;
+
+    @Param({"0"})
+    public int threads;
+
+    @Param({"1"})
+    public int copies;
+
+    private Arena arena;
+    private ComputePool pool;
+    private GptqLinear[] layers;
+    private int next;
+    private int in, out;
+    private float[] x, y;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        KernelBackend kind = BenchParams.backend(backend);
+        int[] dims = BenchParams.inOut(shape);
+        in = dims[0];
+        out = dims[1];
+        if (copies < 1) throw new IllegalArgumentException("copies must be >= 1, got " + copies);
+        arena = Arena.ofShared();
+        layers = new GptqLinear[copies];
+        try (Arena stored = Arena.ofShared()) { // AutoGPTQ's tensors are only read by the repack
+            GptqLinear.Stored s = RandomGptqLayer.stored(stored, in, out, bits, GROUP_SIZE, 42);
+            for (int i = 0; i < copies; i++) layers[i] = GptqLinear.repack(s, in, out, bits, GROUP_SIZE, 1, arena, kind);
+        }
+        if (layers[0].backend() != kind) throw new IllegalStateException("asked for " + kind + ", got " + layers[0].backend());
+        pool = new ComputePool(BenchParams.threads(threads));
+        x = RandomGptqLayer.activations(rows, in, 7);
+        y = new float[rows * out];
+        System.out.println("# " + layers[0] + ", " + copies + " cop" + (copies == 1 ? "y" : "ies") + " of "
+                + layers[0].weightBytes() + " bytes, " + pool.threads() + " threads; " + NativeKernels.status());
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        pool.close();
+        arena.close();
+    }
+
+    @Benchmark
+    public float[] apply(WeightTraffic traffic) {
+        GptqLinear layer = layers[next];
+        if (++next == layers.length) next = 0;
+        layer.apply(x, y, rows, pool);
+        traffic.add(layer.weightBytes(), rows, in, out);
+        return y;
+    }
+}
