@@ -12,10 +12,12 @@
  * of nbk blocks lists its positions in "slot" order, matching the bytes as they unpack: slot j < 16 nbk is the low
  * nibble of the chunk's byte j, slot 16 nbk + j its high nibble; 8-bit storage keeps position order.
  *   x[k] ~= e * (254 * hi[k] + lo[k]),   hi, lo in [-127, 127],   S = sum over the chunk of (254 hi + lo).
- * The product is defined in exact integers per chunk, then one float step per chunk, in chunk order:
- *   V   = 254 * sum_k q[n,k] hi[k]  +  sum_k q[n,k] lo[k]  -  z[n,g] * S          (int32, no overflow: |V| < 2^31)
- *   acc = fmaf((float) V, s[n,g] * e, acc)                                         (acc starts at 0)
+ * The product is defined in exact integers per chunk, then the same float steps per chunk, in chunk order:
+ *   V   = 254 * sum_k q[n,k] hi[k]  +  sum_k q[n,k] lo[k]      (int32, exact: |V| < 2^30; both dots < 2^24)
+ *   v   = fmaf(-z[n,g], (float) S, (float) V)                  (S < 2^23 and z are exact floats)
+ *   acc = fmaf(v, s[n,g] * e, acc)                             (acc starts at 0)
  *   y[r][n] = acc (+ bias[n])
+ * ((float) V rounds 254 H + L once, as fmaf(254, H, L) on exact floats H, L would: kernels may compute it either way.)
  * so every kernel here (and the Java one) gives the same bits for a token whatever the batch around it: a token
  * decoded alone, in a batch, or recomputed in a prefill after preemption has the same logits.
  *
@@ -110,10 +112,11 @@ TARGET INLINE void row_##SUFFIX(const int BITS, const int NT, const uint8_t *w, 
                 }                                                                                                    \
             }                                                                                                        \
         }                                                                                                            \
-        int g = cgrp[c], zi = (int) z[g];                                                                            \
+        int g = cgrp[c];                                                                                             \
         for (int t = 0; t < NT; t++) {                                                                               \
-            int32_t v = 254 * hsum_##SUFFIX(ah[t]) + hsum_##SUFFIX(al[t]) - zi * xs[t * (long) chunks + c];          \
-            acc[t] = fmaf((float) v, s[g] * xe[t * (long) chunks + c], acc[t]);                                      \
+            int32_t v1 = 254 * hsum_##SUFFIX(ah[t]) + hsum_##SUFFIX(al[t]);                                          \
+            float v = fmaf(-z[g], (float) xs[t * (long) chunks + c], (float) v1);                                    \
+            acc[t] = fmaf(v, s[g] * xe[t * (long) chunks + c], acc[t]);                                              \
         }                                                                                                            \
     }                                                                                                                \
     for (int t = 0; t < NT; t++) out[t] = acc[t];                                                                    \
@@ -236,7 +239,7 @@ AVX512_TARGET INLINE void rows_avx512(const int BITS, const int NR, const uint8_
         int32_t v[4];
         _mm_storeu_si128((__m128i *) v, reduce2_avx512(ah[0], ah[1]));
         int g = cgrp[c];
-        for (int r = 0; r < NR; r++) acc[r] = fmaf((float) (v[r] - (int) z[r][g] * xs[c]), s[r][g] * xe[c], acc[r]);
+        for (int r = 0; r < NR; r++) acc[r] = fmaf(fmaf(-z[r][g], (float) xs[c], (float) v[r]), s[r][g] * xe[c], acc[r]);
     }
     for (int r = 0; r < NR; r++) out[r] = acc[r];
 }
@@ -319,7 +322,7 @@ AMX_TARGET INLINE void amx_bits(const int BITS, const uint8_t *codes, long rowBy
     uint8_t a[2][16 * 128] __attribute__((aligned(64)));          /* a chunk of 16 unpacked weight rows, two chunks */
     int32_t ch[2][TOKEN_BLOCK / 16][256] __attribute__((aligned(64))), cl[2][TOKEN_BLOCK / 16][256] __attribute__((aligned(64)));
     float acc[TOKEN_BLOCK / 16][16][16] __attribute__((aligned(64)));
-    int32_t *sxt = (int32_t *) (amx_b + tileBytes * (TOKEN_BLOCK / 16)); /* [tile][chunk][16]: S of each token */
+    float *sxt = (float *) (amx_b + tileBytes * (TOKEN_BLOCK / 16));   /* [tile][chunk][16]: S of each token */
     float *ext = (float *) (sxt + (TOKEN_BLOCK / 16) * chunks * 16);     /* [tile][chunk][16]: e of each token */
     tile_config cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -342,7 +345,7 @@ AMX_TARGET INLINE void amx_bits(const int BITS, const uint8_t *codes, long rowBy
                 }
                 step += (cblk[c + 1] - cblk[c] + 1) / 2;
                 for (int t = 0; t < 16; t++) {
-                    sxt[((long) tt * chunks + c) * 16 + t] = t < nt ? xs[(long) (t0 + t) * chunks + c] : 0;
+                    sxt[((long) tt * chunks + c) * 16 + t] = t < nt ? (float) xs[(long) (t0 + t) * chunks + c] : 0.0f;
                     ext[((long) tt * chunks + c) * 16 + t] = t < nt ? xe[(long) (t0 + t) * chunks + c] : 0.0f;
                 }
             }
@@ -358,6 +361,8 @@ AMX_TARGET INLINE void amx_bits(const int BITS, const uint8_t *codes, long rowBy
                     /* A: the chunk's codes of rows n..n+m-1 as bytes in slot order (zero-padded to whole steps) */
                     for (int i = 0; i < m; i++) {
                         const uint8_t *src = codes + (n + i) * rowBytes + b0 * bb;
+                        _mm_prefetch((const char *) src + 16 * rowBytes, _MM_HINT_T0);
+                        if (BITS == 8) _mm_prefetch((const char *) src + 16 * rowBytes + 64, _MM_HINT_T0);
                         uint8_t *dst = ac + i * 128;
                         _mm512_store_si512(dst + 64, _mm512_setzero_si512()); /* padding of a half step stays zero */
                         if (BITS == 8) {
@@ -390,21 +395,19 @@ AMX_TARGET INLINE void amx_bits(const int BITS, const uint8_t *codes, long rowBy
                     }
                     step += cs;
                 }
-                if (c > 0) { /* chunk p = c - 1, per row i, tokens in lanes: V = 254 Chi + Clo - z S, acc = fma((float) V, s e, acc) */
+                if (c > 0) { /* chunk p = c - 1, per row i, tokens in lanes: v = fma(-z, S, (float) (254 Chi + Clo)), acc = fma(v, s e, acc) */
                     int p = c - 1, g = cgrp[p];
                     for (int tt = 0; tt < tiles; tt++) {
-                        int t0 = r0 + tt * 16, nt = rows - t0 < 16 ? rows - t0 : 16;
-                        __mmask16 mask = (__mmask16) ((1u << nt) - 1);
-                        __m512i sx = _mm512_load_si512(sxt + ((long) tt * chunks + p) * 16);
+                        __m512 sx = _mm512_load_ps(sxt + ((long) tt * chunks + p) * 16);
                         __m512 ex = _mm512_load_ps(ext + ((long) tt * chunks + p) * 16);
                         const int32_t *h = ch[p & 1][tt], *l = cl[p & 1][tt];
                         for (int i = 0; i < m; i++) {
                             long sg = (long) (n + i) * groups + g;
-                            __m512i v = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_maskz_loadu_epi32(mask, h + i * 16), _mm512_set1_epi32(254)),
-                                                         _mm512_maskz_loadu_epi32(mask, l + i * 16));
-                            v = _mm512_sub_epi32(v, _mm512_mullo_epi32(_mm512_set1_epi32((int) zeros[sg]), sx));
+                            __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_load_si512(h + i * 16)), _mm512_set1_ps(254.0f),
+                                                       _mm512_cvtepi32_ps(_mm512_load_si512(l + i * 16)));
+                            v = _mm512_fnmadd_ps(_mm512_set1_ps(zeros[sg]), sx, v);
                             __m512 f = _mm512_mul_ps(_mm512_set1_ps(scales[sg]), ex);
-                            _mm512_store_ps(acc[tt][i], _mm512_fmadd_ps(_mm512_cvtepi32_ps(v), f, _mm512_load_ps(acc[tt][i])));
+                            _mm512_store_ps(acc[tt][i], _mm512_fmadd_ps(v, f, _mm512_load_ps(acc[tt][i])));
                         }
                     }
                 }

@@ -26,8 +26,9 @@ final class VectorKernels {
 
     /**
      * The int8-activation product of {@link ActivationQuantizer}'s planes, with the same bits as the native kernels:
-     * per chunk c of group g, {@code V = 254 (q . hi) + (q . lo) - z[n,g] S[r,c]} in exact integers, then
-     * {@code acc = fma((float) V, s[n,g] * e[r,c], acc)} in chunk order; {@code y = acc (+ bias)}.
+     * per chunk c of group g, {@code V = 254 (q . hi) + (q . lo)} in exact integers, then
+     * {@code v = fma(-z[n,g], (float) S[r,c], (float) V)} and {@code acc = fma(v, s[n,g] * e[r,c], acc)} in chunk order;
+     * {@code y = acc (+ bias)}.
      */
     static void int8Gemm(PackedGptq w, byte[] hi, byte[] lo, float[] e, int[] sums, int rows, float[] y, float[] bias, int n0, int n1) {
         int padded = w.nb() * 32, chunks = w.chunks(), out = w.out();
@@ -70,8 +71,9 @@ final class VectorKernels {
                 pl = pl.add(dot(q0, q1, lo, k0, k1));
             }
             int g = chunkGroup[c];
-            int v = 254 * ph.reduceLanes(VectorOperators.ADD) + pl.reduceLanes(VectorOperators.ADD) - (int) w.zero(n, g) * sums[eo + c];
-            acc = Math.fma((float) v, w.scale(n, g) * e[eo + c], acc);
+            int v1 = 254 * ph.reduceLanes(VectorOperators.ADD) + pl.reduceLanes(VectorOperators.ADD);
+            float v = Math.fma(-w.zero(n, g), (float) sums[eo + c], (float) v1);
+            acc = Math.fma(v, w.scale(n, g) * e[eo + c], acc);
         }
         return acc;
     }
