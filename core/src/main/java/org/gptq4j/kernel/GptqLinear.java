@@ -20,7 +20,8 @@ import java.util.stream.IntStream;
  *
  * <p>Repacking permutes the input features so that each group is a contiguous run of whole 32-wide blocks (a group
  * whose size is not a multiple of 32 is padded with zero activations), stores the codes row by row per output
- * feature (2- and 3-bit codes widen to 4-bit nibbles) and the scales and zeros as floats {@code [N][G]}.
+ * feature (2- and 3-bit codes widen to 4-bit nibbles), the scales as F16 and the zeros as int16 {@code [N][G]} (F32 or
+ * BF16 scales are rounded to F16, as GPTQ's own kernels compute with them).
  * {@link #apply} gathers the activations through the same permutation, then runs the layer's {@link KernelBackend}.
  */
 public final class GptqLinear implements Linear {
@@ -128,8 +129,8 @@ public final class GptqLinear implements Linear {
         int storedBits = bits == 8 ? 8 : 4;
         long rowBytes = nb * (storedBits == 8 ? 32L : 16L);
         MemorySegment codes = arena.allocate(rowBytes * out, 64);
-        MemorySegment scales = arena.allocate((long) out * groups * Float.BYTES, 64);
-        MemorySegment zeros = arena.allocate((long) out * groups * Float.BYTES, 64);
+        MemorySegment scales = arena.allocate((long) out * groups * Short.BYTES, 64);
+        MemorySegment zeros = arena.allocate((long) out * groups * Short.BYTES, 64);
 
         int mask = (1 << bits) - 1;
         int zeroShift = zeroOffset - (storedBits == 8 ? 128 : 0);
@@ -142,20 +143,20 @@ public final class GptqLinear implements Linear {
             } else {
                 repackCodes(qw, in, out, bits, position, nb, storedBits, codes, rowBytes, n0, n1);
             }
-            // 3. scales and zeros, transposed to [out][groups]
-            float[] sc = new float[width * groups], ze = new float[width * groups];
+            // 3. scales (F16) and zeros (int16), transposed to [out][groups]
+            short[] sc = new short[width * groups], ze = new short[width * groups];
             for (int g = 0; g < groups; g++) {
                 long rowBase = (long) g * (out * bits / 32);
                 for (int n = n0; n < n1; n++) {
-                    sc[(n - n0) * groups + g] = s.scales.getFloat((long) g * out + n);
+                    sc[(n - n0) * groups + g] = Float.floatToFloat16(s.scales.getFloat((long) g * out + n));
                     long bit = (long) n * bits;
                     int word = (int) (bit >>> 5), shift = (int) (bit & 31);
                     int z = readBits(qz, rowBase + word, shift, shift + bits > 32 ? rowBase + word + 1 : -1) & mask;
-                    ze[(n - n0) * groups + g] = z + zeroShift;
+                    ze[(n - n0) * groups + g] = (short) (z + zeroShift); // within [-128, 256]
                 }
             }
-            MemorySegment.copy(sc, 0, scales, ValueLayout.JAVA_FLOAT, (long) n0 * groups * Float.BYTES, sc.length);
-            MemorySegment.copy(ze, 0, zeros, ValueLayout.JAVA_FLOAT, (long) n0 * groups * Float.BYTES, ze.length);
+            MemorySegment.copy(sc, 0, scales, ValueLayout.JAVA_SHORT, (long) n0 * groups * Short.BYTES, sc.length);
+            MemorySegment.copy(ze, 0, zeros, ValueLayout.JAVA_SHORT, (long) n0 * groups * Short.BYTES, ze.length);
         });
 
         // the stored tensors are consumed: their file pages need not stay resident (they remain in the page cache)

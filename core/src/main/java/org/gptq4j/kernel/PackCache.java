@@ -38,7 +38,7 @@ import java.util.stream.Stream;
  */
 public final class PackCache implements AutoCloseable {
     /** Bumped whenever {@link PackedGptq}'s layout changes, so stale files are never read. */
-    public static final int LAYOUT_VERSION = 1;
+    public static final int LAYOUT_VERSION = 2; // 2: F16 scales, int16 zeros
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final PackCache NONE = new PackCache(null, null, null, null);
 

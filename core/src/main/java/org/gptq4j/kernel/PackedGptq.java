@@ -14,8 +14,9 @@ import java.lang.foreign.ValueLayout;
  *       (unsigned, the nibble order of llama.cpp's Q4_0, so one AVX2 shift+mask unpacks 32 codes);</li>
  *   <li>{@code storedBits == 8}: 32 bytes, {@code code - 128} as a signed byte.</li>
  * </ul>
- * {@code scales} and {@code zeros} are float {@code [out][groups]} (zeros are integers); the weight is
- * {@code W[n][k] = s[n][g] * (c - z[n][g])} with c the stored code (8-bit zeros are shifted by -128 like their codes).
+ * {@code scales} are F16 and {@code zeros} int16, both {@code [out][groups]} (4 bytes per group, a quarter bit per weight
+ * at g128); the weight is {@code W[n][k] = s[n][g] * (c - z[n][g])} with c the stored code (8-bit zeros are shifted
+ * by -128 like their codes).
  *
  * <p>The int8-activation kernels work in chunks: each group is cut into runs of at most {@link #CHUNK_BLOCKS} blocks,
  * chunk c being blocks {@code [chunkBlock[c], chunkBlock[c+1])} of group {@code chunkGroup[c]}. Activations get one
@@ -79,11 +80,11 @@ public record PackedGptq(int in, int out, int bits, int storedBits, int nb, long
     }
 
     public float scale(int n, int g) {
-        return scales.getAtIndex(ValueLayout.JAVA_FLOAT, (long) n * groups + g);
+        return Float.float16ToFloat(scales.getAtIndex(ValueLayout.JAVA_SHORT, (long) n * groups + g));
     }
 
     public float zero(int n, int g) {
-        return zeros.getAtIndex(ValueLayout.JAVA_FLOAT, (long) n * groups + g);
+        return zeros.getAtIndex(ValueLayout.JAVA_SHORT, (long) n * groups + g);
     }
 
     /** Bytes a pass over the weights reads: codes, scales and zeros. */
