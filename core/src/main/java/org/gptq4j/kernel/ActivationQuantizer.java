@@ -29,31 +29,34 @@ public final class ActivationQuantizer {
      *             {@code sums} out: {@code [rows][chunks]}
      */
     public static void quantize(float[] x, int rows, int in, int[] gather, PackedGptq w, byte[] hi, byte[] lo, float[] e, int[] sums) {
-        quantize(x, 0, rows, in, gather, w, hi, lo, e, sums);
+        quantizeChunks(x, 0, rows * w.chunks(), in, gather, w, hi, lo, e, sums);
     }
 
-    /** As {@link #quantize(float[], int, int, int[], PackedGptq, byte[], byte[], float[], int[])} for rows [r0, r1) only. */
-    public static void quantize(float[] x, int r0, int r1, int in, int[] gather, PackedGptq w, byte[] hi, byte[] lo, float[] e, int[] sums) {
+    /**
+     * As {@link #quantize(float[], int, int, int[], PackedGptq, byte[], byte[], float[], int[])} for the chunks
+     * {@code [i0, i1)} of the rows laid end to end (chunk i is chunk {@code i % chunks} of row {@code i / chunks}), so
+     * that even one row can be split over threads.
+     */
+    public static void quantizeChunks(float[] x, int i0, int i1, int in, int[] gather, PackedGptq w, byte[] hi, byte[] lo, float[] e, int[] sums) {
         int[] chunkBlock = w.chunkBlock();
         int chunks = w.chunks(), padded = w.nb() * 32;
-        for (int r = r0; r < r1; r++) {
+        for (int i = i0; i < i1; i++) {
+            int r = i / chunks, c = i % chunks;
             int xo = r * in, qo = r * padded;
-            for (int c = 0; c < chunks; c++) {
-                int k0 = chunkBlock[c] * 32, k1 = chunkBlock[c + 1] * 32;
-                float amax = 0;
-                for (int k = k0; k < k1; k++) amax = Math.max(amax, Math.abs(at(x, xo, in, gather, k)));
-                float inv = amax == 0 ? 0 : 127f / amax;
-                int sum = 0;
-                for (int k = k0; k < k1; k++) {
-                    float u = at(x, xo, in, gather, k) * inv;
-                    int h = Math.round(u), l = Math.round((u - h) * 254f);
-                    hi[qo + k] = (byte) h;
-                    lo[qo + k] = (byte) Math.max(-127, Math.min(127, l));
-                    sum += 254 * h + lo[qo + k];
-                }
-                e[r * chunks + c] = amax / STEPS;
-                sums[r * chunks + c] = sum;
+            int k0 = chunkBlock[c] * 32, k1 = chunkBlock[c + 1] * 32;
+            float amax = 0;
+            for (int k = k0; k < k1; k++) amax = Math.max(amax, Math.abs(at(x, xo, in, gather, k)));
+            float inv = amax == 0 ? 0 : 127f / amax;
+            int sum = 0;
+            for (int k = k0; k < k1; k++) {
+                float u = at(x, xo, in, gather, k) * inv;
+                int h = Math.round(u), l = Math.round((u - h) * 254f);
+                hi[qo + k] = (byte) h;
+                lo[qo + k] = (byte) Math.max(-127, Math.min(127, l));
+                sum += 254 * h + lo[qo + k];
             }
+            e[i] = amax / STEPS;
+            sums[i] = sum;
         }
     }
 

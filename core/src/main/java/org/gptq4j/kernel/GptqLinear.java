@@ -255,8 +255,9 @@ public final class GptqLinear implements Linear {
         byte[] hi = ws.bytes(Workspace.HI, rows * padded), lo = ws.bytes(Workspace.LO, rows * padded);
         float[] e = ws.floats(Workspace.XE, rows * chunks);
         int[] sums = ws.ints(Workspace.SUMS, rows * chunks);
-        // rows split over the pool (a prefill quantizes hundreds); ~16 operations per element
-        pool.parallelFor(rows, 16L * rows * padded, (r0, r1) -> ActivationQuantizer.quantize(x, r0, r1, w.in(), gather, w, hi, lo, e, sums));
+        // (row, chunk) pairs split over the pool: a prefill quantizes hundreds of rows, a decode step one; ~16 operations
+        // per element
+        pool.parallelFor(rows * chunks, 16L * rows * padded, (i0, i1) -> ActivationQuantizer.quantizeChunks(x, i0, i1, w.in(), gather, w, hi, lo, e, sums));
         if (backend == KernelBackend.NATIVE) {
             MemorySegment b = bias == null ? MemorySegment.NULL : MemorySegment.ofArray(bias);
             pool.parallelFor(out, work, (n0, n1) -> NativeKernels.qgemm(w, hi, lo, e, sums, rows, y, out, b, n0, n1));

@@ -102,6 +102,7 @@ final class BenchCommand implements Callable<Integer> {
 
             int positions = Math.max(Math.max(promptTokens, genTokens), 32) + 16; // warm-up needs 18
             try (PagedKvCache cache = llama.newKvCache(16, (positions + 15) / 16)) {
+                result.put("kv_cache_bytes", cache.keys().byteSize() + cache.values().byteSize());
                 warmUp(llama, cache, pool);
                 if (promptTokens > 0) prefill(llama, cache, pool);
                 if (genTokens > 0) decode(llama, cache, pool);
