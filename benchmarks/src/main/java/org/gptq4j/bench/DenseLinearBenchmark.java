@@ -62,18 +62,14 @@ public class DenseLinearBenchmark {
     public int copies;
 
     private Arena arena;
-    private ComputePool pool;
     private DenseLinear[] layers;
-    private int next;
-    private int in, out;
-    private float[] x, y;
+    private LayerRotation rotation;
 
     @Setup(Level.Trial)
     public void setUp() {
         KernelBackend kind = BenchParams.backend(backend);
         int[] dims = BenchParams.inOut(shape);
-        in = dims[0];
-        out = dims[1];
+        int in = dims[0], out = dims[1];
         if (copies < 1) throw new IllegalArgumentException("copies must be >= 1, got " + copies);
         arena = Arena.ofShared();
         layers = new DenseLinear[copies];
@@ -89,26 +85,19 @@ public class DenseLinearBenchmark {
             }
             layers[c] = new DenseLinear(new Tensor("lm_head.weight", DType.F16, new long[]{out, in}, w), null, kind);
         }
-        pool = new ComputePool(BenchParams.threads(threads));
-        x = RandomGptqLayer.activations(rows, in, 7);
-        y = new float[rows * out];
-        System.out.println("# dense F16 " + in + "x" + out + " " + kind.name().toLowerCase(java.util.Locale.ROOT) + ", " + copies
-                + " cop" + (copies == 1 ? "y" : "ies") + " of " + layers[0].weightBytes() + " bytes, " + pool.threads()
-                + " threads; " + NativeKernels.status());
+        rotation = new LayerRotation(layers, rows, threads);
+        System.out.println("# dense F16 " + in + "x" + out + " " + kind.name().toLowerCase(java.util.Locale.ROOT) + ", "
+                + rotation.describe() + "; " + NativeKernels.status());
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        pool.close();
+        rotation.close();
         arena.close();
     }
 
     @Benchmark
     public float[] apply(WeightTraffic traffic) {
-        DenseLinear layer = layers[next];
-        if (++next == layers.length) next = 0;
-        layer.apply(x, y, rows, pool);
-        traffic.add(layer.weightBytes(), rows, in, out);
-        return y;
+        return rotation.apply(traffic);
     }
 }

@@ -68,18 +68,14 @@ public class GptqLinearBenchmark {
     public int copies;
 
     private Arena arena;
-    private ComputePool pool;
     private GptqLinear[] layers;
-    private int next;
-    private int in, out;
-    private float[] x, y;
+    private LayerRotation rotation;
 
     @Setup(Level.Trial)
     public void setUp() {
         KernelBackend kind = BenchParams.backend(backend);
         int[] dims = BenchParams.inOut(shape);
-        in = dims[0];
-        out = dims[1];
+        int in = dims[0], out = dims[1];
         if (copies < 1) throw new IllegalArgumentException("copies must be >= 1, got " + copies);
         arena = Arena.ofShared();
         layers = new GptqLinear[copies];
@@ -88,25 +84,18 @@ public class GptqLinearBenchmark {
             for (int i = 0; i < copies; i++) layers[i] = GptqLinear.repack(s, in, out, bits, GROUP_SIZE, 1, arena, kind);
         }
         if (layers[0].backend() != kind) throw new IllegalStateException("asked for " + kind + ", got " + layers[0].backend());
-        pool = new ComputePool(BenchParams.threads(threads));
-        x = RandomGptqLayer.activations(rows, in, 7);
-        y = new float[rows * out];
-        System.out.println("# " + layers[0] + ", " + copies + " cop" + (copies == 1 ? "y" : "ies") + " of "
-                + layers[0].weightBytes() + " bytes, " + pool.threads() + " threads; " + NativeKernels.status());
+        rotation = new LayerRotation(layers, rows, threads);
+        System.out.println("# " + layers[0] + ", " + rotation.describe() + "; " + NativeKernels.status());
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        pool.close();
+        rotation.close();
         arena.close();
     }
 
     @Benchmark
     public float[] apply(WeightTraffic traffic) {
-        GptqLinear layer = layers[next];
-        if (++next == layers.length) next = 0;
-        layer.apply(x, y, rows, pool);
-        traffic.add(layer.weightBytes(), rows, in, out);
-        return y;
+        return rotation.apply(traffic);
     }
 }
