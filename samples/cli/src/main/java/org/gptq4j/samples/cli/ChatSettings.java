@@ -2,6 +2,7 @@ package org.gptq4j.samples.cli;
 
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import org.gptq4j.langchain4j.GptqChatRequestParameters;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.List;
@@ -16,17 +17,8 @@ final class ChatSettings {
     /** The names that work both as {@code --name} options and as {@code /name} commands. */
     static final List<String> NAMES = List.of("temperature", "top-p", "top-k", "seed", "max-tokens");
 
-    @Option(names = "--temperature", description = "0 = greedy. Default: the model's (0.7).")
-    Double temperature;
-
-    @Option(names = "--top-p", description = "Nucleus sampling mass (default 0.95).")
-    Double topP;
-
-    @Option(names = "--top-k", description = "Keep the k most likely tokens (default 40; 0 = all).")
-    Integer topK;
-
-    @Option(names = "--seed", description = "Random seed, for reproducible answers (default: none).")
-    Long seed;
+    @Mixin
+    SamplingOptions sampling = new SamplingOptions();
 
     @Option(names = "--max-tokens", defaultValue = "200", description = "Most tokens per answer (default: ${DEFAULT-VALUE}).")
     int maxTokens = 200;
@@ -35,10 +27,10 @@ final class ChatSettings {
     String set(String name, String value) {
         try {
             switch (name) {
-                case "temperature" -> temperature = atLeast(Double.parseDouble(value), 0, name);
-                case "top-p" -> topP = within(Double.parseDouble(value), name);
-                case "top-k" -> topK = (int) atLeast(Integer.parseInt(value), 0, name);
-                case "seed" -> seed = value.equals("off") ? null : Long.parseLong(value);
+                case "temperature" -> sampling.temperature = atLeast(Double.parseDouble(value), 0, name);
+                case "top-p" -> sampling.topP = within(Double.parseDouble(value), name);
+                case "top-k" -> sampling.topK = (int) atLeast(Integer.parseInt(value), 0, name);
+                case "seed" -> sampling.seed = value.equals("off") ? null : Long.parseLong(value);
                 case "max-tokens" -> maxTokens = (int) atLeast(Integer.parseInt(value), 1, name);
                 default -> throw new IllegalArgumentException("unknown setting " + name);
             }
@@ -56,7 +48,8 @@ final class ChatSettings {
     /** The request parameters for the next answer. */
     ChatRequestParameters parameters() {
         return GptqChatRequestParameters.builder()
-                .temperature(temperature).topP(topP).topK(topK).seed(seed).maxOutputTokens(maxTokens)
+                .temperature(sampling.temperature).topP(sampling.topP).topK(sampling.topK).seed(sampling.seed)
+                .maxOutputTokens(maxTokens)
                 .build();
     }
 
@@ -73,7 +66,8 @@ final class ChatSettings {
     @Override
     public String toString() {
         return String.format(Locale.ROOT, "temperature %s, top-p %s, top-k %s, seed %s, max-tokens %d",
-                orDefault(temperature), orDefault(topP), orDefault(topK), seed == null ? "none" : seed, maxTokens);
+                orDefault(sampling.temperature), orDefault(sampling.topP), orDefault(sampling.topK),
+                sampling.seed == null ? "none" : sampling.seed, maxTokens);
     }
 
     private static String orDefault(Object value) {

@@ -47,20 +47,12 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", defaultValue = "128", description = "Most tokens to generate (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
-    @Option(names = "--temperature", description = "0 = greedy (argmax, no penalties unless given). Default: the model card's 0.7.")
-    Double temperature;
+    @Mixin
+    SamplingOptions sampling;
 
-    @Option(names = "--top-p", description = "Nucleus sampling mass (default 0.95).")
-    Double topP;
-
-    @Option(names = "--top-k", description = "Keep the k most likely tokens (default 40).")
-    Integer topK;
-
-    @Option(names = "--repetition-penalty", description = "transformers' repetition penalty (default 1.1; 1 = off).")
+    @Option(names = "--repetition-penalty", description = "transformers' repetition penalty (default 1.1; 1 = off; "
+            + "temperature 0 turns it off unless given).")
     Double repetitionPenalty;
-
-    @Option(names = "--seed", description = "Random seed for reproducible sampling.")
-    Long seed;
 
     @Option(names = "--json", description = "Print {\"ids\":[...],\"text\":\"...\"} instead of streaming text.")
     boolean json;
@@ -119,11 +111,11 @@ final class GenerateCommand implements Callable<Integer> {
 
     /** The model card's defaults, overridden by the options; temperature 0 is plain greedy unless a penalty is given. */
     private SamplingParameters samplingParameters() {
-        SamplingParameters.Builder b = SamplingParameters.modelCardDefaults().toBuilder().maxNewTokens(maxNewTokens).seed(seed);
-        if (temperature != null) b.temperature(temperature);
-        if (temperature != null && temperature == 0) b.topK(0).topP(1.0).repetitionPenalty(1.0);
-        if (topP != null) b.topP(topP);
-        if (topK != null) b.topK(topK);
+        SamplingParameters.Builder b = SamplingParameters.modelCardDefaults().toBuilder().maxNewTokens(maxNewTokens).seed(sampling.seed);
+        if (sampling.temperature != null) b.temperature(sampling.temperature);
+        if (sampling.temperature != null && sampling.temperature == 0) b.topK(0).topP(1.0).repetitionPenalty(1.0);
+        if (sampling.topP != null) b.topP(sampling.topP);
+        if (sampling.topK != null) b.topK(sampling.topK);
         if (repetitionPenalty != null) b.repetitionPenalty(repetitionPenalty);
         return b.build();
     }
