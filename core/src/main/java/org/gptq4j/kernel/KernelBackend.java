@@ -5,9 +5,10 @@ import java.util.Locale;
 /**
  * Which kernels run the linear layers.
  * <ul>
- *   <li>{@link #NATIVE}: C SIMD kernels (AVX2/FMA, AVX-VNNI where present) through FFM downcalls, on int8-quantized
- *       activations; F16 dense layers in C with F16C.</li>
- *   <li>{@link #JAVA}: the same int8-activation math in the Vector API, always available.</li>
+ *   <li>{@link #NATIVE}: C SIMD kernels (AVX2/FMA, AVX-VNNI, AVX-512 VNNI, AMX-INT8 where present) through FFM
+ *       downcalls, on activations quantized to two int8 planes ({@link ActivationQuantizer}); F16 dense layers in C
+ *       with F16C.</li>
+ *   <li>{@link #JAVA}: the same int8-activation math in the Vector API, always available, with the same bits.</li>
  *   <li>{@link #FLOAT}: float32 activations in the Vector API: the exact path (fixtures' float32 tolerance).</li>
  * </ul>
  * The int8 backends meet the fixtures' quantized-activation tolerance, not the float32 one.
