@@ -194,7 +194,8 @@ class EngineTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         // Counters reach the published snapshot at different moments of the final step: wait for all of them.
         while ((engine.metrics().requestsCompleted() == before.requestsCompleted()
-                || engine.metrics().generatedTokens() < before.generatedTokens() + 5) && System.nanoTime() < deadline) {
+                || engine.metrics().generatedTokens() < before.generatedTokens() + 5
+                || engine.metrics().promptTokens() < before.promptTokens() + 2) && System.nanoTime() < deadline) {
             Thread.onSpinWait();
         }
         EngineMetrics after = engine.metrics();
