@@ -22,20 +22,14 @@ public final class ActivationQuantizer {
     private static final float STEPS = 32258f;
 
     /**
-     * @param x    {@code [rows][in]} float activations
+     * Quantizes the chunks {@code [i0, i1)} of the rows laid end to end (chunk i is chunk {@code i % chunks} of row
+     * {@code i / chunks}), so that even one row can be split over threads.
+     *
+     * @param x      {@code [rows][in]} float activations
      * @param gather slot s reads feature {@code gather[s]} (-1: padding; see {@link #gather}); null for the identity
-     * @param w    the layer whose chunks to use ({@code nb}, {@code chunkBlock})
-     * @param hi   out: {@code [rows][nb*32]}; {@code lo} out: the same; {@code e} out: {@code [rows][chunks]};
-     *             {@code sums} out: {@code [rows][chunks]}
-     */
-    public static void quantize(float[] x, int rows, int in, int[] gather, PackedGptq w, byte[] hi, byte[] lo, float[] e, int[] sums) {
-        quantizeChunks(x, 0, rows * w.chunks(), in, gather, w, hi, lo, e, sums);
-    }
-
-    /**
-     * As {@link #quantize(float[], int, int, int[], PackedGptq, byte[], byte[], float[], int[])} for the chunks
-     * {@code [i0, i1)} of the rows laid end to end (chunk i is chunk {@code i % chunks} of row {@code i / chunks}), so
-     * that even one row can be split over threads.
+     * @param w      the layer whose chunks to use ({@code nb}, {@code chunkBlock})
+     * @param hi     out: {@code [rows][nb*32]}; {@code lo} out: the same; {@code e} out: {@code [rows][chunks]};
+     *               {@code sums} out: {@code [rows][chunks]}
      */
     public static void quantizeChunks(float[] x, int i0, int i1, int in, int[] gather, PackedGptq w, byte[] hi, byte[] lo, float[] e, int[] sums) {
         int[] chunkBlock = w.chunkBlock();
