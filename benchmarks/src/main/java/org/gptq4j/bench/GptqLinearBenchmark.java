@@ -3,23 +3,11 @@ package org.gptq4j.bench;
 import org.gptq4j.kernel.ComputePool;
 import org.gptq4j.kernel.GptqLinear;
 import org.gptq4j.kernel.KernelBackend;
-import org.gptq4j.kernel.NativeKernels;
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.gptq4j.kernel.Linear;
+
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.foreign.Arena;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One GPTQ linear layer ({@link GptqLinear#apply}) on random weights: group size 128, act-order, format v1, repacked
@@ -40,13 +28,7 @@ import java.util.concurrent.TimeUnit;
  * measure that, set {@code copies} so that {@code copies * weightBytes} is several times the last-level cache; the
  * calls then cycle through that many distinct copies of the layer.
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@State(Scope.Benchmark)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
-public class GptqLinearBenchmark {
+public class GptqLinearBenchmark extends LinearBenchmark {
     private static final int GROUP_SIZE = 128;
 
     @Param({"native", "java", "float"})
@@ -61,41 +43,34 @@ public class GptqLinearBenchmark {
     @Param({"1", "16", "64"})
     public int rows;
 
-    @Param({"0"})
-    public int threads;
+    @Override
+    protected String backend() {
+        return backend;
+    }
 
-    @Param({"1"})
-    public int copies;
+    @Override
+    protected String shape() {
+        return shape;
+    }
 
-    private Arena arena;
-    private GptqLinear[] layers;
-    private LayerRotation rotation;
+    @Override
+    protected int rows() {
+        return rows;
+    }
 
-    @Setup(Level.Trial)
-    public void setUp() {
-        KernelBackend kind = BenchParams.backend(backend);
-        int[] dims = BenchParams.inOut(shape);
-        int in = dims[0], out = dims[1];
-        if (copies < 1) throw new IllegalArgumentException("copies must be >= 1, got " + copies);
-        arena = Arena.ofShared();
-        layers = new GptqLinear[copies];
+    @Override
+    protected Linear[] layers(Arena arena, int in, int out, KernelBackend kind, int copies) {
+        GptqLinear[] layers = new GptqLinear[copies];
         try (Arena stored = Arena.ofShared()) { // AutoGPTQ's tensors are only read by the repack
             GptqLinear.Stored s = RandomGptqLayer.stored(stored, in, out, bits, GROUP_SIZE, 42);
             for (int i = 0; i < copies; i++) layers[i] = GptqLinear.repack(s, in, out, bits, GROUP_SIZE, 1, arena, kind);
         }
         if (layers[0].backend() != kind) throw new IllegalStateException("asked for " + kind + ", got " + layers[0].backend());
-        rotation = new LayerRotation(layers, rows, threads);
-        System.out.println("# " + layers[0] + ", " + rotation.describe() + "; " + NativeKernels.status());
+        return layers;
     }
 
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        rotation.close();
-        arena.close();
-    }
-
-    @Benchmark
-    public float[] apply(WeightTraffic traffic) {
-        return rotation.apply(traffic);
+    @Override
+    protected String describe(Linear layer, KernelBackend kind) {
+        return layer.toString();
     }
 }
