@@ -469,6 +469,80 @@ void gptq4j_qgemm(int level, int bits, const uint8_t *codes, long rowBytes, cons
     else tokens_avx2(bits, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, nb, hi, lo, xe, xs, rows, y, ystride, bias, n0, n1);
 }
 
+/* ---------------------------------------------------------------- activation quantization */
+
+/* Java's Math.round(float) on whole-number-range floats: the nearest integer, ties toward +infinity (round to nearest
+ * even, then lift the ties that went down). */
+AVX2_TARGET INLINE __m256 round_half_up(__m256 u) {
+    __m256 r = _mm256_round_ps(u, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 tie = _mm256_cmp_ps(_mm256_sub_ps(u, r), _mm256_set1_ps(0.5f), _CMP_EQ_OQ);
+    return _mm256_add_ps(r, _mm256_and_ps(tie, _mm256_set1_ps(1.0f)));
+}
+
+/* 32 int32 lanes (each in [-127, 127]) as 32 bytes in lane order. */
+AVX2_TARGET INLINE void store_bytes(int8_t *dst, __m256i a, __m256i b, __m256i c, __m256i d) {
+    __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(a, b), _mm256_packs_epi32(c, d)); /* a0-3 b0-3 c0-3 d0-3 a4-7 ... */
+    _mm256_storeu_si256((__m256i *) dst, _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+}
+
+/*
+ * ActivationQuantizer.quantizeChunks with the same bits: chunks [i0, i1) of the rows laid end to end (chunk i is chunk
+ * i % chunks of row i / chunks). Slot k of a row reads x[gather[k]] (0 where gather[k] < 0), or x[k] (0 where k >= in)
+ * without a gather table. Per chunk: amax = max |x'|, u = x' (127 / amax), hi = round(u), lo = round((u - hi) 254),
+ * e = amax / (127 254), S = sum (254 hi + lo), rounding as Java's Math.round.
+ */
+AVX2_TARGET void gptq4j_quantize(const float *x, int in, const int32_t *gather, const int32_t *cblk, int chunks, int nb,
+                                 int i0, int i1, int8_t *hi, int8_t *lo, float *e, int32_t *sums) {
+    const long padded = nb * 32L;
+    const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), k254 = _mm256_set1_epi32(254);
+    float u[32 * 4 /* CHUNK_BLOCKS */] __attribute__((aligned(32)));
+    for (int i = i0; i < i1; i++) {
+        int r = i / chunks, c = i % chunks, k0 = cblk[c] * 32, len = (cblk[c + 1] - cblk[c]) * 32;
+        const float *xr = x + (long) r * in;
+        __m256 amax = _mm256_setzero_ps();
+        for (int j = 0; j < len; j += 8) { /* x' of the chunk's slots, and their largest magnitude */
+            int k = k0 + j;
+            __m256 v;
+            if (gather) {
+                __m256i idx = _mm256_loadu_si256((const __m256i *) (gather + k));
+                __m256 present = _mm256_castsi256_ps(_mm256_cmpgt_epi32(idx, _mm256_set1_epi32(-1)));
+                v = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), xr, idx, present, 4);
+            } else {
+                __m256i present = _mm256_cmpgt_epi32(_mm256_set1_epi32(in), _mm256_add_epi32(_mm256_set1_epi32(k), lanes));
+                v = _mm256_maskload_ps(xr + k, present);
+            }
+            _mm256_store_ps(u + j, v);
+            amax = _mm256_max_ps(amax, _mm256_and_ps(v, absmask));
+        }
+        __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(amax), _mm256_extractf128_ps(amax, 1));
+        m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+        float a = _mm_cvtss_f32(_mm_max_ss(m4, _mm_movehdup_ps(m4)));
+        __m256 inv = _mm256_set1_ps(a == 0.0f ? 0.0f : 127.0f / a);
+        __m256i sum = _mm256_setzero_si256();
+        int8_t *h8 = hi + r * padded + k0, *l8 = lo + r * padded + k0;
+        for (int j = 0; j < len; j += 32) {
+            __m256i h[4], l[4];
+            for (int q = 0; q < 4; q++) {
+                __m256 v = _mm256_mul_ps(_mm256_load_ps(u + j + 8 * q), inv);
+                __m256 hf = round_half_up(v);
+                __m256 lf = round_half_up(_mm256_mul_ps(_mm256_sub_ps(v, hf), _mm256_set1_ps(254.0f)));
+                lf = _mm256_min_ps(_mm256_max_ps(lf, _mm256_set1_ps(-127.0f)), _mm256_set1_ps(127.0f));
+                h[q] = _mm256_cvttps_epi32(hf);
+                l[q] = _mm256_cvttps_epi32(lf);
+                sum = _mm256_add_epi32(sum, _mm256_add_epi32(_mm256_mullo_epi32(h[q], k254), l[q]));
+            }
+            store_bytes(h8 + j, h[0], h[1], h[2], h[3]);
+            store_bytes(l8 + j, l[0], l[1], l[2], l[3]);
+        }
+        __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+        s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4E));
+        s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xB1));
+        e[i] = a / 32258.0f; /* 127 * 254 */
+        sums[i] = _mm_cvtsi128_si32(s4);
+    }
+}
+
 /* ---------------------------------------------------------------- F16 weights x float activations */
 
 AVX2_TARGET INLINE float hsum_f16k(__m256 v) {
@@ -499,9 +573,9 @@ AVX2_TARGET INLINE void f16_tile(const int NT, const uint16_t *w, int in, const 
     }
 }
 
-/* y[r][n] = sum_k W[n][k] x[r][k] + bias[n] over an F16 [out][in] matrix, outputs n in [n0, n1). */
-AVX2_TARGET void gptq4j_f16gemm(const uint16_t *weight, int in, const float *x, int rows, float *y, int ystride,
-                                const float *bias, int n0, int n1) {
+/* AVX2: rows in chunks that stay in cache while every tile of up to 4 tokens passes. */
+AVX2_TARGET static void f16gemm_avx2(const uint16_t *weight, int in, const float *x, int rows, float *y, int ystride,
+                                     const float *bias, int n0, int n1) {
     float out[TILE];
     for (int c0 = n0; c0 < n1; c0 += ROW_CHUNK) {
         int c1 = c0 + ROW_CHUNK < n1 ? c0 + ROW_CHUNK : n1;
@@ -521,6 +595,61 @@ AVX2_TARGET void gptq4j_f16gemm(const uint16_t *weight, int in, const float *x, 
             }
         }
     }
+}
+
+/*
+ * AVX-512: F16_ROWS rows x up to TILE tokens per pass, one 16-lane accumulator per (row, token) over k, so each
+ * weight converted once feeds TILE tokens and each activation load F16_ROWS rows. Every (row, token) sums in the same
+ * order whatever the batch, so a token's logits are the same alone or in a batch. The rows of a pass stay in L1 while
+ * the token tiles pass.
+ */
+#define F16_ROWS 4
+AVX512_TARGET INLINE void f16_block_avx512(const int NT, const uint16_t *const *w, int in, const float *x, long xs,
+                                           float out[TILE][F16_ROWS]) {
+    __m512 acc[F16_ROWS][TILE];
+    for (int r = 0; r < F16_ROWS; r++) for (int t = 0; t < NT; t++) acc[r][t] = _mm512_setzero_ps();
+    for (int k = 0; k < in; k += 16) {
+        __mmask16 m = in - k >= 16 ? 0xFFFF : (__mmask16) ((1u << (in - k)) - 1);
+        __m512 wv[F16_ROWS];
+        for (int r = 0; r < F16_ROWS; r++) {
+            _mm_prefetch((const char *) (w[r] + k) + 1024, _MM_HINT_T0);
+            wv[r] = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, w[r] + k));
+        }
+        for (int t = 0; t < NT; t++) {
+            __m512 xv = _mm512_maskz_loadu_ps(m, x + t * xs + k);
+            for (int r = 0; r < F16_ROWS; r++) acc[r][t] = _mm512_fmadd_ps(wv[r], xv, acc[r][t]);
+        }
+    }
+    for (int r = 0; r < F16_ROWS; r++) for (int t = 0; t < NT; t++) out[t][r] = _mm512_reduce_add_ps(acc[r][t]);
+}
+
+AVX512_TARGET static void f16gemm_avx512(const uint16_t *weight, int in, const float *x, int rows, float *y, int ystride,
+                                         const float *bias, int n0, int n1) {
+    float out[TILE][F16_ROWS];
+    for (int n = n0; n < n1; n += F16_ROWS) {
+        int nr = n1 - n < F16_ROWS ? n1 - n : F16_ROWS;
+        const uint16_t *w[F16_ROWS];
+        for (int r = 0; r < F16_ROWS; r++) w[r] = weight + (long) (n + (r < nr ? r : 0)) * in; /* past the end: repeat row n */
+        for (int t0 = 0; t0 < rows; t0 += TILE) {
+            int nt = rows - t0 < TILE ? rows - t0 : TILE;
+            const float *xt = x + (long) t0 * in;
+            switch (nt) {
+                case 4: f16_block_avx512(4, w, in, xt, in, out); break;
+                case 3: f16_block_avx512(3, w, in, xt, in, out); break;
+                case 2: f16_block_avx512(2, w, in, xt, in, out); break;
+                default: f16_block_avx512(1, w, in, xt, in, out); break;
+            }
+            for (int t = 0; t < nt; t++)
+                for (int r = 0; r < nr; r++) y[(long) (t0 + t) * ystride + n + r] = out[t][r] + (bias ? bias[n + r] : 0.0f);
+        }
+    }
+}
+
+/* y[r][n] = sum_k W[n][k] x[r][k] + bias[n] over an F16 [out][in] matrix, outputs n in [n0, n1); level as gptq4j_qgemm. */
+void gptq4j_f16gemm(int level, const uint16_t *weight, int in, const float *x, int rows, float *y, int ystride,
+                    const float *bias, int n0, int n1) {
+    if (level >= 3) f16gemm_avx512(weight, in, x, rows, y, ystride, bias, n0, n1);
+    else f16gemm_avx2(weight, in, x, rows, y, ystride, bias, n0, n1);
 }
 
 /* ---------------------------------------------------------------- memory bandwidth probe */

@@ -32,6 +32,7 @@ public final class GptqLinear implements Linear {
     private final int[] perm;          // permuted position k reads input feature perm[k] (-1: padding); null = identity
     private final int[] gather;        // activation slot s reads input feature gather[s] (-1: padding); null = identity
     private final float[] bias;        // [out] or null
+    private final MemorySegment nativeBias; // bias as a heap segment for the native kernels, or NULL
     private final KernelBackend backend;
 
     private GptqLinear(String name, PackedGptq w, int[] perm, float[] bias, KernelBackend backend) {
@@ -40,6 +41,7 @@ public final class GptqLinear implements Linear {
         this.perm = perm;
         this.gather = ActivationQuantizer.gather(w, perm);
         this.bias = bias;
+        this.nativeBias = bias == null ? MemorySegment.NULL : MemorySegment.ofArray(bias);
         this.backend = backend;
     }
 
@@ -227,6 +229,11 @@ public final class GptqLinear implements Linear {
         return w;
     }
 
+    /** Activation slot s reads input feature {@code gather()[s]} (-1: padding), or null where slots are the features. */
+    int[] gather() {
+        return gather;
+    }
+
     public KernelBackend backend() {
         return backend;
     }
@@ -251,18 +258,46 @@ public final class GptqLinear implements Linear {
                     VectorKernels.floatGemm(w, xs, rows, y, bias, n0, n1, ws.floats(Workspace.ROW, slice, padded)));
             return;
         }
-        int chunks = w.chunks();
+        Planes planes = quantize(x, rows, pool);
+        pool.parallelFor(out, work, (n0, n1) -> multiply(planes, rows, y, n0, n1));
+    }
+
+    /** A batch of activations quantized for the int8 kernels ({@link ActivationQuantizer}): two planes, scales, sums. */
+    record Planes(byte[] hi, byte[] lo, float[] e, int[] sums) {}
+
+    /**
+     * Whether {@code other} quantizes its input exactly as this layer does (same features, act-order gather and chunks,
+     * on the same int8 backend), so that both can multiply one quantization of a shared input ({@link LinearGroup}).
+     */
+    boolean sharesActivations(GptqLinear other) {
+        return backend != KernelBackend.FLOAT && backend == other.backend && w.in() == other.w.in()
+                && w.storedBits() == other.w.storedBits() && Arrays.equals(w.chunkBlock(), other.w.chunkBlock())
+                && Arrays.equals(gather, other.gather);
+    }
+
+    /** Quantizes {@code x} ({@code [rows][in]}) into planes held by the pool's workspace (valid until its next use). */
+    Planes quantize(float[] x, int rows, ComputePool pool) {
+        Workspace ws = pool.workspace();
+        int padded = w.nb() * 32, chunks = w.chunks();
         byte[] hi = ws.bytes(Workspace.HI, rows * padded), lo = ws.bytes(Workspace.LO, rows * padded);
         float[] e = ws.floats(Workspace.XE, rows * chunks);
         int[] sums = ws.ints(Workspace.SUMS, rows * chunks);
-        // (row, chunk) pairs split over the pool: a prefill quantizes hundreds of rows, a decode step one; ~16 operations
-        // per element
-        pool.parallelFor(rows * chunks, 16L * rows * padded, (i0, i1) -> ActivationQuantizer.quantizeChunks(x, i0, i1, w.in(), gather, w, hi, lo, e, sums));
+        // (row, chunk) pairs split over the pool: a prefill quantizes hundreds of rows; a decode step's one row costs
+        // the native code about a microsecond, less than waking the pool (~16 operations per element in Java)
         if (backend == KernelBackend.NATIVE) {
-            MemorySegment b = bias == null ? MemorySegment.NULL : MemorySegment.ofArray(bias);
-            pool.parallelFor(out, work, (n0, n1) -> NativeKernels.qgemm(w, hi, lo, e, sums, rows, y, out, b, n0, n1));
+            pool.parallelFor(rows * chunks, 2L * rows * padded, (i0, i1) -> NativeKernels.quantize(x, i0, i1, w.in(), gather, w, hi, lo, e, sums));
         } else {
-            pool.parallelFor(out, work, (n0, n1) -> VectorKernels.int8Gemm(w, hi, lo, e, sums, rows, y, bias, n0, n1));
+            pool.parallelFor(rows * chunks, 16L * rows * padded, (i0, i1) -> ActivationQuantizer.quantizeChunks(x, i0, i1, w.in(), gather, w, hi, lo, e, sums));
+        }
+        return new Planes(hi, lo, e, sums);
+    }
+
+    /** Outputs {@code [n0, n1)} of every row of {@code y} ({@code [rows][out]}) from quantized activations. */
+    void multiply(Planes x, int rows, float[] y, int n0, int n1) {
+        if (backend == KernelBackend.NATIVE) {
+            NativeKernels.qgemm(w, x.hi, x.lo, x.e, x.sums, rows, y, w.out(), nativeBias, n0, n1);
+        } else {
+            VectorKernels.int8Gemm(w, x.hi, x.lo, x.e, x.sums, rows, y, bias, n0, n1);
         }
     }
 

@@ -25,14 +25,14 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class NativeKernels {
     private NativeKernels() {}
 
-    private static final MethodHandle QGEMM, F16GEMM, STREAM_READ, REPACK, RELEASE;
+    private static final MethodHandle QGEMM, QUANTIZE, F16GEMM, STREAM_READ, REPACK, RELEASE;
     private static final int LEVEL;
     /** The instruction-set level the kernels run at: the CPU's, capped by -Dgptq4j.native.level (tests lower it). */
     private static volatile int level;
     private static final String STATUS;
 
     static {
-        MethodHandle q = null, f = null, r = null, rp = null, rel = null;
+        MethodHandle q = null, qz = null, f = null, r = null, rp = null, rel = null;
         int level = 0;
         String status;
         try {
@@ -53,8 +53,11 @@ public final class NativeKernels {
                             JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT,
                             JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT,
                             JAVA_INT), critical);
+                    qz = linker.downcallHandle(lookup.findOrThrow("gptq4j_quantize"), FunctionDescriptor.ofVoid(
+                            ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS,
+                            ADDRESS, ADDRESS), critical);
                     f = linker.downcallHandle(lookup.findOrThrow("gptq4j_f16gemm"), FunctionDescriptor.ofVoid(
-                            ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), critical);
+                            JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), critical);
                     r = linker.downcallHandle(lookup.findOrThrow("gptq4j_stream_read"), FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_LONG));
                     rp = linker.downcallHandle(lookup.findOrThrow("gptq4j_repack"), FunctionDescriptor.of(JAVA_INT,
                             ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT), critical);
@@ -70,10 +73,11 @@ public final class NativeKernels {
             }
         } catch (Throwable t) {
             status = "native kernels failed to load (" + t + "): Java Vector API fallback";
-            q = f = r = rp = rel = null;
+            q = qz = f = r = rp = rel = null;
             level = 0;
         }
         QGEMM = q;
+        QUANTIZE = qz;
         F16GEMM = f;
         STREAM_READ = r;
         REPACK = rp;
@@ -137,6 +141,18 @@ public final class NativeKernels {
         }
     }
 
+    /** {@link ActivationQuantizer#quantizeChunks} in C, with the same bits. */
+    static void quantize(float[] x, int i0, int i1, int in, int[] gather, PackedGptq w, byte[] hi, byte[] lo, float[] e, int[] sums) {
+        MemorySegment slots = gather == null ? MemorySegment.NULL : MemorySegment.ofArray(gather);
+        try {
+            QUANTIZE.invokeExact(MemorySegment.ofArray(x), in, slots,
+                    MemorySegment.ofArray(w.chunkBlock()), w.chunks(), w.nb(), i0, i1, MemorySegment.ofArray(hi),
+                    MemorySegment.ofArray(lo), MemorySegment.ofArray(e), MemorySegment.ofArray(sums));
+        } catch (Throwable t) {
+            throw new IllegalStateException("native quantize failed", t);
+        }
+    }
+
     /** Repacks output features [n0, n1) of a GPTQ qweight into {@link PackedGptq}'s code layout (see gptq4j.c). */
     static void repack(MemorySegment qweight, int in, int out, int bits, int[] position, int nb, MemorySegment codes, long rowBytes, int n0, int n1) {
         int rc;
@@ -173,7 +189,7 @@ public final class NativeKernels {
     /** y[r*ystride + n] = sum_k W[n][k] x[r][k] + bias[n] over an F16 {@code [out][in]} matrix, n in [n0, n1). */
     static void f16gemm(MemorySegment weight, int in, float[] x, int rows, float[] y, int ystride, MemorySegment bias, int n0, int n1) {
         try {
-            F16GEMM.invokeExact(weight, in, MemorySegment.ofArray(x), rows, MemorySegment.ofArray(y), ystride, bias, n0, n1);
+            F16GEMM.invokeExact(level, weight, in, MemorySegment.ofArray(x), rows, MemorySegment.ofArray(y), ystride, bias, n0, n1);
         } catch (Throwable t) {
             throw new IllegalStateException("native f16gemm failed", t);
         }

@@ -10,6 +10,7 @@ import org.gptq4j.kernel.GptqLinear;
 import org.gptq4j.kernel.KernelBackend;
 import org.gptq4j.kernel.PackCache;
 import org.gptq4j.kernel.Linear;
+import org.gptq4j.kernel.LinearGroup;
 import org.gptq4j.kernel.VectorMath;
 import org.gptq4j.kv.BlockTable;
 import org.gptq4j.kv.PagedKvCache;
@@ -28,9 +29,8 @@ import java.util.Optional;
  */
 public final class LlamaModel implements AutoCloseable {
 
-    /** The weights of one transformer block. */
-    record Layer(float[] attnNorm, Linear q, Linear k, Linear v, Linear o,
-                 float[] mlpNorm, Linear gate, Linear up, Linear down) {}
+    /** The weights of one transformer block: q, k, v and gate, up read the same input and run as groups. */
+    record Layer(float[] attnNorm, LinearGroup qkv, Linear o, float[] mlpNorm, LinearGroup gateUp, Linear down) {}
 
     private final Path folder;
     private final LlamaConfig config;
@@ -85,13 +85,12 @@ public final class LlamaModel implements AutoCloseable {
                 String p = "model.layers." + i + ".";
                 layers[i] = new Layer(
                         w.vector(p + "input_layernorm.weight", d),
-                        w.linear(p + "self_attn.q_proj", d, config.qDim()),
-                        w.linear(p + "self_attn.k_proj", d, config.kvDim()),
-                        w.linear(p + "self_attn.v_proj", d, config.kvDim()),
+                        LinearGroup.of(w.linear(p + "self_attn.q_proj", d, config.qDim()),
+                                w.linear(p + "self_attn.k_proj", d, config.kvDim()),
+                                w.linear(p + "self_attn.v_proj", d, config.kvDim())),
                         w.linear(p + "self_attn.o_proj", config.qDim(), d),
                         w.vector(p + "post_attention_layernorm.weight", d),
-                        w.linear(p + "mlp.gate_proj", d, f),
-                        w.linear(p + "mlp.up_proj", d, f),
+                        LinearGroup.of(w.linear(p + "mlp.gate_proj", d, f), w.linear(p + "mlp.up_proj", d, f)),
                         w.linear(p + "mlp.down_proj", f, d));
             }
             float[] finalNorm = w.vector("model.norm.weight", d);
@@ -146,7 +145,9 @@ public final class LlamaModel implements AutoCloseable {
     public long weightBytesPerPass() {
         long sum = lmHead.weightBytes();
         for (Layer l : layers) {
-            for (Linear lin : new Linear[]{l.q, l.k, l.v, l.o, l.gate, l.up, l.down}) sum += lin.weightBytes();
+            for (Linear lin : l.qkv.parts()) sum += lin.weightBytes();
+            for (Linear lin : l.gateUp.parts()) sum += lin.weightBytes();
+            sum += l.o.weightBytes() + l.down.weightBytes();
         }
         return sum;
     }
@@ -211,9 +212,7 @@ public final class LlamaModel implements AutoCloseable {
             Layer layer = layers[l];
             // attention: xb = rmsnorm(x); q,k,v = xb Wq, xb Wk, xb Wv; rotate q,k; store k,v; att = softmax(q k^T / sqrt(hd)) v
             for (int t = 0; t < n; t++) rmsNorm(xb, t * d, x, t * d, layer.attnNorm, d, eps);
-            layer.q.apply(xb, q, n, pool);
-            layer.k.apply(xb, k, n, pool);
-            layer.v.apply(xb, v, n, pool);
+            layer.qkv.apply(xb, n, pool, q, k, v);
             for (int t = 0; t < n; t++) {
                 int pos = batch.positions()[t];
                 rope.rotate(q, t * qd, heads, pos, freq[t]);
@@ -233,8 +232,7 @@ public final class LlamaModel implements AutoCloseable {
 
             // feed-forward: x = x + (silu(xb Wgate) * (xb Wup)) Wdown with xb = rmsnorm(x)
             for (int t = 0; t < n; t++) rmsNorm(xb, t * d, x, t * d, layer.mlpNorm, d, eps);
-            layer.gate.apply(xb, gate, n, pool);
-            layer.up.apply(xb, up, n, pool);
+            layer.gateUp.apply(xb, n, pool, gate, up);
             for (int i = 0; i < n * f; i++) gate[i] = silu(gate[i]) * up[i];
             layer.down.apply(gate, tmp, n, pool);
             for (int i = 0; i < n * d; i++) x[i] += tmp[i];

@@ -12,7 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
@@ -119,10 +121,14 @@ public final class SyntheticCheckpoint {
             String p = "model.layers." + l + ".";
             w.add(constF16(p + "input_layernorm.weight", 1f, d));
             w.add(constF16(p + "post_attention_layernorm.weight", 1f, d));
-            for (String[] lin : new String[][]{{"self_attn.q_proj", "" + d, "" + d}, {"self_attn.k_proj", "" + d, "" + kvd},
-                    {"self_attn.v_proj", "" + d, "" + kvd}, {"self_attn.o_proj", "" + d, "" + d},
-                    {"mlp.gate_proj", "" + d, "" + f}, {"mlp.up_proj", "" + d, "" + f}, {"mlp.down_proj", "" + f, "" + d}}) {
-                quantized(w, p + lin[0], Integer.parseInt(lin[1]), Integer.parseInt(lin[2]), q, root.split());
+            // layers reading the same input get the same act-order permutation, as GPTQ tooling gives them (one Hessian)
+            Map<String, Long> permutationOfInput = new HashMap<>();
+            for (String[] lin : new String[][]{{"self_attn.q_proj", "" + d, "" + d, "attn"}, {"self_attn.k_proj", "" + d, "" + kvd, "attn"},
+                    {"self_attn.v_proj", "" + d, "" + kvd, "attn"}, {"self_attn.o_proj", "" + d, "" + d, "o"},
+                    {"mlp.gate_proj", "" + d, "" + f, "mlp"}, {"mlp.up_proj", "" + d, "" + f, "mlp"}, {"mlp.down_proj", "" + f, "" + d, "down"}}) {
+                long seedPerm = quantized(w, p + lin[0], Integer.parseInt(lin[1]), Integer.parseInt(lin[2]), q, root.split(),
+                        permutationOfInput.get(lin[3]));
+                permutationOfInput.putIfAbsent(lin[3], seedPerm);
             }
         }
         w.add(constF16("model.norm.weight", 1f, d));
@@ -143,10 +149,14 @@ public final class SyntheticCheckpoint {
         return c;
     }
 
-    /** qweight, qzeros, scales and g_idx of one layer, as AutoGPTQ's QuantLinear.pack lays them out (format v1). */
-    private static void quantized(SafetensorsWriter w, String name, int in, int out, Quant q, SplittableRandom rnd) {
+    /**
+     * qweight, qzeros, scales and g_idx of one layer, as AutoGPTQ's QuantLinear.pack lays them out (format v1); the
+     * act-order permutation comes from {@code sharedPermutation} when not null. Returns the permutation's seed.
+     */
+    private static long quantized(SafetensorsWriter w, String name, int in, int out, Quant q, SplittableRandom rnd, Long sharedPermutation) {
         int bits = q.bits(), groups = q.groupSize() == -1 ? 1 : (in + q.groupSize() - 1) / q.groupSize();
-        long seedCodes = rnd.nextLong(), seedScales = rnd.nextLong(), seedPerm = rnd.nextLong();
+        long seedCodes = rnd.nextLong(), seedScales = rnd.nextLong(), ownPerm = rnd.nextLong();
+        long seedPerm = sharedPermutation != null ? sharedPermutation : ownPerm;
         // random codes: every bit pattern of the packed stream is a valid sequence of codes
         w.add(new SafetensorsWriter.Entry(name + ".qweight", DType.I32, new long[]{(long) in * bits / 32, out},
                 o -> randomBytes(o, new SplittableRandom(seedCodes), (long) in * bits / 32 * out * 4)));
@@ -183,6 +193,7 @@ public final class SyntheticCheckpoint {
             }
         }
         w.addI32(name + ".g_idx", new long[]{in}, gIdx);
+        return seedPerm;
     }
 
     private static SafetensorsWriter.Entry f16(String name, SplittableRandom rnd, float std, int rows, int cols) {

@@ -205,9 +205,10 @@ class GptqKernelTest {
         return Stream.of(Arguments.of(4, 128), Arguments.of(8, 128), Arguments.of(3, 32), Arguments.of(2, -1), Arguments.of(8, 48));
     }
 
+    /** Every backend and native level against float64, with a bias; and each token's outputs alone = in the batch. */
     @Test
-    void denseF16BackendsAgree() {
-        int in = 200, out = 70, rows = 6;
+    void denseF16BackendsAgreeAndGiveATokenTheSameBitsAloneOrInABatch() {
+        int in = 200, out = 70, rows = 9; // in: a partial 16-wide step; 35 rows a thread: a partial row block; 9 tokens: 4+4+1
         try (Arena arena = Arena.ofShared()) {
             Random rnd = new Random(3);
             MemorySegment w = arena.allocate((long) in * out * 2);
@@ -219,17 +220,31 @@ class GptqKernelTest {
                     ref[n][k] = Float.float16ToFloat(h);
                 }
             }
+            float[] bias = new float[out];
+            for (int n = 0; n < out; n++) bias[n] = (float) rnd.nextGaussian();
             Tensor t = new Tensor("w", DType.F16, new long[]{out, in}, w);
             float[] x = activations(rows, in, 4);
-            for (KernelBackend backend : KernelBackend.values()) {
-                float[] y = new float[rows * out];
-                new DenseLinear(t, null, backend).apply(x, y, rows, pool);
-                for (int r = 0; r < rows; r++) {
-                    for (int n = 0; n < out; n++) {
-                        double e = 0;
-                        for (int k = 0; k < in; k++) e += ref[n][k] * x[r * in + k];
-                        assertThat((double) y[r * out + n]).as("%s r%d n%d", backend, r, n).isCloseTo(e, org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(e))));
+            List<String> paths = new ArrayList<>(List.of("java", "float"));
+            if (NativeKernels.available()) for (int level = 1; level <= NativeKernels.cpuLevel(); level++) paths.add("native" + level);
+            for (String path : paths) {
+                KernelBackend backend = path.equals("java") ? KernelBackend.JAVA : path.equals("float") ? KernelBackend.FLOAT : KernelBackend.NATIVE;
+                NativeKernels.capLevel(backend == KernelBackend.NATIVE ? path.charAt(6) - '0' : 4);
+                try {
+                    DenseLinear dense = new DenseLinear(t, bias, backend);
+                    float[] y = new float[rows * out];
+                    dense.apply(x, y, rows, pool);
+                    for (int r = 0; r < rows; r++) {
+                        float[] alone = new float[out];
+                        dense.apply(Arrays.copyOfRange(x, r * in, (r + 1) * in), alone, 1, pool);
+                        for (int n = 0; n < out; n++) {
+                            double e = bias[n];
+                            for (int k = 0; k < in; k++) e += ref[n][k] * x[r * in + k];
+                            assertThat((double) y[r * out + n]).as("%s r%d n%d", path, r, n).isCloseTo(e, org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(e))));
+                            if (backend == KernelBackend.NATIVE) assertThat(alone[n]).as("%s r%d n%d alone", path, r, n).isEqualTo(y[r * out + n]);
+                        }
                     }
+                } finally {
+                    NativeKernels.capLevel(4);
                 }
             }
         }

@@ -1,5 +1,7 @@
 package org.gptq4j.model;
 
+import org.gptq4j.io.Checkpoint;
+import org.gptq4j.io.Tensor;
 import org.gptq4j.kernel.ComputePool;
 import org.gptq4j.kernel.KernelBackend;
 import org.gptq4j.kv.BlockTable;
@@ -51,6 +53,33 @@ class SyntheticCheckpointTest {
                 }
             }
         }
+    }
+
+    @Test
+    void layersReadingOneInputShareTheirActOrderPermutationAsGptqToolingGivesThem(@TempDir Path tmp) {
+        Path dir = tmp.resolve("synth");
+        SyntheticCheckpoint.write(dir, SyntheticCheckpoint.Shape.named("tiny", null), new SyntheticCheckpoint.Quant(4, 32, true), null, 7);
+        try (Checkpoint checkpoint = Checkpoint.open(dir, "model")) {
+            for (int layer = 0; layer < 2; layer++) {
+                String p = "model.layers." + layer + ".";
+                int[] q = gIdx(checkpoint, p + "self_attn.q_proj"), gate = gIdx(checkpoint, p + "mlp.gate_proj");
+                assertThat(gIdx(checkpoint, p + "self_attn.k_proj")).isEqualTo(q);
+                assertThat(gIdx(checkpoint, p + "self_attn.v_proj")).isEqualTo(q);
+                assertThat(gIdx(checkpoint, p + "mlp.up_proj")).isEqualTo(gate);
+                assertThat(gIdx(checkpoint, p + "self_attn.o_proj")).as("o_proj reads another input").isNotEqualTo(q);
+                assertThat(gate).as("gate reads another input").isNotEqualTo(q);
+                int[] sorted = q.clone();
+                java.util.Arrays.sort(sorted);
+                assertThat(q).as("act-order scatters the groups").isNotEqualTo(sorted);
+            }
+        }
+    }
+
+    private static int[] gIdx(Checkpoint checkpoint, String layer) {
+        Tensor t = checkpoint.get(layer + ".g_idx");
+        int[] g = new int[t.dim(0)];
+        for (int k = 0; k < g.length; k++) g[k] = t.getInt(k);
+        return g;
     }
 
     @Test
