@@ -13,7 +13,8 @@ package org.gptq4j.kernel;
  * Two int8 dot products per chunk keep the int8 units' speed (a 16x16 tile step, a VNNI instruction) at close to
  * float accuracy, with one scale per 128 positions: what lets the tile kernels apply a float epilogue only once per
  * chunk. The planes list each chunk's positions in {@link PackedGptq#slotPosition slot order}; {@code gather[s]} is the
- * input feature of slot s, or -1 for padding, which quantizes to 0.
+ * input feature of slot s, or -1 for padding, which quantizes to 0. The native backend runs the same steps in C
+ * ({@code gptq4j_quantize}, {@link NativeKernels#quantize}) with the same bits: rounding as {@link Math#round(float)}.
  */
 public final class ActivationQuantizer {
     private ActivationQuantizer() {}
