@@ -545,7 +545,7 @@ AVX2_TARGET void gptq4j_quantize(const float *x, int in, const int32_t *gather, 
 
 /* ---------------------------------------------------------------- F16 weights x float activations */
 
-AVX2_TARGET INLINE float hsum_f16k(__m256 v) {
+AVX2_TARGET INLINE float hsum_ps(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
@@ -567,7 +567,7 @@ AVX2_TARGET INLINE void f16_tile(const int NT, const uint16_t *w, int in, const 
         }
     }
     for (int t = 0; t < NT; t++) {
-        float sum = hsum_f16k(_mm256_add_ps(a0[t], a1[t]));
+        float sum = hsum_ps(_mm256_add_ps(a0[t], a1[t]));
         for (int j = k; j < in; j++) sum += _cvtsh_ss(w[j]) * x[t * xs + j];
         out[t] = sum;
     }
@@ -650,6 +650,57 @@ void gptq4j_f16gemm(int level, const uint16_t *weight, int in, const float *x, i
                     const float *bias, int n0, int n1) {
     if (level >= 3) f16gemm_avx512(weight, in, x, rows, y, ystride, bias, n0, n1);
     else f16gemm_avx2(weight, in, x, rows, y, ystride, bias, n0, n1);
+}
+
+/* ---------------------------------------------------------------- attention */
+
+/*
+ * Causal attention of one head of one token over its sequence in a paged KV cache (Attention.java):
+ *   s_p = (q . k_p) * scale,  w_p = exp(s_p - max s) / sum exp(s - max s),  out = sum_p w_p v_p,  p in [0, pos]
+ * Position p's vector starts at float index base + (blocks[p / blockSize] * blockSize + p % blockSize) * kvDim of
+ * keys and values (base: the layer's first float plus the head's offset). Eight-lane FMAs in four chains over the
+ * head dimension, sums in a fixed order: a token's head has the same bits whatever else runs.
+ */
+AVX2_TARGET void gptq4j_attend(const float *q, const float *keys, const float *values, long base, const int32_t *blocks,
+                               int blockSize, int kvDim, int hd, int pos, float scale, float *scores, float *out) {
+    const int whole = hd / 8 * 8;
+    float max = -INFINITY;
+    for (int p = 0; p <= pos; p++) {
+        const float *k = keys + base + ((long) blocks[p / blockSize] * blockSize + p % blockSize) * kvDim;
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        int d = 0;
+        for (; d + 32 <= whole; d += 32) {
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + d), _mm256_loadu_ps(k + d), a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + d + 8), _mm256_loadu_ps(k + d + 8), a1);
+            a2 = _mm256_fmadd_ps(_mm256_loadu_ps(q + d + 16), _mm256_loadu_ps(k + d + 16), a2);
+            a3 = _mm256_fmadd_ps(_mm256_loadu_ps(q + d + 24), _mm256_loadu_ps(k + d + 24), a3);
+        }
+        for (; d < whole; d += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + d), _mm256_loadu_ps(k + d), a0);
+        float s = hsum_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+        for (; d < hd; d++) s += q[d] * k[d];
+        scores[p] = s * scale;
+        if (scores[p] > max) max = scores[p];
+    }
+    float sum = 0.0f;
+    for (int p = 0; p <= pos; p++) {
+        scores[p] = expf(scores[p] - max);
+        sum += scores[p];
+    }
+    for (int d0 = 0; d0 < hd; d0 += 64) { /* out[d0, d0 + 64) in eight registers while every position passes */
+        int n = hd - d0 < 64 ? hd - d0 : 64, vecs = n / 8;
+        __m256 acc[8];
+        for (int i = 0; i < 8; i++) acc[i] = _mm256_setzero_ps();
+        float tail[8] = {0};
+        for (int p = 0; p <= pos; p++) {
+            const float *v = values + base + ((long) blocks[p / blockSize] * blockSize + p % blockSize) * kvDim + d0;
+            float w = scores[p] / sum;
+            __m256 wv = _mm256_set1_ps(w);
+            for (int i = 0; i < vecs; i++) acc[i] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(v + 8 * i), acc[i]);
+            for (int j = 8 * vecs; j < n; j++) tail[j - 8 * vecs] = fmaf(w, v[j], tail[j - 8 * vecs]);
+        }
+        for (int i = 0; i < vecs; i++) _mm256_storeu_ps(out + d0 + 8 * i, acc[i]);
+        for (int j = 8 * vecs; j < n; j++) out[d0 + j] = tail[j - 8 * vecs];
+    }
 }
 
 /* ---------------------------------------------------------------- memory bandwidth probe */

@@ -150,6 +150,9 @@ public final class Engine implements AutoCloseable {
             throw new IllegalStateException("generate() would wait for the engine thread on the engine thread: "
                     + "call submit() from a listener instead");
         }
+        if (Thread.currentThread().isInterrupted()) { // fail at once: a short generation could otherwise finish first
+            throw new GenerationException("interrupted before the generation started; nothing was submitted", new InterruptedException());
+        }
         GenerationHandle handle = submit(request, GenerationListener.NONE);
         try {
             return handle.result().get();

@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -25,14 +26,14 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class NativeKernels {
     private NativeKernels() {}
 
-    private static final MethodHandle QGEMM, QUANTIZE, F16GEMM, STREAM_READ, REPACK, RELEASE;
+    private static final MethodHandle QGEMM, QUANTIZE, ATTEND, F16GEMM, STREAM_READ, REPACK, RELEASE;
     private static final int LEVEL;
     /** The instruction-set level the kernels run at: the CPU's, capped by -Dgptq4j.native.level (tests lower it). */
     private static volatile int level;
     private static final String STATUS;
 
     static {
-        MethodHandle q = null, qz = null, f = null, r = null, rp = null, rel = null;
+        MethodHandle q = null, qz = null, at = null, f = null, r = null, rp = null, rel = null;
         int level = 0;
         String status;
         try {
@@ -56,6 +57,9 @@ public final class NativeKernels {
                     qz = linker.downcallHandle(lookup.findOrThrow("gptq4j_quantize"), FunctionDescriptor.ofVoid(
                             ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS,
                             ADDRESS, ADDRESS), critical);
+                    at = linker.downcallHandle(lookup.findOrThrow("gptq4j_attend"), FunctionDescriptor.ofVoid(
+                            ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_FLOAT,
+                            ADDRESS, ADDRESS), critical);
                     f = linker.downcallHandle(lookup.findOrThrow("gptq4j_f16gemm"), FunctionDescriptor.ofVoid(
                             JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), critical);
                     r = linker.downcallHandle(lookup.findOrThrow("gptq4j_stream_read"), FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_LONG));
@@ -73,11 +77,12 @@ public final class NativeKernels {
             }
         } catch (Throwable t) {
             status = "native kernels failed to load (" + t + "): Java Vector API fallback";
-            q = qz = f = r = rp = rel = null;
+            q = qz = at = f = r = rp = rel = null;
             level = 0;
         }
         QGEMM = q;
         QUANTIZE = qz;
+        ATTEND = at;
         F16GEMM = f;
         STREAM_READ = r;
         REPACK = rp;
@@ -150,6 +155,18 @@ public final class NativeKernels {
                     MemorySegment.ofArray(lo), MemorySegment.ofArray(e), MemorySegment.ofArray(sums));
         } catch (Throwable t) {
             throw new IllegalStateException("native quantize failed", t);
+        }
+    }
+
+    /** {@link Attention#attend} in C (AVX2/FMA). */
+    static void attend(float[] q, int qo, MemorySegment keys, MemorySegment values, long base, int[] blocks, int blockSize,
+                       int kvDim, int hd, int pos, float scale, float[] scores, float[] out, int oo) {
+        try {
+            ATTEND.invokeExact(MemorySegment.ofArray(q).asSlice((long) qo * Float.BYTES), keys, values, base,
+                    MemorySegment.ofArray(blocks), blockSize, kvDim, hd, pos, scale, MemorySegment.ofArray(scores),
+                    MemorySegment.ofArray(out).asSlice((long) oo * Float.BYTES));
+        } catch (Throwable t) {
+            throw new IllegalStateException("native attend failed", t);
         }
     }
 

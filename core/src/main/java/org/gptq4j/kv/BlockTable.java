@@ -18,6 +18,14 @@ public final class BlockTable {
         return blocks[index];
     }
 
+    /**
+     * The block ids in position order, for kernels that read the cache directly: the first {@link #blockCount()} entries
+     * are the table (the array may be longer and is replaced as the table grows); read it, never write it.
+     */
+    public int[] blocks() {
+        return blocks;
+    }
+
     public int length() {
         return length;
     }

@@ -130,7 +130,12 @@ public final class PagedKvCache implements AutoCloseable {
     /** Float index of position {@code pos}'s vector for {@code layer} in {@link #keys()} / {@link #values()}. */
     public long offset(int layer, BlockTable table, int pos) {
         int block = table.block(pos / blockSize);
-        return (((long) layer * pool.capacity() + block) * blockSize + pos % blockSize) * kvDim;
+        return layerOffset(layer) + ((long) block * blockSize + pos % blockSize) * kvDim;
+    }
+
+    /** Float index of {@code layer}'s first vector: position p of a table is at {@code + (block * blockSize + p % blockSize) * kvDim}. */
+    public long layerOffset(int layer) {
+        return (long) layer * pool.capacity() * blockSize * kvDim;
     }
 
     @Override

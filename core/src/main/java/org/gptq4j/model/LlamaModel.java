@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.gptq4j.io.Checkpoint;
 import org.gptq4j.io.CheckpointException;
 import org.gptq4j.io.Tensor;
+import org.gptq4j.kernel.Attention;
 import org.gptq4j.kernel.ComputePool;
 import org.gptq4j.kernel.DenseLinear;
 import org.gptq4j.kernel.GptqLinear;
@@ -43,9 +44,10 @@ public final class LlamaModel implements AutoCloseable {
     private final float[] finalNorm;
     private final Linear lmHead;
     private final RotaryEmbedding rope;
+    private final Attention attention;
 
     private LlamaModel(Path folder, LlamaConfig config, Optional<GptqConfig> gptq, Checkpoint checkpoint, Arena arena,
-                       PackCache packCache, Tensor embeddings, Layer[] layers, float[] finalNorm, Linear lmHead) {
+                       PackCache packCache, Tensor embeddings, Layer[] layers, float[] finalNorm, Linear lmHead, Attention attention) {
         this.packCache = packCache;
         this.folder = folder;
         this.config = config;
@@ -56,6 +58,7 @@ public final class LlamaModel implements AutoCloseable {
         this.layers = layers;
         this.finalNorm = finalNorm;
         this.lmHead = lmHead;
+        this.attention = attention;
         this.rope = new RotaryEmbedding(config);
     }
 
@@ -99,7 +102,7 @@ public final class LlamaModel implements AutoCloseable {
                     ? new DenseLinear(embeddings, null, backend)
                     : w.linear("lm_head", d, config.vocabSize());
             cache.commit();
-            return new LlamaModel(folder, config, gptq, checkpoint, arena, cache, embeddings, layers, finalNorm, lmHead);
+            return new LlamaModel(folder, config, gptq, checkpoint, arena, cache, embeddings, layers, finalNorm, lmHead, new Attention(backend));
         } catch (RuntimeException e) {
             cache.close();
             arena.close();
@@ -223,8 +226,10 @@ public final class LlamaModel implements AutoCloseable {
             }
             int layerIndex = l;
             long attentionWork = (long) n * heads * (maxPos + 1) * config.headDim() * 2;
+            // head-major: a thread takes a head over consecutive tokens, whose keys and values (for a 512-token prompt,
+            // 512 KiB per head) then stay in its cache instead of being streamed from memory once per token
             pool.parallelForSlices(n * heads, attentionWork, (slice, start, end) -> {
-                for (int th = start; th < end; th++) attend(layerIndex, batch, th / heads, th % heads, q, att, scores[slice], cache);
+                for (int ht = start; ht < end; ht++) attend(layerIndex, batch, ht % n, ht / n, q, att, scores[slice], cache);
             });
             // x = x + att Wo
             layer.o.apply(att, tmp, n, pool);
@@ -253,23 +258,9 @@ public final class LlamaModel implements AutoCloseable {
     private void attend(int layer, ForwardBatch batch, int t, int h, float[] q, float[] att, float[] scores, PagedKvCache cache) {
         int hd = config.headDim(), qd = config.qDim();
         int kvHead = h / (config.numHeads() / config.numKvHeads());
-        BlockTable table = batch.tables()[t];
-        int pos = batch.positions()[t], qo = t * qd + h * hd;
-        float scale = (float) (1.0 / Math.sqrt(hd));
-        float max = Float.NEGATIVE_INFINITY;
-        for (int p = 0; p <= pos; p++) {
-            scores[p] = VectorMath.dot(q, qo, cache.keys(), cache.offset(layer, table, p) + (long) kvHead * hd, hd) * scale;
-            max = Math.max(max, scores[p]);
-        }
-        float sum = 0;
-        for (int p = 0; p <= pos; p++) {
-            scores[p] = (float) Math.exp(scores[p] - max);
-            sum += scores[p];
-        }
-        java.util.Arrays.fill(att, qo, qo + hd, 0f);
-        for (int p = 0; p <= pos; p++) {
-            VectorMath.axpy(scores[p] / sum, cache.values(), cache.offset(layer, table, p) + (long) kvHead * hd, att, qo, hd);
-        }
+        long base = cache.layerOffset(layer) + (long) kvHead * hd;
+        attention.attend(q, t * qd + h * hd, cache.keys(), cache.values(), base, batch.tables()[t].blocks(), cache.blockSize(),
+                config.kvDim(), hd, batch.positions()[t], scores, att, t * qd + h * hd);
     }
 
     private static int maxPosition(ForwardBatch batch) {

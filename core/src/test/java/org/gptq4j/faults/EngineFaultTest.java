@@ -169,12 +169,14 @@ class EngineFaultTest {
         engine = TinyEngine.start(64);
         Thread.currentThread().interrupt();
         try {
-            assertThatThrownBy(() -> engine.generate(TinyEngine.greedy(PROMPT, 50))).isInstanceOf(GenerationException.class);
+            assertThatThrownBy(() -> engine.generate(TinyEngine.greedy(PROMPT, 50))).isInstanceOf(GenerationException.class)
+                    .hasMessageContaining("interrupted").hasCauseInstanceOf(InterruptedException.class);
             assertThat(Thread.interrupted()).isTrue();
         } finally {
             Thread.interrupted();
         }
         TinyEngine.assertAllBlocksFree(engine);
+        assertThat(engine.metrics().promptTokens()).as("nothing was submitted").isZero();
     }
 
     /**

@@ -1,0 +1,69 @@
+package org.gptq4j.kernel;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** Attention over a paged cache, every backend against a float64 reference. */
+class AttentionTest {
+
+    @Test
+    void everyBackendMatchesAFloat64ReferenceOverScatteredBlocks() {
+        List<KernelBackend> backends = new ArrayList<>(List.of(KernelBackend.JAVA, KernelBackend.FLOAT));
+        if (NativeKernels.available()) backends.add(KernelBackend.NATIVE);
+        int blockSize = 4, capacity = 40, kvDim = 3 * 36; // three heads of 36 (a tail after 32 dims), or one of 100
+        Random rnd = new Random(11);
+        try (Arena arena = Arena.ofConfined()) {
+            long floats = 2L * capacity * blockSize * kvDim; // two layers
+            MemorySegment keys = arena.allocate(floats * 4, 64), values = arena.allocate(floats * 4, 64);
+            for (long i = 0; i < floats; i++) {
+                keys.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rnd.nextGaussian());
+                values.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rnd.nextGaussian());
+            }
+            int[] blocks = {17, 3, 39, 0, 22, 8, 31, 5, 12, 26}; // scattered, room for 40 positions
+            for (int hd : new int[]{36, 100, 8}) {
+                for (int pos : new int[]{0, 1, 6, 37}) {
+                    float[] q = new float[hd + 5];
+                    for (int i = 0; i < q.length; i++) q[i] = (float) rnd.nextGaussian();
+                    long base = (long) capacity * blockSize * kvDim + (hd == 36 ? 36 : 0); // layer 1, head 1 (or 0)
+                    double[] expected = reference(q, 5, keys, values, base, blocks, blockSize, kvDim, hd, pos);
+                    for (KernelBackend backend : backends) {
+                        float[] out = new float[hd + 3];
+                        new Attention(backend).attend(q, 5, keys, values, base, blocks, blockSize, kvDim, hd, pos, new float[pos + 1], out, 3);
+                        for (int d = 0; d < hd; d++) {
+                            assertThat((double) out[3 + d]).as("%s hd %d pos %d dim %d", backend, hd, pos, d)
+                                    .isCloseTo(expected[d], within(1e-5 * (1 + Math.abs(expected[d]))));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static double[] reference(float[] q, int qo, MemorySegment keys, MemorySegment values, long base, int[] blocks,
+                                      int blockSize, int kvDim, int hd, int pos) {
+        double[] s = new double[pos + 1];
+        double max = Double.NEGATIVE_INFINITY, sum = 0;
+        for (int p = 0; p <= pos; p++) {
+            long at = base + ((long) blocks[p / blockSize] * blockSize + p % blockSize) * kvDim;
+            for (int d = 0; d < hd; d++) s[p] += (double) q[qo + d] * keys.getAtIndex(ValueLayout.JAVA_FLOAT, at + d);
+            s[p] /= Math.sqrt(hd);
+            max = Math.max(max, s[p]);
+        }
+        for (int p = 0; p <= pos; p++) sum += s[p] = Math.exp(s[p] - max);
+        double[] out = new double[hd];
+        for (int p = 0; p <= pos; p++) {
+            long at = base + ((long) blocks[p / blockSize] * blockSize + p % blockSize) * kvDim;
+            for (int d = 0; d < hd; d++) out[d] += s[p] / sum * values.getAtIndex(ValueLayout.JAVA_FLOAT, at + d);
+        }
+        return out;
+    }
+}
