@@ -160,10 +160,10 @@ public final class NativeKernels {
 
     /** {@link Attention#attend} in C (AVX2/FMA). */
     static void attend(float[] q, int qo, MemorySegment keys, MemorySegment values, long base, int[] blocks, int blockSize,
-                       int kvDim, int hd, int pos, float scale, float[] scores, float[] out, int oo) {
+                       int stride, int hd, int pos, float scale, float[] scores, float[] out, int oo) {
         try {
             ATTEND.invokeExact(MemorySegment.ofArray(q).asSlice((long) qo * Float.BYTES), keys, values, base,
-                    MemorySegment.ofArray(blocks), blockSize, kvDim, hd, pos, scale, MemorySegment.ofArray(scores),
+                    MemorySegment.ofArray(blocks), blockSize, stride, hd, pos, scale, MemorySegment.ofArray(scores),
                     MemorySegment.ofArray(out).asSlice((long) oo * Float.BYTES));
         } catch (Throwable t) {
             throw new IllegalStateException("native attend failed", t);

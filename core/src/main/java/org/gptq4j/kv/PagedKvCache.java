@@ -6,13 +6,14 @@ import java.lang.foreign.MemorySegment;
 /**
  * The paged KV cache: K and V vectors of every layer stored in fixed-size blocks of {@code blockSize} positions,
  * handed out by a {@link BlockPool} and addressed through each sequence's {@link BlockTable}.
- * Storage is off-heap float32: {@code [layer][block][slot][kvDim]} for keys, the same for values.
+ * Storage is off-heap float32: {@code [layer][block][slot][stride]} for keys, the same for values, the first
+ * {@code kvDim} floats of each {@link #positionStride stride} holding a position's vector.
  * With prefix caching on, full blocks are registered in a {@link PrefixCache} once written and reused by
  * sequences that start with the same tokens; only full blocks are shared and shared blocks are never written
  * again (a sequence writes only positions past its reused prefix), so no copy-on-write is needed.
  */
 public final class PagedKvCache implements AutoCloseable {
-    private final int layers, kvDim, blockSize;
+    private final int layers, kvDim, stride, blockSize;
     private final BlockPool pool;
     private final Arena arena;
     private final MemorySegment keys, values;
@@ -26,18 +27,34 @@ public final class PagedKvCache implements AutoCloseable {
         if (blockSize < 1) throw new IllegalArgumentException("blockSize must be >= 1, got " + blockSize);
         this.layers = layers;
         this.kvDim = kvDim;
+        this.stride = positionStride(kvDim);
         this.blockSize = blockSize;
         this.pool = new BlockPool(blocks);
         this.prefixCache = prefixCaching ? new PrefixCache(pool) : null;
         this.arena = Arena.ofShared();
-        long floats = (long) layers * blocks * blockSize * kvDim;
+        long floats = (long) layers * blocks * blockSize * stride;
         this.keys = arena.allocate(floats * Float.BYTES, 64);
         this.values = arena.allocate(floats * Float.BYTES, 64);
     }
 
     /** Bytes one block takes across all layers, keys and values. */
     public static long bytesPerBlock(int layers, int kvDim, int blockSize) {
-        return 2L * layers * blockSize * kvDim * Float.BYTES;
+        return 2L * layers * blockSize * positionStride(kvDim) * Float.BYTES;
+    }
+
+    /**
+     * Floats from one position's vector to the next: {@code kvDim} rounded up to an odd number of 64-byte lines, so
+     * that one head's vectors at successive positions fall into different cache sets. (With a power-of-two stride,
+     * 16 KiB for Llama-2-7B, they shared a few sets of L1 and L2, and attention read them from memory.)
+     */
+    public static int positionStride(int kvDim) {
+        int lines = (kvDim + 15) / 16;
+        return 16 * (lines % 2 == 0 ? lines + 1 : lines);
+    }
+
+    /** Floats from one position's vector to the next in {@link #keys()} and {@link #values()}. */
+    public int positionStride() {
+        return stride;
     }
 
     public int blockSize() {
@@ -130,12 +147,12 @@ public final class PagedKvCache implements AutoCloseable {
     /** Float index of position {@code pos}'s vector for {@code layer} in {@link #keys()} / {@link #values()}. */
     public long offset(int layer, BlockTable table, int pos) {
         int block = table.block(pos / blockSize);
-        return layerOffset(layer) + ((long) block * blockSize + pos % blockSize) * kvDim;
+        return layerOffset(layer) + ((long) block * blockSize + pos % blockSize) * stride;
     }
 
-    /** Float index of {@code layer}'s first vector: position p of a table is at {@code + (block * blockSize + p % blockSize) * kvDim}. */
+    /** Float index of {@code layer}'s first vector: position p of a table is at {@code + (block * blockSize + p % blockSize) * stride}. */
     public long layerOffset(int layer) {
-        return (long) layer * pool.capacity() * blockSize * kvDim;
+        return (long) layer * pool.capacity() * blockSize * stride;
     }
 
     @Override

@@ -260,7 +260,7 @@ public final class LlamaModel implements AutoCloseable {
         int kvHead = h / (config.numHeads() / config.numKvHeads());
         long base = cache.layerOffset(layer) + (long) kvHead * hd;
         attention.attend(q, t * qd + h * hd, cache.keys(), cache.values(), base, batch.tables()[t].blocks(), cache.blockSize(),
-                config.kvDim(), hd, batch.positions()[t], scores, att, t * qd + h * hd);
+                cache.positionStride(), hd, batch.positions()[t], scores, att, t * qd + h * hd);
     }
 
     private static int maxPosition(ForwardBatch batch) {
