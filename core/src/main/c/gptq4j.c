@@ -679,9 +679,11 @@ AVX2_TARGET INLINE __m256 exp_neg_ps(__m256 x) {
     return _mm256_and_ps(_mm256_mul_ps(y, _mm256_castsi256_ps(e)), _mm256_cmp_ps(x, _mm256_set1_ps(-87.0f), _CMP_GT_OQ));
 }
 
-AVX2_TARGET void gptq4j_attend(const float *q, const float *keys, const float *values, long base, const int32_t *blocks,
-                               int blockSize, int stride, int hd, int pos, float scale, float *scores, float *out) {
+AVX2_TARGET void gptq4j_attend(const float *q, int qo, const float *keys, const float *values, long base, const int32_t *blocks,
+                               int blockSize, int stride, int hd, int pos, float scale, float *scores, float *out, int oo) {
     const int whole = hd / 8 * 8;
+    q += qo;
+    out += oo;
     float max = -INFINITY;
     for (int b = 0, p = 0; p <= pos; b++) { /* position p = b * blockSize + slot */
         const float *kb = keys + base + (long) blocks[b] * blockSize * stride;

@@ -58,8 +58,8 @@ public final class NativeKernels {
                             ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS,
                             ADDRESS, ADDRESS), critical);
                     at = linker.downcallHandle(lookup.findOrThrow("gptq4j_attend"), FunctionDescriptor.ofVoid(
-                            ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_FLOAT,
-                            ADDRESS, ADDRESS), critical);
+                            ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
+                            JAVA_FLOAT, ADDRESS, ADDRESS, JAVA_INT), critical);
                     f = linker.downcallHandle(lookup.findOrThrow("gptq4j_f16gemm"), FunctionDescriptor.ofVoid(
                             JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), critical);
                     r = linker.downcallHandle(lookup.findOrThrow("gptq4j_stream_read"), FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_LONG));
@@ -162,9 +162,8 @@ public final class NativeKernels {
     static void attend(float[] q, int qo, MemorySegment keys, MemorySegment values, long base, int[] blocks, int blockSize,
                        int stride, int hd, int pos, float scale, float[] scores, float[] out, int oo) {
         try {
-            ATTEND.invokeExact(MemorySegment.ofArray(q).asSlice((long) qo * Float.BYTES), keys, values, base,
-                    MemorySegment.ofArray(blocks), blockSize, stride, hd, pos, scale, MemorySegment.ofArray(scores),
-                    MemorySegment.ofArray(out).asSlice((long) oo * Float.BYTES));
+            ATTEND.invokeExact(MemorySegment.ofArray(q), qo, keys, values, base, MemorySegment.ofArray(blocks), blockSize,
+                    stride, hd, pos, scale, MemorySegment.ofArray(scores), MemorySegment.ofArray(out), oo);
         } catch (Throwable t) {
             throw new IllegalStateException("native attend failed", t);
         }
