@@ -43,13 +43,14 @@ public final class PagedKvCache implements AutoCloseable {
     }
 
     /**
-     * Floats from one position's vector to the next: {@code kvDim} rounded up to an odd number of 64-byte lines, so
-     * that one head's vectors at successive positions fall into different cache sets. (With a power-of-two stride,
-     * 16 KiB for Llama-2-7B, they shared a few sets of L1 and L2, and attention read them from memory.)
+     * Floats from one position's vector to the next. A vector of 1 KiB or more gets an odd number of 64-byte lines,
+     * so that one head's vectors at successive positions fall into different cache sets (with a power-of-two stride,
+     * 16 KiB for Llama-2-7B, they shared a few sets of L1 and L2 and attention read them from memory again for every
+     * token); at most 1/16 more memory. Smaller vectors are stored as they are.
      */
     public static int positionStride(int kvDim) {
         int lines = (kvDim + 15) / 16;
-        return 16 * (lines % 2 == 0 ? lines + 1 : lines);
+        return lines < 16 ? kvDim : 16 * (lines % 2 == 0 ? lines + 1 : lines);
     }
 
     /** Floats from one position's vector to the next in {@link #keys()} and {@link #values()}. */
