@@ -1,6 +1,7 @@
 package org.gptq4j.kernel;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * Causal attention of one head of one token over the keys and values of its sequence in a paged KV cache:
@@ -35,7 +36,7 @@ public final class Attention {
         }
         float max = Float.NEGATIVE_INFINITY;
         for (int p = 0; p <= pos; p++) {
-            scores[p] = VectorMath.dot(q, qo, keys, base + ((long) blocks[p / blockSize] * blockSize + p % blockSize) * stride, hd) * scale;
+            scores[p] = VectorMath.dot(q, qo, keys, at(base, blocks, blockSize, stride, p), hd) * scale;
             max = Math.max(max, scores[p]);
         }
         float sum = 0;
@@ -43,9 +44,14 @@ public final class Attention {
             scores[p] = (float) Math.exp(scores[p] - max);
             sum += scores[p];
         }
-        java.util.Arrays.fill(out, oo, oo + hd, 0f);
+        Arrays.fill(out, oo, oo + hd, 0f);
         for (int p = 0; p <= pos; p++) {
-            VectorMath.axpy(scores[p] / sum, values, base + ((long) blocks[p / blockSize] * blockSize + p % blockSize) * stride, out, oo, hd);
+            VectorMath.axpy(scores[p] / sum, values, at(base, blocks, blockSize, stride, p), out, oo, hd);
         }
+    }
+
+    /** Float index of position p's vector. */
+    private static long at(long base, int[] blocks, int blockSize, int stride, int p) {
+        return base + ((long) blocks[p / blockSize] * blockSize + p % blockSize) * stride;
     }
 }
