@@ -535,11 +535,8 @@ AVX2_TARGET void gptq4j_quantize(const float *x, int in, const int32_t *gather, 
             store_bytes(h8 + j, h[0], h[1], h[2], h[3]);
             store_bytes(l8 + j, l[0], l[1], l[2], l[3]);
         }
-        __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
-        s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4E));
-        s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xB1));
         e[i] = a / 32258.0f; /* 127 * 254 */
-        sums[i] = _mm_cvtsi128_si32(s4);
+        sums[i] = hsum_avx2(sum); /* the token kernel's int32 lane sum (integers: any order is exact) */
     }
 }
 
