@@ -42,20 +42,26 @@
 #include <unistd.h>
 #endif
 
-/* 0: use the Java fallback; 1: AVX2/FMA; 2: also AVX-VNNI; 3: AVX-512 VNNI; 4: also AMX-INT8 (batched products). */
-int gptq4j_cpu_level(void) {
+/*
+ * The instruction-set levels this CPU runs, as a bit mask (bit L set: level L runs): 1 AVX2/FMA/F16C (required by every
+ * other level), 2 AVX-VNNI, 3 AVX-512 VNNI, 4 AMX-INT8 (batched products, beside AVX-512). The levels are not a chain:
+ * AMD Zen 4 has AVX-512 VNNI but no AVX-VNNI, so level 3 runs there and level 2 does not.
+ */
+int gptq4j_cpu_levels(void) {
     __builtin_cpu_init();
     if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))) return 0;
+    int levels = 1 << 1;
+    if (__builtin_cpu_supports("avxvnni")) levels |= 1 << 2;
     if (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni")) {
+        levels |= 1 << 3;
 #ifdef GPTQ4J_AMX
         /* AMX: the CPU has it (CPUID.7.0:EDX bits 24, 25) and Linux lets this process use the tile data (arch_prctl) */
         unsigned a, b, c, d;
         __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
-        if ((d >> 24 & 1) && (d >> 25 & 1) && syscall(SYS_arch_prctl, 0x1023 /* ARCH_REQ_XCOMP_PERM */, 18) == 0) return 4;
+        if ((d >> 24 & 1) && (d >> 25 & 1) && syscall(SYS_arch_prctl, 0x1023 /* ARCH_REQ_XCOMP_PERM */, 18) == 0) levels |= 1 << 4;
 #endif
-        return 3;
     }
-    return __builtin_cpu_supports("avxvnni") ? 2 : 1;
+    return levels;
 }
 
 /* ---------------------------------------------------------------- quantized products, token by token (SIMD dots) */
@@ -455,7 +461,7 @@ AMX_TARGET static void tokens_amx(int bits, const uint8_t *codes, long rowBytes,
 }
 #endif
 
-/* Entry point: y[r][n] for rows r < rows and outputs n in [n0, n1); level as gptq4j_cpu_level (capped by Java). */
+/* Entry point: y[r][n] for rows r < rows and outputs n in [n0, n1); level: one that gptq4j_cpu_levels reports (chosen by Java). */
 void gptq4j_qgemm(int level, int bits, const uint8_t *codes, long rowBytes, const uint16_t *scales, const int16_t *zeros,
                   int groups, const int32_t *cblk, const int32_t *cgrp, int chunks, int nb, const int8_t *hi,
                   const int8_t *lo, const float *xe, const int32_t *xs, int rows, float *y, int ystride,

@@ -28,13 +28,15 @@ public final class NativeKernels {
 
     private static final MethodHandle QGEMM, QUANTIZE, ATTEND, F16GEMM, STREAM_READ, REPACK, RELEASE;
     private static final int LEVEL;
+    /** The levels this CPU runs, bit L for level L (not a chain: Zen 4 runs 3 but not 2). */
+    private static final int LEVELS;
     /** The instruction-set level the kernels run at: the CPU's, capped by -Dgptq4j.native.level (tests lower it). */
     private static volatile int level;
     private static final String STATUS;
 
     static {
         MethodHandle q = null, qz = null, at = null, f = null, r = null, rp = null, rel = null;
-        int level = 0;
+        int levels = 0;
         String status;
         try {
             String resource = "/native/" + platform() + "/libgptq4j.so";
@@ -44,9 +46,9 @@ public final class NativeKernels {
             } else {
                 Linker linker = Linker.nativeLinker();
                 SymbolLookup lookup = SymbolLookup.libraryLookup(lib, Arena.global());
-                MethodHandle cpu = linker.downcallHandle(lookup.findOrThrow("gptq4j_cpu_level"), FunctionDescriptor.of(JAVA_INT));
-                level = (int) cpu.invokeExact();
-                if (level == 0) {
+                MethodHandle cpu = linker.downcallHandle(lookup.findOrThrow("gptq4j_cpu_levels"), FunctionDescriptor.of(JAVA_INT));
+                levels = (int) cpu.invokeExact();
+                if (levels == 0) {
                     status = "this CPU lacks AVX2/FMA: Java Vector API fallback";
                 } else {
                     Linker.Option critical = Linker.Option.critical(true);
@@ -66,7 +68,7 @@ public final class NativeKernels {
                     rp = linker.downcallHandle(lookup.findOrThrow("gptq4j_repack"), FunctionDescriptor.of(JAVA_INT,
                             ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT), critical);
                     rel = linker.downcallHandle(lookup.findOrThrow("gptq4j_release_pages"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
-                    status = "native " + switch (level) {
+                    status = "native " + switch (highest(levels, 4)) {
                         case 4 -> "AMX-INT8 (batches) + AVX-512 VNNI (one token)";
                         case 3 -> "AVX-512 VNNI";
                         case 2 -> "AVX-VNNI";
@@ -78,7 +80,7 @@ public final class NativeKernels {
         } catch (Throwable t) {
             status = "native kernels failed to load (" + t + "): Java Vector API fallback";
             q = qz = at = f = r = rp = rel = null;
-            level = 0;
+            levels = 0;
         }
         QGEMM = q;
         QUANTIZE = qz;
@@ -87,8 +89,9 @@ public final class NativeKernels {
         STREAM_READ = r;
         REPACK = rp;
         RELEASE = rel;
-        LEVEL = level;
-        NativeKernels.level = Math.min(level, Integer.getInteger("gptq4j.native.level", 4));
+        LEVELS = levels;
+        LEVEL = highest(levels, 4);
+        NativeKernels.level = highest(levels, Integer.getInteger("gptq4j.native.level", 4));
         STATUS = status;
     }
 
@@ -97,9 +100,28 @@ public final class NativeKernels {
         return LEVEL;
     }
 
-    /** Runs the kernels at most at {@code cap} (1 AVX2, 2 AVX-VNNI, 3 AVX-512, 4 AMX) until reset: lets tests cover every path. */
+    /** The level the kernels run at now. */
+    static int level() {
+        return level;
+    }
+
+    /** Whether this CPU runs level {@code level} (1 AVX2, 2 AVX-VNNI, 3 AVX-512, 4 AMX). */
+    static boolean runs(int level) {
+        return level >= 1 && level <= 4 && (LEVELS >> level & 1) != 0;
+    }
+
+    /** The highest level of {@code levels} (a bit mask) that is at most {@code cap}; 0 when none. */
+    private static int highest(int levels, int cap) {
+        for (int l = Math.min(cap, 4); l >= 1; l--) if ((levels >> l & 1) != 0) return l;
+        return 0;
+    }
+
+    /**
+     * Runs the kernels at the highest level this CPU runs that is at most {@code cap} (1 AVX2, 2 AVX-VNNI, 3 AVX-512,
+     * 4 AMX) until reset: lets tests cover every path. A cap of 2 on a CPU without AVX-VNNI runs AVX2.
+     */
     static void capLevel(int cap) {
-        level = Math.min(LEVEL, cap);
+        level = highest(LEVELS, cap);
     }
 
     /** Whether the native kernels loaded and this CPU runs them. */
