@@ -19,7 +19,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The native SIMD kernels ({@code src/main/c/gptq4j.c}), shipped in the jar as {@code native/<os>-<arch>/libgptq4j.so},
+ * The native SIMD kernels ({@code src/main/c}: {@code gptq4j.h} is their interface), shipped in the jar as {@code native/<os>-<arch>/libgptq4j.so},
  * extracted to a temporary file and bound through FFM downcalls. Heap arrays (activations, outputs) are passed
  * directly with {@link Linker.Option#critical critical} downcalls; weights are off-heap segments.
  */
@@ -132,7 +132,7 @@ public final class NativeKernels {
 
     /**
      * y[r*ystride + n] for r &lt; rows, n in [n0, n1): the int8-activation GPTQ product of {@link ActivationQuantizer}'s
-     * planes (see gptq4j.c for the math; every level gives the same bits).
+     * planes (see gptq4j.h for the math; every level gives the same bits).
      */
     static void qgemm(PackedGptq w, byte[] hi, byte[] lo, float[] e, int[] sums, int rows, float[] y, int ystride,
                       MemorySegment bias, int n0, int n1) {
@@ -169,7 +169,7 @@ public final class NativeKernels {
         }
     }
 
-    /** Repacks output features [n0, n1) of a GPTQ qweight into {@link PackedGptq}'s code layout (see gptq4j.c). */
+    /** Repacks output features [n0, n1) of a GPTQ qweight into {@link PackedGptq}'s code layout (see memory.c). */
     static void repack(MemorySegment qweight, int in, int out, int bits, int[] position, int nb, MemorySegment codes, long rowBytes, int n0, int n1) {
         int rc;
         try {
