@@ -26,7 +26,7 @@
  * Every function processes output rows [n0, n1) so that each Java compute thread streams its own rows.
  *
  * Sources, by concern (all compiled into one libgptq4j.so by core/pom.xml with -O3 -ffp-contract=off):
- *   cpu.c            gptq4j_cpu_level: which instruction-set level this CPU (and OS) runs
+ *   cpu.c            gptq4j_cpu_levels: which instruction-set levels this CPU (and OS) runs
  *   quantize.c       gptq4j_quantize: activations into the two int8 planes
  *   qgemm.c          gptq4j_qgemm: picks the product kernel for the level and batch size
  *   qgemm_avx2.c     256-bit token kernel, AVX2 maddubs + madd       } both from qgemm_tokens.h, which they include
@@ -44,10 +44,12 @@
 
 #include <stdint.h>
 
-/* 0: use the Java fallback; 1: AVX2/FMA; 2: also AVX-VNNI; 3: AVX-512 VNNI; 4: also AMX-INT8 (batched products). */
-int gptq4j_cpu_level(void);
+/* The instruction-set levels this CPU runs, bit L for level L: 1 AVX2/FMA/F16C, 2 AVX-VNNI, 3 AVX-512 VNNI,
+ * 4 AMX-INT8 (with 3); 0 where none (the Java fallback runs). The levels are not nested: see cpu.c. Every entry point
+ * that takes a level must be given one of these. */
+int gptq4j_cpu_levels(void);
 
-/* y[r][n] for rows r < rows and outputs n in [n0, n1); level as gptq4j_cpu_level (capped by Java). */
+/* y[r][n] for rows r < rows and outputs n in [n0, n1), at a level of gptq4j_cpu_levels (Java picks it). */
 void gptq4j_qgemm(int level, int bits, const uint8_t *codes, long rowBytes, const uint16_t *scales, const int16_t *zeros,
                   int groups, const int32_t *cblk, const int32_t *cgrp, int chunks, int nb, const int8_t *hi,
                   const int8_t *lo, const float *xe, const int32_t *xs, int rows, float *y, int ystride,

@@ -19,7 +19,7 @@
 #define TILE 4       /* tokens per pass over a weight row (each unpacked weight vector feeds TILE tokens) */
 
 /* Each kernel is compiled for its instruction set with a function attribute, so that one library runs on every
- * level and gptq4j_cpu_level picks at run time. */
+ * level and NativeKernels picks one of gptq4j_cpu_levels at run time. */
 #define AVX2_TARGET __attribute__((target("avx2,fma,f16c")))
 #define VNNI_TARGET __attribute__((target("avx2,fma,f16c,avxvnni")))
 #define AVX512_TARGET __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))

@@ -6,7 +6,7 @@
  * serves batches. */
 #define AMX_MIN_ROWS 2
 
-/* Entry point: y[r][n] for rows r < rows and outputs n in [n0, n1); level as gptq4j_cpu_level (capped by Java). */
+/* Entry point: y[r][n] for rows r < rows and outputs n in [n0, n1); at a level of gptq4j_cpu_levels. */
 void gptq4j_qgemm(int level, int bits, const uint8_t *codes, long rowBytes, const uint16_t *scales, const int16_t *zeros,
                   int groups, const int32_t *cblk, const int32_t *cgrp, int chunks, int nb, const int8_t *hi,
                   const int8_t *lo, const float *xe, const int32_t *xs, int rows, float *y, int ystride,

@@ -11,7 +11,11 @@ import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
@@ -27,14 +31,15 @@ public final class NativeKernels {
     private NativeKernels() {}
 
     private static final MethodHandle QGEMM, QUANTIZE, ATTEND, F16GEMM, STREAM_READ, REPACK, RELEASE;
-    private static final int LEVEL;
-    /** The instruction-set level the kernels run at: the CPU's, capped by -Dgptq4j.native.level (tests lower it). */
+    /** The levels this CPU runs (empty without the native kernels). */
+    private static final Set<KernelLevel> LEVELS;
+    /** The number of the level the kernels run at: the CPU's highest, capped by -Dgptq4j.native.level (tests lower it). */
     private static volatile int level;
     private static final String STATUS;
 
     static {
         MethodHandle q = null, qz = null, at = null, f = null, r = null, rp = null, rel = null;
-        int level = 0;
+        EnumSet<KernelLevel> levels = EnumSet.noneOf(KernelLevel.class);
         String status;
         try {
             String resource = "/native/" + platform() + "/libgptq4j.so";
@@ -44,9 +49,10 @@ public final class NativeKernels {
             } else {
                 Linker linker = Linker.nativeLinker();
                 SymbolLookup lookup = SymbolLookup.libraryLookup(lib, Arena.global());
-                MethodHandle cpu = linker.downcallHandle(lookup.findOrThrow("gptq4j_cpu_level"), FunctionDescriptor.of(JAVA_INT));
-                level = (int) cpu.invokeExact();
-                if (level == 0) {
+                MethodHandle cpu = linker.downcallHandle(lookup.findOrThrow("gptq4j_cpu_levels"), FunctionDescriptor.of(JAVA_INT));
+                int bits = (int) cpu.invokeExact();
+                for (KernelLevel l : KernelLevel.values()) if ((bits >> l.number() & 1) != 0) levels.add(l);
+                if (levels.isEmpty()) {
                     status = "this CPU lacks AVX2/FMA: Java Vector API fallback";
                 } else {
                     Linker.Option critical = Linker.Option.critical(true);
@@ -66,19 +72,13 @@ public final class NativeKernels {
                     rp = linker.downcallHandle(lookup.findOrThrow("gptq4j_repack"), FunctionDescriptor.of(JAVA_INT,
                             ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT), critical);
                     rel = linker.downcallHandle(lookup.findOrThrow("gptq4j_release_pages"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
-                    status = "native " + switch (level) {
-                        case 4 -> "AMX-INT8 (batches) + AVX-512 VNNI (one token)";
-                        case 3 -> "AVX-512 VNNI";
-                        case 2 -> "AVX-VNNI";
-                        default -> "AVX2/FMA";
-                    }
-                            + " kernels from " + resource;
+                    status = "native " + levels.stream().reduce((a, b) -> b).orElseThrow().description() + " kernels from " + resource;
                 }
             }
         } catch (Throwable t) {
             status = "native kernels failed to load (" + t + "): Java Vector API fallback";
             q = qz = at = f = r = rp = rel = null;
-            level = 0;
+            levels.clear();
         }
         QGEMM = q;
         QUANTIZE = qz;
@@ -87,19 +87,30 @@ public final class NativeKernels {
         STREAM_READ = r;
         REPACK = rp;
         RELEASE = rel;
-        LEVEL = level;
-        NativeKernels.level = Math.min(level, Integer.getInteger("gptq4j.native.level", 4));
+        LEVELS = Collections.unmodifiableSet(levels);
         STATUS = status;
+        capLevel(Integer.getInteger("gptq4j.native.level", 4));
     }
 
-    /** The CPU's level: 1 AVX2/FMA, 2 AVX-VNNI, 3 AVX-512 VNNI, 4 AMX-INT8 (0 when unavailable). */
-    static int cpuLevel() {
-        return LEVEL;
+    /** The levels this CPU runs the native kernels at (empty when they are unavailable). */
+    public static Set<KernelLevel> levels() {
+        return LEVELS;
     }
 
-    /** Runs the kernels at most at {@code cap} (1 AVX2, 2 AVX-VNNI, 3 AVX-512, 4 AMX) until reset: lets tests cover every path. */
+    /** The level the native kernels run at now (empty when they are unavailable). */
+    public static Optional<KernelLevel> level() {
+        int l = level;
+        return l == 0 ? Optional.empty() : Optional.of(KernelLevel.ofNumber(l));
+    }
+
+    /**
+     * Runs the kernels at the highest level this CPU runs that is at most {@code cap} (1 AVX2, 2 AVX-VNNI, 3 AVX-512,
+     * 4 AMX; AVX2 if none is) until changed again: lets tests cover every path.
+     */
     static void capLevel(int cap) {
-        level = Math.min(LEVEL, cap);
+        int chosen = 0;
+        for (KernelLevel l : LEVELS) if (l.number() <= cap || chosen == 0) chosen = l.number();
+        level = chosen;
     }
 
     /** Whether the native kernels loaded and this CPU runs them. */

@@ -137,7 +137,7 @@ class GptqKernelTest {
                 KernelBackend backend = variant.startsWith("native") ? KernelBackend.NATIVE : KernelBackend.valueOf(variant.toUpperCase());
                 if (backend == KernelBackend.NATIVE && !NativeKernels.available()) continue;
                 int level = variant.startsWith("native") ? variant.charAt(6) - '0' : 3;
-                if (level > NativeKernels.cpuLevel() && backend == KernelBackend.NATIVE) continue;
+                if (backend == KernelBackend.NATIVE && !NativeKernels.levels().contains(KernelLevel.ofNumber(level))) continue;
                 GptqLinear lin = GptqLinear.repack(l.stored, in, out, bits, group, l.zeroOffset, arena, backend);
                 float[] y = new float[rows * out];
                 NativeKernels.capLevel(level); // AVX2, AVX-VNNI, AVX-512 and AMX paths of the native kernel, where the CPU has them
@@ -179,7 +179,7 @@ class GptqKernelTest {
             float[] expected = new float[rows * out];
             javaLayer.apply(x, expected, rows, pool);
             List<String> paths = new ArrayList<>(List.of("java"));
-            if (NativeKernels.available()) for (int level = 1; level <= NativeKernels.cpuLevel(); level++) paths.add("native" + level);
+            for (KernelLevel level : NativeKernels.levels()) paths.add("native" + level.number());
             for (String path : paths) {
                 GptqLinear lin = path.equals("java") ? javaLayer : GptqLinear.repack(l.stored, in, out, bits, group, 1, arena, KernelBackend.NATIVE);
                 NativeKernels.capLevel(path.equals("java") ? 4 : path.charAt(6) - '0');
@@ -225,7 +225,7 @@ class GptqKernelTest {
             Tensor t = new Tensor("w", DType.F16, new long[]{out, in}, w);
             float[] x = activations(rows, in, 4);
             List<String> paths = new ArrayList<>(List.of("java", "float"));
-            if (NativeKernels.available()) for (int level = 1; level <= NativeKernels.cpuLevel(); level++) paths.add("native" + level);
+            for (KernelLevel level : NativeKernels.levels()) paths.add("native" + level.number());
             for (String path : paths) {
                 KernelBackend backend = path.equals("java") ? KernelBackend.JAVA : path.equals("float") ? KernelBackend.FLOAT : KernelBackend.NATIVE;
                 NativeKernels.capLevel(backend == KernelBackend.NATIVE ? path.charAt(6) - '0' : 4);
