@@ -49,15 +49,56 @@
  * that takes a level must be given one of these. */
 int gptq4j_cpu_levels(void);
 
-/* y[r][n] for rows r < rows and outputs n in [n0, n1), at a level of gptq4j_cpu_levels (Java picks it). */
-void gptq4j_qgemm(int level, int bits, const uint8_t *codes, long rowBytes, const uint16_t *scales, const int16_t *zeros,
-                  int groups, const int32_t *cblk, const int32_t *cgrp, int chunks, int nb, const int8_t *hi,
-                  const int8_t *lo, const float *xe, const int32_t *xs, int rows, float *y, int ystride,
-                  const float *bias, int n0, int n1);
+/*
+ * The two descriptors of the quantized product. Java mirrors each once as a MemoryLayout (NativeWeights.java,
+ * NativePlanes.java) and checks its field offsets against gptq4j_struct_layout at load. They hold only pointers to
+ * native memory: heap arrays (outputs, biases, float activations) cannot be stored in a struct, so they stay direct
+ * arguments of the entry points, passed by FFM critical downcalls without copies.
+ */
 
-/* ActivationQuantizer.quantizeChunks with the same bits: chunks [i0, i1) of the rows laid end to end (quantize.c). */
-void gptq4j_quantize(const float *x, int in, const int32_t *gather, const int32_t *cblk, int chunks, int nb,
-                     int i0, int i1, int8_t *hi, int8_t *lo, float *e, int32_t *sums);
+/* A GPTQ layer's packed weights (PackedGptq), written once per layer into the arena that owns them, so that passing
+ * the descriptor keeps them alive for the call. For output row n and chunk c, of group g = chunk_group[c]:
+ *   codes + n * row_bytes + chunk_block[c] * (bits == 8 ? 32 : 16)   the chunk's bytes (4-bit: nibble pairs)
+ *   scales[n * groups + g] (F16), zeros[n * groups + g]               its scale and zero point                  */
+struct gptq4j_weights {
+    const uint8_t *codes;        /* [out][row_bytes] */
+    const uint16_t *scales;      /* [out][groups], F16 */
+    const int16_t *zeros;        /* [out][groups] */
+    const int32_t *chunk_block;  /* [chunks + 1]: chunk c is blocks [chunk_block[c], chunk_block[c + 1]) */
+    const int32_t *chunk_group;  /* [chunks]: the group chunk c belongs to */
+    int64_t row_bytes;           /* nb * 16 for 4-bit storage, nb * 32 for 8-bit */
+    int32_t bits;                /* stored bits: 4 (GPTQ 2, 3, 4) or 8 */
+    int32_t groups;              /* scales and zeros per row */
+    int32_t chunks;              /* chunks per row */
+    int32_t nb;                  /* 32-wide blocks per row (nb * 32 permuted positions, padding included) */
+};
+
+/* The quantized activations of `rows` tokens for one layer's weights w (ActivationQuantizer's planes), in native
+ * memory of the compute pool's workspace, rewritten for every quantization. Token r's planes are
+ *   hi[r * nb * 32 + slot], lo[r * nb * 32 + slot]   (slot order, see above; nb of w)
+ * and its chunk c has scale e[r * chunks + c] and sum S = sums[r * chunks + c] (chunks of w).                  */
+struct gptq4j_activations {
+    int8_t *hi;                  /* [rows][nb * 32] coarse plane */
+    int8_t *lo;                  /* [rows][nb * 32] residual plane */
+    float *e;                    /* [rows][chunks] */
+    int32_t *sums;               /* [rows][chunks] */
+    int32_t rows;
+    int32_t reserved;            /* zero: the struct is 40 bytes on every ABI */
+};
+
+/* The byte offset of every field of struct gptq4j_weights, then its size, then the same for struct
+ * gptq4j_activations, written to out[0..]; returns how many were written (at most capacity). */
+int gptq4j_struct_layout(int64_t *out, int capacity);
+
+/* y[r * ystride + n] (+ bias[n] when bias is not NULL) for tokens r < x->rows and outputs n in [n0, n1), at a level
+ * of gptq4j_cpu_levels (Java picks it); x quantized for w. */
+void gptq4j_qgemm(int level, const struct gptq4j_weights *w, const struct gptq4j_activations *x,
+                  float *y, int ystride, const float *bias, int n0, int n1);
+
+/* ActivationQuantizer.quantizeChunks with the same bits, into out's planes for w: chunks [i0, i1) of the out->rows
+ * rows of x ([rows][in] floats) laid end to end, slot k of a row reading x[gather[k]] (quantize.c). */
+void gptq4j_quantize(const struct gptq4j_weights *w, const float *x, int in, const int32_t *gather,
+                     const struct gptq4j_activations *out, int i0, int i1);
 
 /* y[r][n] = sum_k W[n][k] x[r][k] + bias[n] over an F16 [out][in] matrix, outputs n in [n0, n1); level as gptq4j_qgemm. */
 void gptq4j_f16gemm(int level, const uint16_t *weight, int in, const float *x, int rows, float *y, int ystride,

@@ -48,25 +48,22 @@ AVX2_TARGET INLINE float hsum_ps(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-/* The product kernels behind gptq4j_qgemm, one per instruction set, each with gptq4j_qgemm's arguments but the level:
- * y[r][n] for rows r < rows and outputs n in [n0, n1), all with the same bits. */
-/* qgemm_avx2.c */
-HIDDEN void gptq4j_qgemm_avx2(int bits, const uint8_t *codes, long rowBytes, const uint16_t *scales, const int16_t *zeros,
-        int groups, const int32_t *cblk, const int32_t *cgrp, int chunks, int nb, const int8_t *hi, const int8_t *lo,
-        const float *xe, const int32_t *xs, int rows, float *y, int ystride, const float *bias, int n0, int n1);
-/* qgemm_vnni.c */
-HIDDEN void gptq4j_qgemm_vnni(int bits, const uint8_t *codes, long rowBytes, const uint16_t *scales, const int16_t *zeros,
-        int groups, const int32_t *cblk, const int32_t *cgrp, int chunks, int nb, const int8_t *hi, const int8_t *lo,
-        const float *xe, const int32_t *xs, int rows, float *y, int ystride, const float *bias, int n0, int n1);
-/* qgemm_avx512.c */
-HIDDEN void gptq4j_qgemm_avx512(int bits, const uint8_t *codes, long rowBytes, const uint16_t *scales, const int16_t *zeros,
-        int groups, const int32_t *cblk, const int32_t *cgrp, int chunks, int nb, const int8_t *hi, const int8_t *lo,
-        const float *xe, const int32_t *xs, int rows, float *y, int ystride, const float *bias, int n0, int n1);
+/* Where a product writes: y[r * ystride + n] (+ bias[n] when bias is not NULL) for tokens r and outputs n in [n0, n1).
+ * Internal: y and bias are Java heap arrays, direct arguments of gptq4j_qgemm, which gathers them here. */
+struct gptq4j_output {
+    float *y;
+    const float *bias;
+    int ystride, n0, n1;
+};
+
+/* The product kernels behind gptq4j_qgemm, one per instruction set, all with the same bits (gptq4j.h): y of
+ * outputs [o->n0, o->n1) for the x->rows tokens of x, quantized for w. */
+typedef void qgemm_kernel(const struct gptq4j_weights *w, const struct gptq4j_activations *x, const struct gptq4j_output *o);
+HIDDEN qgemm_kernel gptq4j_qgemm_avx2;   /* qgemm_avx2.c */
+HIDDEN qgemm_kernel gptq4j_qgemm_vnni;   /* qgemm_vnni.c */
+HIDDEN qgemm_kernel gptq4j_qgemm_avx512; /* qgemm_avx512.c */
 #ifdef GPTQ4J_AMX
-/* qgemm_amx.c */
-HIDDEN void gptq4j_qgemm_amx(int bits, const uint8_t *codes, long rowBytes, const uint16_t *scales, const int16_t *zeros,
-        int groups, const int32_t *cblk, const int32_t *cgrp, int chunks, int nb, const int8_t *hi, const int8_t *lo,
-        const float *xe, const int32_t *xs, int rows, float *y, int ystride, const float *bias, int n0, int n1);
+HIDDEN qgemm_kernel gptq4j_qgemm_amx;    /* qgemm_amx.c */
 #endif
 
 #endif

@@ -31,11 +31,18 @@ AMX_TARGET static void amx_configure(tile_config *cfg, int m, int tt) {
     _tile_loadconfig(cfg);
 }
 
-AMX_TARGET INLINE void amx_bits(const int BITS, const uint8_t *codes, long rowBytes, const uint16_t *scales,
-        const int16_t *zeros, int groups, const int32_t *cblk, const int32_t *cgrp, int chunks, int nb,
-        const int8_t *hi, const int8_t *lo, const float *xe, const int32_t *xs, int rows, float *y, int ystride,
-        const float *bias, int n0, int n1) {
-    const long bb = BITS == 8 ? 32 : 16, xstride = nb * 32L;
+AMX_TARGET INLINE void amx_bits(const int BITS, const struct gptq4j_weights *w, const struct gptq4j_activations *x,
+                                const struct gptq4j_output *o) {
+    const uint8_t *codes = w->codes;
+    const uint16_t *scales = w->scales;
+    const int16_t *zeros = w->zeros;
+    const int32_t *cblk = w->chunk_block, *cgrp = w->chunk_group;
+    const long rowBytes = w->row_bytes, bb = BITS == 8 ? 32 : 16, xstride = w->nb * 32L;
+    const int groups = w->groups, chunks = w->chunks, rows = x->rows, ystride = o->ystride, n0 = o->n0, n1 = o->n1;
+    const int8_t *hi = x->hi, *lo = x->lo;
+    const float *xe = x->e, *bias = o->bias;
+    const int32_t *xs = x->sums;
+    float *y = o->y;
     int steps = 0; /* 64-deep steps over all chunks (a chunk with an odd block count ends in a zero-padded half step) */
     for (int c = 0; c < chunks; c++) steps += (cblk[c + 1] - cblk[c] + 1) / 2;
     size_t tileBytes = (size_t) steps * 2048;                     /* hi then lo planes of one 16-token tile */
@@ -44,7 +51,7 @@ AMX_TARGET INLINE void amx_bits(const int BITS, const uint8_t *codes, long rowBy
         free(amx_b);
         amx_b = aligned_alloc(64, (need + 63) / 64 * 64);
         amx_b_size = amx_b ? need : 0;
-        if (!amx_b) { gptq4j_qgemm_avx512(BITS, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, nb, hi, lo, xe, xs, rows, y, ystride, bias, n0, n1); return; }
+        if (!amx_b) { gptq4j_qgemm_avx512(w, x, o); return; } /* out of memory: the AVX-512 kernel, same bits */
     }
     uint8_t a[2][16 * 128] __attribute__((aligned(64)));          /* a chunk of 16 unpacked weight rows, two chunks */
     int32_t ch[2][TOKEN_BLOCK / 16][256] __attribute__((aligned(64))), cl[2][TOKEN_BLOCK / 16][256] __attribute__((aligned(64)));
@@ -149,10 +156,9 @@ AMX_TARGET INLINE void amx_bits(const int BITS, const uint8_t *codes, long rowBy
     _tile_release();
 }
 
-AMX_TARGET void gptq4j_qgemm_amx(int bits, const uint8_t *codes, long rowBytes, const uint16_t *scales, const int16_t *zeros,
-        int groups, const int32_t *cblk, const int32_t *cgrp, int chunks, int nb, const int8_t *hi, const int8_t *lo,
-        const float *xe, const int32_t *xs, int rows, float *y, int ystride, const float *bias, int n0, int n1) {
-    if (bits == 8) amx_bits(8, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, nb, hi, lo, xe, xs, rows, y, ystride, bias, n0, n1);
-    else amx_bits(4, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, nb, hi, lo, xe, xs, rows, y, ystride, bias, n0, n1);
+AMX_TARGET void gptq4j_qgemm_amx(const struct gptq4j_weights *w, const struct gptq4j_activations *x,
+                                 const struct gptq4j_output *o) {
+    if (w->bits == 8) amx_bits(8, w, x, o);
+    else amx_bits(4, w, x, o);
 }
 #endif /* GPTQ4J_AMX */

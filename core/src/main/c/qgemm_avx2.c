@@ -10,9 +10,14 @@ AVX2_TARGET INLINE __m256i token_dot(__m256i acc, __m256i u, __m256i s) {
 #define TOKEN_TARGET AVX2_TARGET
 #include "qgemm_tokens.h"
 
-AVX2_TARGET void gptq4j_qgemm_avx2(int bits, const uint8_t *codes, long rowBytes, const uint16_t *scales, const int16_t *zeros,
-        int groups, const int32_t *cblk, const int32_t *cgrp, int chunks, int nb, const int8_t *hi, const int8_t *lo,
-        const float *xe, const int32_t *xs, int rows, float *y, int ystride, const float *bias, int n0, int n1) {
-    if (bits == 8) token_rows(8, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, nb, hi, lo, xe, xs, rows, y, ystride, bias, n0, n1);
-    else token_rows(4, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, nb, hi, lo, xe, xs, rows, y, ystride, bias, n0, n1);
+/*
+ * The level-1 kernel (kernels.h): y[r * o->ystride + n] (+ o->bias[n]) for the x->rows tokens of x and the outputs
+ * n in [o->n0, o->n1), computed with exactly the integer and float steps of gptq4j.h so that its bits are those of
+ * every other level and of the Java kernel (GptqKernelTest checks them). Any kernel with this signature and those
+ * bits can replace this file; qgemm_vnni.c keeps qgemm_tokens.h.
+ */
+AVX2_TARGET void gptq4j_qgemm_avx2(const struct gptq4j_weights *w, const struct gptq4j_activations *x,
+                                   const struct gptq4j_output *o) {
+    if (w->bits == 8) token_rows(8, w, x, o);
+    else token_rows(4, w, x, o);
 }

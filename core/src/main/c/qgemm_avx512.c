@@ -78,11 +78,18 @@ AVX512_TARGET INLINE void rows_avx512(const int BITS, const int NR, const int NT
 }
 
 /* Rows two at a time; tokens in tiles of up to 4 (each pair of weight rows stays in L1 while the tiles pass). */
-AVX512_TARGET INLINE void simd_bits_avx512(const int BITS, const uint8_t *codes, long rowBytes, const uint16_t *scales,
-        const int16_t *zeros, int groups, const int32_t *cblk, const int32_t *cgrp, int chunks, int nb,
-        const int8_t *hi, const int8_t *lo, const float *xe, const int32_t *xs, int rows, float *y, int ystride,
-        const float *bias, int n0, int n1) {
-    const long xstride = nb * 32L;
+AVX512_TARGET INLINE void simd_bits_avx512(const int BITS, const struct gptq4j_weights *wt, const struct gptq4j_activations *x,
+                                           const struct gptq4j_output *o) {
+    const uint8_t *codes = wt->codes;
+    const uint16_t *scales = wt->scales;
+    const int16_t *zeros = wt->zeros;
+    const int32_t *cblk = wt->chunk_block, *cgrp = wt->chunk_group;
+    const long rowBytes = wt->row_bytes, xstride = wt->nb * 32L;
+    const int groups = wt->groups, chunks = wt->chunks, rows = x->rows, ystride = o->ystride, n0 = o->n0, n1 = o->n1;
+    const int8_t *hi = x->hi, *lo = x->lo;
+    const float *xe = x->e, *bias = o->bias;
+    const int32_t *xs = x->sums;
+    float *y = o->y;
     float out[TILE][DECODE_ROWS];
     for (int n = n0; n < n1; n += DECODE_ROWS) {
         int nr = n1 - n < DECODE_ROWS ? n1 - n : DECODE_ROWS;
@@ -113,10 +120,8 @@ AVX512_TARGET INLINE void simd_bits_avx512(const int BITS, const uint8_t *codes,
     }
 }
 
-AVX512_TARGET void gptq4j_qgemm_avx512(int bits, const uint8_t *codes, long rowBytes, const uint16_t *scales,
-        const int16_t *zeros, int groups, const int32_t *cblk, const int32_t *cgrp, int chunks, int nb,
-        const int8_t *hi, const int8_t *lo, const float *xe, const int32_t *xs, int rows, float *y, int ystride,
-        const float *bias, int n0, int n1) {
-    if (bits == 8) simd_bits_avx512(8, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, nb, hi, lo, xe, xs, rows, y, ystride, bias, n0, n1);
-    else simd_bits_avx512(4, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, nb, hi, lo, xe, xs, rows, y, ystride, bias, n0, n1);
+AVX512_TARGET void gptq4j_qgemm_avx512(const struct gptq4j_weights *w, const struct gptq4j_activations *x,
+                                       const struct gptq4j_output *o) {
+    if (w->bits == 8) simd_bits_avx512(8, w, x, o);
+    else simd_bits_avx512(4, w, x, o);
 }

@@ -10,8 +10,8 @@
  * before including this file:
  *   TOKEN_TARGET             the functions' instruction-set target (AVX2_TARGET, VNNI_TARGET)
  *   token_dot(acc, u, s)     an INLINE function adding to 8 int32 lanes the dots of 4 consecutive u8 x s8 pairs
- * and gets token_rows(BITS, ...) (static: each file compiles its own copy for its target), which its entry point calls
- * with BITS a constant, 4 or 8.
+ * and gets token_rows(BITS, w, x, o) (static: each file compiles its own copy for its target), which its entry point
+ * calls with BITS a constant, 4 or 8.
  */
 #ifndef TOKEN_TARGET
 #error "define TOKEN_TARGET and token_dot before including qgemm_tokens.h"
@@ -68,11 +68,19 @@ TOKEN_TARGET INLINE void token_row(const int BITS, const int NT, const uint8_t *
     }
     for (int t = 0; t < NT; t++) out[t] = acc[t];
 }
-TOKEN_TARGET INLINE void token_rows(const int BITS, const uint8_t *codes, long rowBytes, const uint16_t *scales,
-        const int16_t *zeros, int groups, const int32_t *cblk, const int32_t *cgrp, int chunks, int nb,
-        const int8_t *hi, const int8_t *lo, const float *xe, const int32_t *xs, int rows, float *y, int ystride,
-        const float *bias, int n0, int n1) {
-    const long xstride = nb * 32L;
+/* The outputs [o->n0, o->n1) of every token of x, BITS = w->bits (a constant at each call site). */
+TOKEN_TARGET INLINE void token_rows(const int BITS, const struct gptq4j_weights *wt, const struct gptq4j_activations *x,
+                                    const struct gptq4j_output *o) {
+    const uint8_t *codes = wt->codes;
+    const uint16_t *scales = wt->scales;
+    const int16_t *zeros = wt->zeros;
+    const int32_t *cblk = wt->chunk_block, *cgrp = wt->chunk_group;
+    const long rowBytes = wt->row_bytes, xstride = wt->nb * 32L;
+    const int groups = wt->groups, chunks = wt->chunks, rows = x->rows, ystride = o->ystride, n0 = o->n0, n1 = o->n1;
+    const int8_t *hi = x->hi, *lo = x->lo;
+    const float *xe = x->e, *bias = o->bias;
+    const int32_t *xs = x->sums;
+    float *y = o->y;
     float out[TILE];
     for (int c0 = n0; c0 < n1; c0 += ROW_CHUNK) { /* a chunk of rows stays in cache while every token passes */
         int c1 = c0 + ROW_CHUNK < n1 ? c0 + ROW_CHUNK : n1;

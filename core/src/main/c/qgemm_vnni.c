@@ -9,9 +9,8 @@ VNNI_TARGET INLINE __m256i token_dot(__m256i acc, __m256i u, __m256i s) {
 #define TOKEN_TARGET VNNI_TARGET
 #include "qgemm_tokens.h"
 
-VNNI_TARGET void gptq4j_qgemm_vnni(int bits, const uint8_t *codes, long rowBytes, const uint16_t *scales, const int16_t *zeros,
-        int groups, const int32_t *cblk, const int32_t *cgrp, int chunks, int nb, const int8_t *hi, const int8_t *lo,
-        const float *xe, const int32_t *xs, int rows, float *y, int ystride, const float *bias, int n0, int n1) {
-    if (bits == 8) token_rows(8, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, nb, hi, lo, xe, xs, rows, y, ystride, bias, n0, n1);
-    else token_rows(4, codes, rowBytes, scales, zeros, groups, cblk, cgrp, chunks, nb, hi, lo, xe, xs, rows, y, ystride, bias, n0, n1);
+VNNI_TARGET void gptq4j_qgemm_vnni(const struct gptq4j_weights *w, const struct gptq4j_activations *x,
+                                   const struct gptq4j_output *o) {
+    if (w->bits == 8) token_rows(8, w, x, o);
+    else token_rows(4, w, x, o);
 }

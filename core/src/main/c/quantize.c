@@ -16,14 +16,19 @@ AVX2_TARGET INLINE void store_bytes(int8_t *dst, __m256i a, __m256i b, __m256i c
 }
 
 /*
- * ActivationQuantizer.quantizeChunks with the same bits: chunks [i0, i1) of the rows laid end to end (chunk i is chunk
- * i % chunks of row i / chunks). Slot k of a row reads x[gather[k]] (0 where gather[k] < 0), or x[k] (0 where k >= in)
- * without a gather table. Per chunk: amax = max |x'|, u = x' (127 / amax), hi = round(u), lo = round((u - hi) 254),
+ * ActivationQuantizer.quantizeChunks with the same bits, into out's planes for w: chunks [i0, i1) of the rows of x
+ * ([out->rows][in] floats) laid end to end (chunk i is chunk i % chunks of row i / chunks). Slot k of a row reads
+ * x[gather[k]] (0 where gather[k] < 0), or x[k] (0 where k >= in) without a gather table. Per chunk: amax = max |x'|, u = x' (127 / amax), hi = round(u), lo = round((u - hi) 254),
  * e = amax / (127 254), S = sum (254 hi + lo), rounding as Java's Math.round.
  */
-AVX2_TARGET void gptq4j_quantize(const float *x, int in, const int32_t *gather, const int32_t *cblk, int chunks, int nb,
-                                 int i0, int i1, int8_t *hi, int8_t *lo, float *e, int32_t *sums) {
-    const long padded = nb * 32L;
+AVX2_TARGET void gptq4j_quantize(const struct gptq4j_weights *w, const float *x, int in, const int32_t *gather,
+                                 const struct gptq4j_activations *out, int i0, int i1) {
+    const int32_t *cblk = w->chunk_block;
+    const int chunks = w->chunks;
+    const long padded = w->nb * 32L;
+    int8_t *hi = out->hi, *lo = out->lo;
+    float *e = out->e;
+    int32_t *sums = out->sums;
     const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
     const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), k254 = _mm256_set1_epi32(254);
     float u[32 * 4 /* CHUNK_BLOCKS */] __attribute__((aligned(32)));

@@ -5,14 +5,20 @@ import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.PaddingLayout;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -24,8 +30,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The native SIMD kernels ({@code src/main/c}: {@code gptq4j.h} is their interface), shipped in the jar as {@code native/<os>-<arch>/libgptq4j.so},
- * extracted to a temporary file and bound through FFM downcalls. Heap arrays (activations, outputs) are passed
- * directly with {@link Linker.Option#critical critical} downcalls; weights are off-heap segments.
+ * extracted to a temporary file and bound through FFM downcalls. The quantized product takes two descriptors, C structs
+ * mirrored once in Java as {@link MemoryLayout}s: {@link NativeWeights} (a layer's packed weights, written once) and
+ * {@link NativePlanes} (quantized activations, off-heap, rewritten per quantization). Heap arrays (float activations,
+ * outputs, biases, tables) are passed as direct arguments of {@link Linker.Option#critical critical} downcalls, without
+ * copies; a struct cannot point into the heap.
  */
 public final class NativeKernels {
     private NativeKernels() {}
@@ -55,14 +64,14 @@ public final class NativeKernels {
                 if (levels.isEmpty()) {
                     status = "this CPU lacks AVX2/FMA: Java Vector API fallback";
                 } else {
+                    checkStructs(linker, lookup);
                     Linker.Option critical = Linker.Option.critical(true);
+                    // (level, weights, activations, y, ystride, bias, n0, n1)
                     q = linker.downcallHandle(lookup.findOrThrow("gptq4j_qgemm"), FunctionDescriptor.ofVoid(
-                            JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT,
-                            JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT,
-                            JAVA_INT), critical);
+                            JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), critical);
+                    // (weights, x, in, gather, activations, i0, i1)
                     qz = linker.downcallHandle(lookup.findOrThrow("gptq4j_quantize"), FunctionDescriptor.ofVoid(
-                            ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS,
-                            ADDRESS, ADDRESS), critical);
+                            ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT), critical);
                     at = linker.downcallHandle(lookup.findOrThrow("gptq4j_attend"), FunctionDescriptor.ofVoid(
                             ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
                             JAVA_FLOAT, ADDRESS, ADDRESS, JAVA_INT), critical);
@@ -142,28 +151,50 @@ public final class NativeKernels {
     }
 
     /**
-     * y[r*ystride + n] for r &lt; rows, n in [n0, n1): the int8-activation GPTQ product of {@link ActivationQuantizer}'s
-     * planes (see gptq4j.h for the math; every level gives the same bits).
+     * The descriptors' field offsets and sizes in C ({@code gptq4j_struct_layout}) must be those of
+     * {@link NativeWeights#LAYOUT} and {@link NativePlanes#LAYOUT}: a field added, moved or resized on one side only
+     * would make C read the wrong memory, so the library is refused instead.
      */
-    static void qgemm(PackedGptq w, byte[] hi, byte[] lo, float[] e, int[] sums, int rows, float[] y, int ystride,
-                      MemorySegment bias, int n0, int n1) {
+    private static void checkStructs(Linker linker, SymbolLookup lookup) throws Throwable {
+        MethodHandle layout = linker.downcallHandle(lookup.findOrThrow("gptq4j_struct_layout"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        List<Long> expected = new ArrayList<>();
+        for (StructLayout struct : List.of(NativeWeights.LAYOUT, NativePlanes.LAYOUT)) {
+            for (MemoryLayout field : struct.memberLayouts()) {
+                if (!(field instanceof PaddingLayout)) expected.add(struct.byteOffset(PathElement.groupElement(field.name().orElseThrow())));
+            }
+            expected.add(struct.byteSize());
+        }
+        List<Long> actual = new ArrayList<>();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(JAVA_LONG, expected.size() + 1);
+            int n = (int) layout.invokeExact(out, expected.size() + 1);
+            for (int i = 0; i < n; i++) actual.add(out.getAtIndex(JAVA_LONG, i));
+        }
+        if (!actual.equals(expected)) {
+            throw new IllegalStateException("the library's structs (offsets and sizes " + actual + ") do not match NativeWeights and NativePlanes " + expected);
+        }
+    }
+
+    /**
+     * y[r*ystride + n] for the tokens r of {@code x}, n in [n0, n1): the int8-activation GPTQ product of the planes
+     * (see gptq4j.h for the math; every level gives the same bits). {@code y} and {@code bias} (a heap segment or
+     * NULL) are heap memory, which only a downcall's direct arguments may point to; the weights and planes are
+     * passed as their descriptors.
+     */
+    static void qgemm(PackedGptq w, NativePlanes x, float[] y, int ystride, MemorySegment bias, int n0, int n1) {
         try {
-            QGEMM.invokeExact(level, w.storedBits(), w.codes(), w.rowBytes(), w.scales(), w.zeros(), w.groups(),
-                    MemorySegment.ofArray(w.chunkBlock()), MemorySegment.ofArray(w.chunkGroup()), w.chunks(), w.nb(),
-                    MemorySegment.ofArray(hi), MemorySegment.ofArray(lo), MemorySegment.ofArray(e), MemorySegment.ofArray(sums),
-                    rows, MemorySegment.ofArray(y), ystride, bias, n0, n1);
+            QGEMM.invokeExact(level, w.nativeDescriptor(), x.descriptor(), MemorySegment.ofArray(y), ystride, bias, n0, n1);
         } catch (Throwable t) {
             throw new IllegalStateException("native qgemm failed", t);
         }
     }
 
-    /** {@link ActivationQuantizer#quantizeChunks} in C, with the same bits. */
-    static void quantize(float[] x, int i0, int i1, int in, int[] gather, PackedGptq w, byte[] hi, byte[] lo, float[] e, int[] sums) {
+    /** {@link ActivationQuantizer#quantizeChunks} in C, with the same bits, into {@code planes} (laid out for {@code w}). */
+    static void quantize(float[] x, int i0, int i1, int in, int[] gather, PackedGptq w, NativePlanes planes) {
         MemorySegment slots = gather == null ? MemorySegment.NULL : MemorySegment.ofArray(gather);
         try {
-            QUANTIZE.invokeExact(MemorySegment.ofArray(x), in, slots,
-                    MemorySegment.ofArray(w.chunkBlock()), w.chunks(), w.nb(), i0, i1, MemorySegment.ofArray(hi),
-                    MemorySegment.ofArray(lo), MemorySegment.ofArray(e), MemorySegment.ofArray(sums));
+            QUANTIZE.invokeExact(w.nativeDescriptor(), MemorySegment.ofArray(x), in, slots, planes.descriptor(), i0, i1);
         } catch (Throwable t) {
             throw new IllegalStateException("native quantize failed", t);
         }

@@ -9,6 +9,17 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /** The native library's levels: what a cap selects, and the names that select them. */
 class NativeKernelsTest {
 
+    /**
+     * Where the build compiled the library and this CPU has AVX2, it must load: a failure (e.g. the C structs' offsets
+     * disagreeing with NativeWeights or NativePlanes) would otherwise only show as every native test being skipped.
+     */
+    @Test
+    void theLibraryTheBuildCompiledLoads() {
+        assumeTrue(NativeKernels.class.getResource("/native/" + NativeKernels.platform() + "/libgptq4j.so") != null,
+                "built without a C compiler");
+        assertThat(NativeKernels.status()).doesNotContain("failed to load");
+    }
+
     /** Levels are not nested (Zen 4: AVX-512 without AVX-VNNI), so a cap must never select a level the CPU lacks. */
     @Test
     void aCapSelectsTheHighestLevelThisCpuRunsAtOrBelowIt() {
