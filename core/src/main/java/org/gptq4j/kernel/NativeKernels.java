@@ -29,9 +29,10 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The native SIMD kernels ({@code src/main/c}: {@code gptq4j.h} is their interface), shipped in the jar as {@code native/<os>-<arch>/libgptq4j.so},
- * extracted to a temporary file and bound through FFM downcalls. The quantized product takes two descriptors, C structs
- * mirrored once in Java as {@link MemoryLayout}s: {@link NativeWeights} (a layer's packed weights, written once) and
+ * The native SIMD kernels ({@code src/main/c}: {@code gptq4j.h} is their interface), shipped in the jar as
+ * {@code native/<os>-<arch>/libgptq4j.so}, loaded from a temporary copy that is deleted at once ({@link #load}) and
+ * bound through FFM downcalls. The quantized product takes two descriptors, C structs mirrored once in Java as
+ * {@link MemoryLayout}s: {@link NativeWeights} (a layer's packed weights, written once) and
  * {@link NativePlanes} (quantized activations, off-heap, rewritten per quantization). Heap arrays (float activations,
  * outputs, biases, tables) are passed as direct arguments of {@link Linker.Option#critical critical} downcalls, without
  * copies; a struct cannot point into the heap.
@@ -52,12 +53,11 @@ public final class NativeKernels {
         String status;
         try {
             String resource = "/native/" + platform() + "/libgptq4j.so";
-            Path lib = extract(resource);
-            if (lib == null) {
+            SymbolLookup lookup = load(resource);
+            if (lookup == null) {
                 status = "no native library for " + platform() + " in the jar (built without a C compiler?): Java Vector API fallback";
             } else {
                 Linker linker = Linker.nativeLinker();
-                SymbolLookup lookup = SymbolLookup.libraryLookup(lib, Arena.global());
                 MethodHandle cpu = linker.downcallHandle(lookup.findOrThrow("gptq4j_cpu_levels"), FunctionDescriptor.of(JAVA_INT));
                 int bits = (int) cpu.invokeExact();
                 for (KernelLevel l : KernelLevel.values()) if ((bits >> l.number() & 1) != 0) levels.add(l);
@@ -140,13 +140,28 @@ public final class NativeKernels {
         return os + "-" + arch;
     }
 
-    private static Path extract(String resource) throws IOException {
+    /**
+     * Loads the library {@code resource} of the jar for the life of the process, or returns null where the jar has
+     * none. It is copied to a temporary file (owner-only permissions, in {@code java.io.tmpdir}), loaded, and the
+     * file is deleted at once: the loader has mapped it, and the mapping outlives the name, so nothing is left behind
+     * even when the JVM later crashes or is killed (deleteOnExit never runs then, and every such run used to leave a
+     * copy in /tmp). Linux and macOS allow unlinking a loaded library. Windows does not while it is loaded: there the
+     * delete fails and deleteOnExit is the fallback (which cannot remove it either while the DLL is loaded).
+     */
+    private static SymbolLookup load(String resource) throws IOException {
         try (InputStream in = NativeKernels.class.getResourceAsStream(resource)) {
             if (in == null) return null;
             Path tmp = Files.createTempFile("libgptq4j", ".so");
-            tmp.toFile().deleteOnExit();
-            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-            return tmp;
+            try {
+                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                return SymbolLookup.libraryLookup(tmp, Arena.global());
+            } finally {
+                try {
+                    Files.delete(tmp);
+                } catch (IOException e) {
+                    tmp.toFile().deleteOnExit();
+                }
+            }
         }
     }
 

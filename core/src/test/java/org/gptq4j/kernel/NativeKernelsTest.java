@@ -1,6 +1,13 @@
 package org.gptq4j.kernel;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -18,6 +25,32 @@ class NativeKernelsTest {
         assumeTrue(NativeKernels.class.getResource("/native/" + NativeKernels.platform() + "/libgptq4j.so") != null,
                 "built without a C compiler");
         assertThat(NativeKernels.status()).doesNotContain("failed to load");
+    }
+
+    /**
+     * The library is loaded from a temporary copy that is deleted right away: a JVM that dies without running its
+     * shutdown hooks (here: halted, as a crash or kill -9 would end it) leaves nothing in the temporary directory,
+     * and the kernels still run after the file is gone.
+     */
+    @Test
+    void loadingLeavesNoFileBehindEvenWhenTheJvmDies(@TempDir Path tmp) throws Exception {
+        assumeTrue(NativeKernels.available(), NativeKernels.status());
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector",
+                "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"), NativeLibraryProbe.class.getName())
+                .redirectErrorStream(true).start();
+        String output;
+        try (var in = p.getInputStream()) {
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("probe JVM finished").isTrue();
+            output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } finally {
+            p.destroyForcibly();
+        }
+        assertThat(p.exitValue()).as(output).isZero();
+        assertThat(output).contains("available=true").contains("read=" + 0x5A5AL);
+        try (Stream<Path> left = Files.list(tmp)) {
+            assertThat(left).as("files left in java.io.tmpdir").isEmpty();
+        }
     }
 
     /** Levels are not nested (Zen 4: AVX-512 without AVX-VNNI), so a cap must never select a level the CPU lacks. */
