@@ -167,7 +167,7 @@ public final class GptqLinear implements Linear {
         NativeKernels.releasePages(s.scales.data());
         if (s.gIdx != null) NativeKernels.releasePages(s.gIdx.data());
         float[] bias = bias(s, out);
-        PackedGptq packed = PackedGptq.of(in, out, bits, storedBits, nb, rowBytes, groups, gblk, codes, scales, zeros);
+        PackedGptq packed = PackedGptq.of(in, out, bits, storedBits, nb, rowBytes, groups, gblk, codes, scales, zeros, arena);
         return new GptqLinear(s.name, packed, identity ? null : perm, bias, backend.orFallback());
     }
 
@@ -262,8 +262,14 @@ public final class GptqLinear implements Linear {
         pool.parallelFor(out, work, (n0, n1) -> multiply(planes, rows, y, n0, n1));
     }
 
-    /** A batch of activations quantized for the int8 kernels ({@link ActivationQuantizer}): two planes, scales, sums. */
-    record Planes(byte[] hi, byte[] lo, float[] e, int[] sums) {}
+    /**
+     * A batch of activations quantized for the int8 kernels ({@link ActivationQuantizer}): two planes, scales, sums;
+     * heap arrays for the Java kernel, native memory for C ({@link NativePlanes}).
+     */
+    sealed interface Planes permits HeapPlanes, NativePlanes {}
+
+    /** The Java kernel's planes. */
+    record HeapPlanes(byte[] hi, byte[] lo, float[] e, int[] sums) implements Planes {}
 
     /**
      * Whether {@code other} quantizes its input exactly as this layer does (same features, act-order gather and chunks,
@@ -279,25 +285,25 @@ public final class GptqLinear implements Linear {
     Planes quantize(float[] x, int rows, ComputePool pool) {
         Workspace ws = pool.workspace();
         int padded = w.nb() * 32, chunks = w.chunks();
-        byte[] hi = ws.bytes(Workspace.HI, rows * padded), lo = ws.bytes(Workspace.LO, rows * padded);
-        float[] e = ws.floats(Workspace.XE, rows * chunks);
-        int[] sums = ws.ints(Workspace.SUMS, rows * chunks);
         // (row, chunk) pairs split over the pool: a prefill quantizes hundreds of rows; a decode step's one row costs
         // the native code about a microsecond, less than waking the pool (~16 operations per element in Java)
         if (backend == KernelBackend.NATIVE) {
-            pool.parallelFor(rows * chunks, 2L * rows * padded, (i0, i1) -> NativeKernels.quantize(x, i0, i1, w.in(), gather, w, hi, lo, e, sums));
-        } else {
-            pool.parallelFor(rows * chunks, 16L * rows * padded, (i0, i1) -> ActivationQuantizer.quantizeChunks(x, i0, i1, w.in(), gather, w, hi, lo, e, sums));
+            NativePlanes planes = ws.nativePlanes().layOut(rows, w);
+            pool.parallelFor(rows * chunks, 2L * rows * padded, (i0, i1) -> NativeKernels.quantize(x, i0, i1, w.in(), gather, w, planes));
+            return planes;
         }
-        return new Planes(hi, lo, e, sums);
+        byte[] hi = ws.bytes(Workspace.HI, rows * padded), lo = ws.bytes(Workspace.LO, rows * padded);
+        float[] e = ws.floats(Workspace.XE, rows * chunks);
+        int[] sums = ws.ints(Workspace.SUMS, rows * chunks);
+        pool.parallelFor(rows * chunks, 16L * rows * padded, (i0, i1) -> ActivationQuantizer.quantizeChunks(x, i0, i1, w.in(), gather, w, hi, lo, e, sums));
+        return new HeapPlanes(hi, lo, e, sums);
     }
 
-    /** Outputs {@code [n0, n1)} of every row of {@code y} ({@code [rows][out]}) from quantized activations. */
+    /** Outputs {@code [n0, n1)} of every row of {@code y} ({@code [rows][out]}) from activations quantized by {@link #quantize}. */
     void multiply(Planes x, int rows, float[] y, int n0, int n1) {
-        if (backend == KernelBackend.NATIVE) {
-            NativeKernels.qgemm(w, x.hi, x.lo, x.e, x.sums, rows, y, w.out(), nativeBias, n0, n1);
-        } else {
-            VectorKernels.int8Gemm(w, x.hi, x.lo, x.e, x.sums, rows, y, bias, n0, n1);
+        switch (x) {
+            case NativePlanes p -> NativeKernels.qgemm(w, p, y, w.out(), nativeBias, n0, n1);
+            case HeapPlanes p -> VectorKernels.int8Gemm(w, p.hi(), p.lo(), p.e(), p.sums(), rows, y, bias, n0, n1);
         }
     }
 

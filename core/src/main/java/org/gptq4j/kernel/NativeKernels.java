@@ -5,13 +5,23 @@ import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.PaddingLayout;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
@@ -19,46 +29,49 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The native SIMD kernels ({@code src/main/c/gptq4j.c}), shipped in the jar as {@code native/<os>-<arch>/libgptq4j.so},
- * extracted to a temporary file and bound through FFM downcalls. Heap arrays (activations, outputs) are passed
- * directly with {@link Linker.Option#critical critical} downcalls; weights are off-heap segments.
+ * The native SIMD kernels ({@code src/main/c}: {@code gptq4j.h} is their interface), shipped in the jar as
+ * {@code native/<os>-<arch>/libgptq4j.so}, loaded from a temporary copy that is deleted at once ({@link #load}) and
+ * bound through FFM downcalls. The quantized product takes two descriptors, C structs mirrored once in Java as
+ * {@link MemoryLayout}s: {@link NativeWeights} (a layer's packed weights, written once) and
+ * {@link NativePlanes} (quantized activations, off-heap, rewritten per quantization). Heap arrays (float activations,
+ * outputs, biases, tables) are passed as direct arguments of {@link Linker.Option#critical critical} downcalls, without
+ * copies; a struct cannot point into the heap.
  */
 public final class NativeKernels {
     private NativeKernels() {}
 
     private static final MethodHandle QGEMM, QUANTIZE, ATTEND, F16GEMM, STREAM_READ, REPACK, RELEASE;
-    private static final int LEVEL;
-    /** The levels this CPU runs, bit L for level L (not a chain: Zen 4 runs 3 but not 2). */
-    private static final int LEVELS;
-    /** The instruction-set level the kernels run at: the CPU's, capped by -Dgptq4j.native.level (tests lower it). */
+    /** The levels this CPU runs (empty without the native kernels). */
+    private static final Set<KernelLevel> LEVELS;
+    /** The number of the level the kernels run at: the CPU's highest, capped by -Dgptq4j.native.level (tests lower it). */
     private static volatile int level;
     private static final String STATUS;
 
     static {
         MethodHandle q = null, qz = null, at = null, f = null, r = null, rp = null, rel = null;
-        int levels = 0;
+        EnumSet<KernelLevel> levels = EnumSet.noneOf(KernelLevel.class);
         String status;
         try {
             String resource = "/native/" + platform() + "/libgptq4j.so";
-            Path lib = extract(resource);
-            if (lib == null) {
+            SymbolLookup lookup = load(resource);
+            if (lookup == null) {
                 status = "no native library for " + platform() + " in the jar (built without a C compiler?): Java Vector API fallback";
             } else {
                 Linker linker = Linker.nativeLinker();
-                SymbolLookup lookup = SymbolLookup.libraryLookup(lib, Arena.global());
                 MethodHandle cpu = linker.downcallHandle(lookup.findOrThrow("gptq4j_cpu_levels"), FunctionDescriptor.of(JAVA_INT));
-                levels = (int) cpu.invokeExact();
-                if (levels == 0) {
+                int bits = (int) cpu.invokeExact();
+                for (KernelLevel l : KernelLevel.values()) if ((bits >> l.number() & 1) != 0) levels.add(l);
+                if (levels.isEmpty()) {
                     status = "this CPU lacks AVX2/FMA: Java Vector API fallback";
                 } else {
+                    checkStructs(linker, lookup);
                     Linker.Option critical = Linker.Option.critical(true);
+                    // (level, weights, activations, y, ystride, bias, n0, n1)
                     q = linker.downcallHandle(lookup.findOrThrow("gptq4j_qgemm"), FunctionDescriptor.ofVoid(
-                            JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT,
-                            JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT,
-                            JAVA_INT), critical);
+                            JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), critical);
+                    // (weights, x, in, gather, activations, i0, i1)
                     qz = linker.downcallHandle(lookup.findOrThrow("gptq4j_quantize"), FunctionDescriptor.ofVoid(
-                            ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS,
-                            ADDRESS, ADDRESS), critical);
+                            ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT), critical);
                     at = linker.downcallHandle(lookup.findOrThrow("gptq4j_attend"), FunctionDescriptor.ofVoid(
                             ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
                             JAVA_FLOAT, ADDRESS, ADDRESS, JAVA_INT), critical);
@@ -68,19 +81,13 @@ public final class NativeKernels {
                     rp = linker.downcallHandle(lookup.findOrThrow("gptq4j_repack"), FunctionDescriptor.of(JAVA_INT,
                             ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT), critical);
                     rel = linker.downcallHandle(lookup.findOrThrow("gptq4j_release_pages"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
-                    status = "native " + switch (highest(levels, 4)) {
-                        case 4 -> "AMX-INT8 (batches) + AVX-512 VNNI (one token)";
-                        case 3 -> "AVX-512 VNNI";
-                        case 2 -> "AVX-VNNI";
-                        default -> "AVX2/FMA";
-                    }
-                            + " kernels from " + resource;
+                    status = "native " + levels.stream().reduce((a, b) -> b).orElseThrow().description() + " kernels from " + resource;
                 }
             }
         } catch (Throwable t) {
             status = "native kernels failed to load (" + t + "): Java Vector API fallback";
             q = qz = at = f = r = rp = rel = null;
-            levels = 0;
+            levels.clear();
         }
         QGEMM = q;
         QUANTIZE = qz;
@@ -89,39 +96,30 @@ public final class NativeKernels {
         STREAM_READ = r;
         REPACK = rp;
         RELEASE = rel;
-        LEVELS = levels;
-        LEVEL = highest(levels, 4);
-        NativeKernels.level = highest(levels, Integer.getInteger("gptq4j.native.level", 4));
+        LEVELS = Collections.unmodifiableSet(levels);
         STATUS = status;
+        capLevel(Integer.getInteger("gptq4j.native.level", 4));
     }
 
-    /** The CPU's level: 1 AVX2/FMA, 2 AVX-VNNI, 3 AVX-512 VNNI, 4 AMX-INT8 (0 when unavailable). */
-    static int cpuLevel() {
-        return LEVEL;
+    /** The levels this CPU runs the native kernels at (empty when they are unavailable). */
+    public static Set<KernelLevel> levels() {
+        return LEVELS;
     }
 
-    /** The level the kernels run at now. */
-    static int level() {
-        return level;
-    }
-
-    /** Whether this CPU runs level {@code level} (1 AVX2, 2 AVX-VNNI, 3 AVX-512, 4 AMX). */
-    static boolean runs(int level) {
-        return level >= 1 && level <= 4 && (LEVELS >> level & 1) != 0;
-    }
-
-    /** The highest level of {@code levels} (a bit mask) that is at most {@code cap}; 0 when none. */
-    private static int highest(int levels, int cap) {
-        for (int l = Math.min(cap, 4); l >= 1; l--) if ((levels >> l & 1) != 0) return l;
-        return 0;
+    /** The level the native kernels run at now (empty when they are unavailable). */
+    public static Optional<KernelLevel> level() {
+        int l = level;
+        return l == 0 ? Optional.empty() : Optional.of(KernelLevel.ofNumber(l));
     }
 
     /**
      * Runs the kernels at the highest level this CPU runs that is at most {@code cap} (1 AVX2, 2 AVX-VNNI, 3 AVX-512,
-     * 4 AMX) until reset: lets tests cover every path. A cap of 2 on a CPU without AVX-VNNI runs AVX2.
+     * 4 AMX; AVX2 if none is) until changed again: lets tests cover every path.
      */
     static void capLevel(int cap) {
-        level = highest(LEVELS, cap);
+        int chosen = 0;
+        for (KernelLevel l : LEVELS) if (l.number() <= cap || chosen == 0) chosen = l.number();
+        level = chosen;
     }
 
     /** Whether the native kernels loaded and this CPU runs them. */
@@ -142,39 +140,76 @@ public final class NativeKernels {
         return os + "-" + arch;
     }
 
-    private static Path extract(String resource) throws IOException {
+    /**
+     * Loads the library {@code resource} of the jar for the life of the process, or returns null where the jar has
+     * none. It is copied to a temporary file (owner-only permissions, in {@code java.io.tmpdir}), loaded, and the
+     * file is deleted at once: the loader has mapped it, and the mapping outlives the name, so nothing is left behind
+     * even when the JVM later crashes or is killed (deleteOnExit never runs then, and every such run used to leave a
+     * copy in /tmp). Linux and macOS allow unlinking a loaded library. Windows does not while it is loaded: there the
+     * delete fails and deleteOnExit is the fallback (which cannot remove it either while the DLL is loaded).
+     */
+    private static SymbolLookup load(String resource) throws IOException {
         try (InputStream in = NativeKernels.class.getResourceAsStream(resource)) {
             if (in == null) return null;
             Path tmp = Files.createTempFile("libgptq4j", ".so");
-            tmp.toFile().deleteOnExit();
-            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-            return tmp;
+            try {
+                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                return SymbolLookup.libraryLookup(tmp, Arena.global());
+            } finally {
+                try {
+                    Files.delete(tmp);
+                } catch (IOException e) {
+                    tmp.toFile().deleteOnExit();
+                }
+            }
         }
     }
 
     /**
-     * y[r*ystride + n] for r &lt; rows, n in [n0, n1): the int8-activation GPTQ product of {@link ActivationQuantizer}'s
-     * planes (see gptq4j.c for the math; every level gives the same bits).
+     * The descriptors' field offsets and sizes in C ({@code gptq4j_struct_layout}) must be those of
+     * {@link NativeWeights#LAYOUT} and {@link NativePlanes#LAYOUT}: a field added, moved or resized on one side only
+     * would make C read the wrong memory, so the library is refused instead.
      */
-    static void qgemm(PackedGptq w, byte[] hi, byte[] lo, float[] e, int[] sums, int rows, float[] y, int ystride,
-                      MemorySegment bias, int n0, int n1) {
+    private static void checkStructs(Linker linker, SymbolLookup lookup) throws Throwable {
+        MethodHandle layout = linker.downcallHandle(lookup.findOrThrow("gptq4j_struct_layout"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        List<Long> expected = new ArrayList<>();
+        for (StructLayout struct : List.of(NativeWeights.LAYOUT, NativePlanes.LAYOUT)) {
+            for (MemoryLayout field : struct.memberLayouts()) {
+                if (!(field instanceof PaddingLayout)) expected.add(struct.byteOffset(PathElement.groupElement(field.name().orElseThrow())));
+            }
+            expected.add(struct.byteSize());
+        }
+        List<Long> actual = new ArrayList<>();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(JAVA_LONG, expected.size() + 1);
+            int n = (int) layout.invokeExact(out, expected.size() + 1);
+            for (int i = 0; i < n; i++) actual.add(out.getAtIndex(JAVA_LONG, i));
+        }
+        if (!actual.equals(expected)) {
+            throw new IllegalStateException("the library's structs (offsets and sizes " + actual + ") do not match NativeWeights and NativePlanes " + expected);
+        }
+    }
+
+    /**
+     * y[r*ystride + n] for the tokens r of {@code x}, n in [n0, n1): the int8-activation GPTQ product of the planes
+     * (see gptq4j.h for the math; every level gives the same bits). {@code y} and {@code bias} (a heap segment or
+     * NULL) are heap memory, which only a downcall's direct arguments may point to; the weights and planes are
+     * passed as their descriptors.
+     */
+    static void qgemm(PackedGptq w, NativePlanes x, float[] y, int ystride, MemorySegment bias, int n0, int n1) {
         try {
-            QGEMM.invokeExact(level, w.storedBits(), w.codes(), w.rowBytes(), w.scales(), w.zeros(), w.groups(),
-                    MemorySegment.ofArray(w.chunkBlock()), MemorySegment.ofArray(w.chunkGroup()), w.chunks(), w.nb(),
-                    MemorySegment.ofArray(hi), MemorySegment.ofArray(lo), MemorySegment.ofArray(e), MemorySegment.ofArray(sums),
-                    rows, MemorySegment.ofArray(y), ystride, bias, n0, n1);
+            QGEMM.invokeExact(level, w.nativeDescriptor(), x.descriptor(), MemorySegment.ofArray(y), ystride, bias, n0, n1);
         } catch (Throwable t) {
             throw new IllegalStateException("native qgemm failed", t);
         }
     }
 
-    /** {@link ActivationQuantizer#quantizeChunks} in C, with the same bits. */
-    static void quantize(float[] x, int i0, int i1, int in, int[] gather, PackedGptq w, byte[] hi, byte[] lo, float[] e, int[] sums) {
+    /** {@link ActivationQuantizer#quantizeChunks} in C, with the same bits, into {@code planes} (laid out for {@code w}). */
+    static void quantize(float[] x, int i0, int i1, int in, int[] gather, PackedGptq w, NativePlanes planes) {
         MemorySegment slots = gather == null ? MemorySegment.NULL : MemorySegment.ofArray(gather);
         try {
-            QUANTIZE.invokeExact(MemorySegment.ofArray(x), in, slots,
-                    MemorySegment.ofArray(w.chunkBlock()), w.chunks(), w.nb(), i0, i1, MemorySegment.ofArray(hi),
-                    MemorySegment.ofArray(lo), MemorySegment.ofArray(e), MemorySegment.ofArray(sums));
+            QUANTIZE.invokeExact(w.nativeDescriptor(), MemorySegment.ofArray(x), in, slots, planes.descriptor(), i0, i1);
         } catch (Throwable t) {
             throw new IllegalStateException("native quantize failed", t);
         }
@@ -191,7 +226,7 @@ public final class NativeKernels {
         }
     }
 
-    /** Repacks output features [n0, n1) of a GPTQ qweight into {@link PackedGptq}'s code layout (see gptq4j.c). */
+    /** Repacks output features [n0, n1) of a GPTQ qweight into {@link PackedGptq}'s code layout (see memory.c). */
     static void repack(MemorySegment qweight, int in, int out, int bits, int[] position, int nb, MemorySegment codes, long rowBytes, int n0, int n1) {
         int rc;
         try {

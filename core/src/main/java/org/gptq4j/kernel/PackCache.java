@@ -113,7 +113,7 @@ public final class PackCache implements AutoCloseable {
         int[] perm = e.has("perm") ? ints(e.get("perm")) : null;
         PackedGptq p = PackedGptq.of(e.get("in").asInt(), e.get("out").asInt(), e.get("bits").asInt(), e.get("storedBits").asInt(),
                 e.get("nb").asInt(), e.get("rowBytes").asLong(), e.get("groups").asInt(), gblk,
-                slice(e.get("codes")), slice(e.get("scales")), slice(e.get("zeros")));
+                slice(e.get("codes")), slice(e.get("scales")), slice(e.get("zeros")), arena);
         return new Entry(p, perm);
     }
 

@@ -1,5 +1,6 @@
 package org.gptq4j.kernel;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -22,16 +23,23 @@ import java.lang.foreign.ValueLayout;
  * chunk c being blocks {@code [chunkBlock[c], chunkBlock[c+1])} of group {@code chunkGroup[c]}. Activations get one
  * scale per chunk ({@link ActivationQuantizer}), and the integer dot of a chunk is exact. Within a chunk of nbk blocks the
  * int8 kernels visit positions in "slot" order, the order in which the stored bytes unpack ({@link #slotPosition}).
+ * {@code nativeDescriptor} is the C {@code struct gptq4j_weights} of all this ({@link NativeWeights}), which the native
+ * kernels take instead of the fields one by one.
  */
 public record PackedGptq(int in, int out, int bits, int storedBits, int nb, long rowBytes, int groups, int[] gblk,
-                         int[] chunkBlock, int[] chunkGroup, MemorySegment codes, MemorySegment scales, MemorySegment zeros) {
+                         int[] chunkBlock, int[] chunkGroup, MemorySegment codes, MemorySegment scales, MemorySegment zeros,
+                         MemorySegment nativeDescriptor) {
 
     /** Blocks per chunk at most: 128 positions, the depth of two tile steps. */
     public static final int CHUNK_BLOCKS = 4;
 
-    /** The packed layer with its chunk tables derived from the group layout {@code gblk}. */
+    /**
+     * The packed layer with its chunk tables derived from the group layout {@code gblk}, and its descriptor for the
+     * native kernels ({@link NativeWeights}) allocated in {@code arena}, the arena that owns {@code codes},
+     * {@code scales} and {@code zeros} (so that it lives exactly as long as they do).
+     */
     public static PackedGptq of(int in, int out, int bits, int storedBits, int nb, long rowBytes, int groups, int[] gblk,
-                                MemorySegment codes, MemorySegment scales, MemorySegment zeros) {
+                                MemorySegment codes, MemorySegment scales, MemorySegment zeros, Arena arena) {
         int chunks = 0;
         for (int g = 0; g < groups; g++) chunks += (gblk[g + 1] - gblk[g] + CHUNK_BLOCKS - 1) / CHUNK_BLOCKS;
         int[] chunkBlock = new int[chunks + 1], chunkGroup = new int[chunks];
@@ -43,7 +51,8 @@ public record PackedGptq(int in, int out, int bits, int storedBits, int nb, long
             }
         }
         chunkBlock[chunks] = nb;
-        return new PackedGptq(in, out, bits, storedBits, nb, rowBytes, groups, gblk, chunkBlock, chunkGroup, codes, scales, zeros);
+        MemorySegment descriptor = NativeWeights.describe(arena, storedBits, nb, rowBytes, groups, chunkBlock, chunkGroup, codes, scales, zeros);
+        return new PackedGptq(in, out, bits, storedBits, nb, rowBytes, groups, gblk, chunkBlock, chunkGroup, codes, scales, zeros, descriptor);
     }
 
     /**

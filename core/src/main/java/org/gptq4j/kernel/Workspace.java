@@ -15,6 +15,7 @@ public final class Workspace {
     private final byte[][] bytes = new byte[SLOTS][];
     private final short[][] shorts = new short[SLICES][];
     private final int[][] ints = new int[SLOTS][];
+    private NativePlanes nativePlanes;
 
     /** A float array of at least {@code size} elements for {@code slot} (contents undefined). */
     public float[] floats(int slot, int size) {
@@ -41,6 +42,12 @@ public final class Workspace {
         int[] a = ints[slot];
         if (a == null || a.length < size) ints[slot] = a = new int[size];
         return a;
+    }
+
+    /** The native kernels' activation planes (one buffer, grown to the largest batch). */
+    NativePlanes nativePlanes() {
+        if (nativePlanes == null) nativePlanes = new NativePlanes();
+        return nativePlanes;
     }
 
     /** A short array private to one slice. */

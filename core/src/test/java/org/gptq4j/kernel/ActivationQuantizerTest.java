@@ -3,6 +3,7 @@ package org.gptq4j.kernel;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,11 +24,12 @@ class ActivationQuantizerTest {
 
     private static Quantized nativeCode(float[] x, int rows, GptqLinear layer, int[] gather) {
         PackedGptq w = layer.packed();
-        Quantized q = empty(rows, w);
+        NativePlanes planes = new NativePlanes().layOut(rows, w);
         int all = rows * w.chunks();
-        NativeKernels.quantize(x, 0, all / 3, w.in(), gather, w, q.hi, q.lo, q.e, q.sums); // in two calls, as threads split it
-        NativeKernels.quantize(x, all / 3, all, w.in(), gather, w, q.hi, q.lo, q.e, q.sums);
-        return q;
+        NativeKernels.quantize(x, 0, all / 3, w.in(), gather, w, planes); // in two calls, as threads split it
+        NativeKernels.quantize(x, all / 3, all, w.in(), gather, w, planes);
+        return new Quantized(planes.hi().toArray(ValueLayout.JAVA_BYTE), planes.lo().toArray(ValueLayout.JAVA_BYTE),
+                planes.e().toArray(ValueLayout.JAVA_FLOAT), planes.sums().toArray(ValueLayout.JAVA_INT));
     }
 
     private static Quantized empty(int rows, PackedGptq w) {

@@ -19,7 +19,6 @@ import java.util.Random;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Every backend against a scalar float64 reference that dequantizes the stored GPTQ tensors directly, over every
@@ -138,7 +137,7 @@ class GptqKernelTest {
                 KernelBackend backend = variant.startsWith("native") ? KernelBackend.NATIVE : KernelBackend.valueOf(variant.toUpperCase());
                 if (backend == KernelBackend.NATIVE && !NativeKernels.available()) continue;
                 int level = variant.startsWith("native") ? variant.charAt(6) - '0' : 3;
-                if (backend == KernelBackend.NATIVE && !NativeKernels.runs(level)) continue;
+                if (backend == KernelBackend.NATIVE && !NativeKernels.levels().contains(KernelLevel.ofNumber(level))) continue;
                 GptqLinear lin = GptqLinear.repack(l.stored, in, out, bits, group, l.zeroOffset, arena, backend);
                 float[] y = new float[rows * out];
                 NativeKernels.capLevel(level); // AVX2, AVX-VNNI, AVX-512 and AMX paths of the native kernel, where the CPU has them
@@ -164,22 +163,6 @@ class GptqKernelTest {
         }
     }
 
-    /** A cap picks the highest level this CPU runs: on Zen 4 (AVX-512 VNNI, no AVX-VNNI) a cap of 2 runs AVX2. */
-    @Test
-    void aCapRunsOnlyALevelTheCpuHas() {
-        assumeTrue(NativeKernels.available());
-        try {
-            for (int cap = 1; cap <= 4; cap++) {
-                NativeKernels.capLevel(cap);
-                assertThat(NativeKernels.runs(NativeKernels.level())).as("cap %d runs level %d", cap, NativeKernels.level()).isTrue();
-                assertThat(NativeKernels.level()).isLessThanOrEqualTo(cap);
-            }
-        } finally {
-            NativeKernels.capLevel(4);
-        }
-        assertThat(NativeKernels.level()).isEqualTo(NativeKernels.cpuLevel());
-    }
-
     /**
      * The int8-activation product is defined in exact integers plus one float step per chunk, so every path gives the
      * same bits: Java and each native level, and a token alone or in any batch (what makes a preempted, recomputed
@@ -196,7 +179,7 @@ class GptqKernelTest {
             float[] expected = new float[rows * out];
             javaLayer.apply(x, expected, rows, pool);
             List<String> paths = new ArrayList<>(List.of("java"));
-            if (NativeKernels.available()) for (int level = 1; level <= 4; level++) if (NativeKernels.runs(level)) paths.add("native" + level);
+            for (KernelLevel level : NativeKernels.levels()) paths.add("native" + level.number());
             for (String path : paths) {
                 GptqLinear lin = path.equals("java") ? javaLayer : GptqLinear.repack(l.stored, in, out, bits, group, 1, arena, KernelBackend.NATIVE);
                 NativeKernels.capLevel(path.equals("java") ? 4 : path.charAt(6) - '0');
@@ -242,7 +225,7 @@ class GptqKernelTest {
             Tensor t = new Tensor("w", DType.F16, new long[]{out, in}, w);
             float[] x = activations(rows, in, 4);
             List<String> paths = new ArrayList<>(List.of("java", "float"));
-            if (NativeKernels.available()) for (int level = 1; level <= 4; level++) if (NativeKernels.runs(level)) paths.add("native" + level);
+            for (KernelLevel level : NativeKernels.levels()) paths.add("native" + level.number());
             for (String path : paths) {
                 KernelBackend backend = path.equals("java") ? KernelBackend.JAVA : path.equals("float") ? KernelBackend.FLOAT : KernelBackend.NATIVE;
                 NativeKernels.capLevel(backend == KernelBackend.NATIVE ? path.charAt(6) - '0' : 4);

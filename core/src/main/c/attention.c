@@ -1,0 +1,86 @@
+/* Attention of one head of one token over a paged KV cache (Attention.java). */
+#include "kernels.h"
+
+/*
+ * Causal attention of one head of one token over its sequence in a paged KV cache (Attention.java):
+ *   s_p = (q . k_p) * scale,  w_p = exp(s_p - max s) / sum exp(s - max s),  out = sum_p w_p v_p,  p in [0, pos]
+ * Position p's vector starts at float index base + (blocks[p / blockSize] * blockSize + p % blockSize) * stride of
+ * keys and values (base: the layer's first float plus the head's offset). Eight-lane FMAs in four chains over the
+ * head dimension, exp by a polynomial, sums in a fixed order: a token's head has the same bits whatever else runs.
+ */
+/* e^x for x <= 0 (softmax arguments), 8 lanes: 2^n e^r with n = round(x / ln 2), |r| <= ln 2 / 2, e^r by its degree-6
+ * Taylor polynomial (relative error < 3e-8 before rounding); below -87 it flushes to 0. */
+AVX2_TARGET INLINE __m256 exp_neg_ps(__m256 x) {
+    x = _mm256_max_ps(x, _mm256_set1_ps(-87.0f));
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693145752f), x);  /* ln 2 in two parts: r = x - n ln 2 exactly enough */
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(1.42860677e-6f), r);
+    __m256 y = _mm256_set1_ps(1.0f / 720);
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.0f / 120));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.0f / 24));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.0f / 6));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(0.5f));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.0f));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.0f));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_and_ps(_mm256_mul_ps(y, _mm256_castsi256_ps(e)), _mm256_cmp_ps(x, _mm256_set1_ps(-87.0f), _CMP_GT_OQ));
+}
+
+AVX2_TARGET void gptq4j_attend(const float *q, int qo, const float *keys, const float *values, long base, const int32_t *blocks,
+                               int blockSize, int stride, int hd, int pos, float scale, float *scores, float *out, int oo) {
+    const int whole = hd / 8 * 8;
+    q += qo;
+    out += oo;
+    float max = -INFINITY;
+    for (int b = 0, p = 0; p <= pos; b++) { /* position p = b * blockSize + slot */
+        const float *kb = keys + base + (long) blocks[b] * blockSize * stride;
+        for (int slot = 0; slot < blockSize && p <= pos; slot++, p++) {
+            const float *k = kb + (long) slot * stride;
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            int d = 0;
+            for (; d + 32 <= whole; d += 32) {
+                a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + d), _mm256_loadu_ps(k + d), a0);
+                a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + d + 8), _mm256_loadu_ps(k + d + 8), a1);
+                a2 = _mm256_fmadd_ps(_mm256_loadu_ps(q + d + 16), _mm256_loadu_ps(k + d + 16), a2);
+                a3 = _mm256_fmadd_ps(_mm256_loadu_ps(q + d + 24), _mm256_loadu_ps(k + d + 24), a3);
+            }
+            for (; d < whole; d += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + d), _mm256_loadu_ps(k + d), a0);
+            float s = hsum_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+            for (; d < hd; d++) s += q[d] * k[d];
+            scores[p] = s * scale;
+            if (scores[p] > max) max = scores[p];
+        }
+    }
+    /* w_p = exp(s_p - max) / sum: eight lanes at a time, the sum in lane order then the tail */
+    __m256 vmax = _mm256_set1_ps(max), vsum = _mm256_setzero_ps();
+    int p = 0;
+    for (; p + 8 <= pos + 1; p += 8) {
+        __m256 w = exp_neg_ps(_mm256_sub_ps(_mm256_loadu_ps(scores + p), vmax));
+        _mm256_storeu_ps(scores + p, w);
+        vsum = _mm256_add_ps(vsum, w);
+    }
+    float sum = hsum_ps(vsum);
+    for (; p <= pos; p++) {
+        __m256 w = exp_neg_ps(_mm256_set1_ps(scores[p] - max));
+        scores[p] = _mm256_cvtss_f32(w);
+        sum += scores[p];
+    }
+    for (p = 0; p <= pos; p++) scores[p] /= sum;
+    for (int d0 = 0; d0 < hd; d0 += 64) { /* out[d0, d0 + 64) in eight registers while every position passes */
+        int n = hd - d0 < 64 ? hd - d0 : 64, vecs = n / 8;
+        __m256 acc[8];
+        for (int i = 0; i < 8; i++) acc[i] = _mm256_setzero_ps();
+        float tail[8] = {0};
+        for (int b = 0, p = 0; p <= pos; b++) {
+            const float *vb = values + base + (long) blocks[b] * blockSize * stride + d0;
+            for (int slot = 0; slot < blockSize && p <= pos; slot++, p++) {
+                const float *v = vb + (long) slot * stride;
+                __m256 wv = _mm256_set1_ps(scores[p]);
+                for (int i = 0; i < vecs; i++) acc[i] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(v + 8 * i), acc[i]);
+                for (int j = 8 * vecs; j < n; j++) tail[j - 8 * vecs] = fmaf(scores[p], v[j], tail[j - 8 * vecs]);
+            }
+        }
+        for (int i = 0; i < vecs; i++) _mm256_storeu_ps(out + d0 + 8 * i, acc[i]);
+        for (int j = 8 * vecs; j < n; j++) out[d0 + j] = tail[j - 8 * vecs];
+    }
+}

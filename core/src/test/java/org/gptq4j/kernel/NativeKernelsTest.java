@@ -1,0 +1,85 @@
+package org.gptq4j.kernel;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The native library's levels: what a cap selects, and the names that select them. */
+class NativeKernelsTest {
+
+    /**
+     * Where the build compiled the library and this CPU has AVX2, it must load: a failure (e.g. the C structs' offsets
+     * disagreeing with NativeWeights or NativePlanes) would otherwise only show as every native test being skipped.
+     */
+    @Test
+    void theLibraryTheBuildCompiledLoads() {
+        assumeTrue(NativeKernels.class.getResource("/native/" + NativeKernels.platform() + "/libgptq4j.so") != null,
+                "built without a C compiler");
+        assertThat(NativeKernels.status()).doesNotContain("failed to load");
+    }
+
+    /**
+     * The library is loaded from a temporary copy that is deleted right away: a JVM that dies without running its
+     * shutdown hooks (here: halted, as a crash or kill -9 would end it) leaves nothing in the temporary directory,
+     * and the kernels still run after the file is gone.
+     */
+    @Test
+    void loadingLeavesNoFileBehindEvenWhenTheJvmDies(@TempDir Path tmp) throws Exception {
+        assumeTrue(NativeKernels.available(), NativeKernels.status());
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector",
+                "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"), NativeLibraryProbe.class.getName())
+                .redirectErrorStream(true).start();
+        String output;
+        try (var in = p.getInputStream()) {
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("probe JVM finished").isTrue();
+            output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } finally {
+            p.destroyForcibly();
+        }
+        assertThat(p.exitValue()).as(output).isZero();
+        assertThat(output).contains("available=true").contains("read=" + 0x5A5AL);
+        try (Stream<Path> left = Files.list(tmp)) {
+            assertThat(left).as("files left in java.io.tmpdir").isEmpty();
+        }
+    }
+
+    /** Levels are not nested (Zen 4: AVX-512 without AVX-VNNI), so a cap must never select a level the CPU lacks. */
+    @Test
+    void aCapSelectsTheHighestLevelThisCpuRunsAtOrBelowIt() {
+        assumeTrue(NativeKernels.available(), NativeKernels.status());
+        assertThat(NativeKernels.levels()).contains(KernelLevel.AVX2);
+        try {
+            for (KernelLevel cap : KernelLevel.values()) {
+                NativeKernels.capLevel(cap.number());
+                KernelLevel expected = KernelLevel.AVX2;
+                for (KernelLevel l : NativeKernels.levels()) if (l.compareTo(cap) <= 0) expected = l;
+                assertThat(NativeKernels.level()).as("cap %s", cap).contains(expected);
+            }
+        } finally {
+            NativeKernels.capLevel(4);
+        }
+        assertThat(NativeKernels.level()).contains(NativeKernels.levels().stream().reduce((a, b) -> b).orElseThrow());
+    }
+
+    @Test
+    void levelsAreNamedAsTheCommandLineAndPropertyNameThem() {
+        assertThat(KernelLevel.of("avx2")).isEqualTo(KernelLevel.AVX2);
+        assertThat(KernelLevel.of("AVX-VNNI")).isEqualTo(KernelLevel.AVX_VNNI);
+        assertThat(KernelLevel.of(" avx512 ")).isEqualTo(KernelLevel.AVX512);
+        assertThat(KernelLevel.of("4")).isEqualTo(KernelLevel.AMX);
+        for (KernelLevel l : KernelLevel.values()) assertThat(KernelLevel.of(l.id())).isEqualTo(l);
+        assertThatThrownBy(() -> KernelLevel.of("sse4")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'sse4' is not a kernel level").hasMessageContaining("avx2, avx-vnni, avx512, amx");
+        assertThatThrownBy(() -> KernelLevel.of("5")).isInstanceOf(IllegalArgumentException.class);
+    }
+}
