@@ -29,8 +29,8 @@
  *   cpu.c            gptq4j_cpu_levels: which instruction-set levels this CPU (and OS) runs
  *   quantize.c       gptq4j_quantize: activations into the two int8 planes
  *   qgemm.c          gptq4j_qgemm: picks the product kernel for the level and batch size
- *   qgemm_avx2.c     256-bit token kernel, AVX2 maddubs + madd       } both from qgemm_tokens.h, which they include
- *   qgemm_vnni.c     256-bit token kernel, AVX-VNNI vpdpbusd          } with their own dot product
+ *   qgemm_avx2.c     256-bit kernel, int16 activations, vpmaddwd + vpaddd  } both from qgemm_i16.h, which they
+ *   qgemm_vnni.c     256-bit kernel, int16 activations, AVX-VNNI vpdpwssd  } include with their own dot product
  *   qgemm_avx512.c   AVX-512 VNNI: two rows x up to 4 tokens per pass (decode, and batches without AMX)
  *   qgemm_amx.c      AMX-INT8: 16 rows x 16 tokens tiles (batches of 2 tokens or more)
  *   f16gemm.c        gptq4j_f16gemm: F16 weights x float activations (AVX2/F16C, AVX-512)
@@ -91,8 +91,9 @@ struct gptq4j_activations {
 int gptq4j_struct_layout(int64_t *out, int capacity);
 
 /* y[r * ystride + n] (+ bias[n] when bias is not NULL) for tokens r < x->rows and outputs n in [n0, n1), at a level
- * of gptq4j_cpu_levels (Java picks it); x quantized for w. */
-void gptq4j_qgemm(int level, const struct gptq4j_weights *w, const struct gptq4j_activations *x,
+ * of gptq4j_cpu_levels (Java picks it); x quantized for w. Returns 0, or -1 when the kernel's scratch memory could not
+ * be allocated (nothing was written). */
+int gptq4j_qgemm(int level, const struct gptq4j_weights *w, const struct gptq4j_activations *x,
                   float *y, int ystride, const float *bias, int n0, int n1);
 
 /* ActivationQuantizer.quantizeChunks with the same bits, into out's planes for w: chunks [i0, i1) of the out->rows

@@ -57,8 +57,9 @@ struct gptq4j_output {
 };
 
 /* The product kernels behind gptq4j_qgemm, one per instruction set, all with the same bits (gptq4j.h): y of
- * outputs [o->n0, o->n1) for the x->rows tokens of x, quantized for w. */
-typedef void qgemm_kernel(const struct gptq4j_weights *w, const struct gptq4j_activations *x, const struct gptq4j_output *o);
+ * outputs [o->n0, o->n1) for the x->rows tokens of x, quantized for w. Each returns 0, or -1 when the scratch memory
+ * it needs could not be allocated (then it wrote nothing). */
+typedef int qgemm_kernel(const struct gptq4j_weights *w, const struct gptq4j_activations *x, const struct gptq4j_output *o);
 HIDDEN qgemm_kernel gptq4j_qgemm_avx2;   /* qgemm_avx2.c */
 HIDDEN qgemm_kernel gptq4j_qgemm_vnni;   /* qgemm_vnni.c */
 HIDDEN qgemm_kernel gptq4j_qgemm_avx512; /* qgemm_avx512.c */

@@ -8,16 +8,16 @@
  * serves batches. */
 #define AMX_MIN_ROWS 2
 
-void gptq4j_qgemm(int level, const struct gptq4j_weights *w, const struct gptq4j_activations *x,
-                  float *y, int ystride, const float *bias, int n0, int n1) {
+int gptq4j_qgemm(int level, const struct gptq4j_weights *w, const struct gptq4j_activations *x,
+                 float *y, int ystride, const float *bias, int n0, int n1) {
     const struct gptq4j_output o = {y, bias, ystride, n0, n1};
 #ifdef GPTQ4J_AMX
     /* a few tokens are bound by memory bandwidth (the SIMD dots reach it); larger batches go through the tile unit */
-    if (level >= 4 && x->rows >= AMX_MIN_ROWS) { gptq4j_qgemm_amx(w, x, &o); return; }
+    if (level >= 4 && x->rows >= AMX_MIN_ROWS) return gptq4j_qgemm_amx(w, x, &o);
 #endif
-    if (level >= 3) gptq4j_qgemm_avx512(w, x, &o);
-    else if (level == 2) gptq4j_qgemm_vnni(w, x, &o);
-    else gptq4j_qgemm_avx2(w, x, &o);
+    if (level >= 3) return gptq4j_qgemm_avx512(w, x, &o);
+    if (level == 2) return gptq4j_qgemm_vnni(w, x, &o);
+    return gptq4j_qgemm_avx2(w, x, &o);
 }
 
 /* Offsets in declaration order, then the size, of each descriptor (gptq4j.h), for Java's check of its layouts. */

@@ -156,9 +156,10 @@ AMX_TARGET INLINE void amx_bits(const int BITS, const struct gptq4j_weights *w, 
     _tile_release();
 }
 
-AMX_TARGET void gptq4j_qgemm_amx(const struct gptq4j_weights *w, const struct gptq4j_activations *x,
-                                 const struct gptq4j_output *o) {
+AMX_TARGET int gptq4j_qgemm_amx(const struct gptq4j_weights *w, const struct gptq4j_activations *x,
+                                const struct gptq4j_output *o) {
     if (w->bits == 8) amx_bits(8, w, x, o);
     else amx_bits(4, w, x, o);
+    return 0;
 }
 #endif /* GPTQ4J_AMX */

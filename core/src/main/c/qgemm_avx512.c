@@ -120,8 +120,9 @@ AVX512_TARGET INLINE void simd_bits_avx512(const int BITS, const struct gptq4j_w
     }
 }
 
-AVX512_TARGET void gptq4j_qgemm_avx512(const struct gptq4j_weights *w, const struct gptq4j_activations *x,
-                                       const struct gptq4j_output *o) {
+AVX512_TARGET int gptq4j_qgemm_avx512(const struct gptq4j_weights *w, const struct gptq4j_activations *x,
+                                      const struct gptq4j_output *o) {
     if (w->bits == 8) simd_bits_avx512(8, w, x, o);
     else simd_bits_avx512(4, w, x, o);
+    return 0;
 }

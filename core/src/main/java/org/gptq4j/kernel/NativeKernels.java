@@ -67,7 +67,7 @@ public final class NativeKernels {
                     checkStructs(linker, lookup);
                     Linker.Option critical = Linker.Option.critical(true);
                     // (level, weights, activations, y, ystride, bias, n0, n1)
-                    q = linker.downcallHandle(lookup.findOrThrow("gptq4j_qgemm"), FunctionDescriptor.ofVoid(
+                    q = linker.downcallHandle(lookup.findOrThrow("gptq4j_qgemm"), FunctionDescriptor.of(JAVA_INT,
                             JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), critical);
                     // (weights, x, in, gather, activations, i0, i1)
                     qz = linker.downcallHandle(lookup.findOrThrow("gptq4j_quantize"), FunctionDescriptor.ofVoid(
@@ -198,11 +198,13 @@ public final class NativeKernels {
      * passed as their descriptors.
      */
     static void qgemm(PackedGptq w, NativePlanes x, float[] y, int ystride, MemorySegment bias, int n0, int n1) {
+        int rc;
         try {
-            QGEMM.invokeExact(level, w.nativeDescriptor(), x.descriptor(), MemorySegment.ofArray(y), ystride, bias, n0, n1);
+            rc = (int) QGEMM.invokeExact(level, w.nativeDescriptor(), x.descriptor(), MemorySegment.ofArray(y), ystride, bias, n0, n1);
         } catch (Throwable t) {
             throw new IllegalStateException("native qgemm failed", t);
         }
+        if (rc != 0) throw new OutOfMemoryError("native qgemm: no memory for the kernel's scratch");
     }
 
     /** {@link ActivationQuantizer#quantizeChunks} in C, with the same bits, into {@code planes} (laid out for {@code w}). */

@@ -1,0 +1,303 @@
+/*
+ * The 256-bit product kernel with int16 activations (levels 1 and 2). The two int8 planes of a token are combined once
+ * per call into one int16 per slot,
+ *   x[k] = 254 hi[k] + lo[k]                     (|x| <= 254 * 127 + 127 = 32385: fits int16)
+ * so that one 16-lane multiply-add of int16 pairs gives what two int8 dots per plane gave before:
+ *   V = sum_k q[k] x[k] = 254 (q . hi) + (q . lo)  (int32, exact: the integer of gptq4j.h)
+ * and the float steps per chunk are gptq4j.h's, so the bits are those of every other kernel. Half the multiplies of
+ * the two-plane dots (AVX2 has no int8 dot instruction: maddubs + madd per plane), and:
+ *   one token (decode)  four rows at a time, codes unpacked in registers, each activation vector feeding four rows, one
+ *                       reduction of four rows' sums per chunk, the float steps for the four rows in one vector;
+ *   batches             tokens in blocks of TOKEN_BLOCK laid out as int16 once; four rows' chunk unpacked once into
+ *                       L1 and multiplied with every pair of tokens of the block into eight accumulators (4 rows x 2
+ *                       tokens), whose reduction puts (row r, token t) in lane 4 t + r, so that the float steps of eight
+ *                       (row, token) pairs are one vector instruction each. K is cut into slices whose activations stay
+ *                       in L2 while every row passes; between slices the running sums wait in y (the float each
+ *                       next chunk's fma reads: every (row, token) still sums in chunk order).
+ *
+ * Shared by qgemm_avx2.c and qgemm_vnni.c, which differ only in the instruction that multiplies int16 pairs. Each
+ * defines, before including this file:
+ *   I16_TARGET             the functions' instruction-set target (AVX2_TARGET, VNNI_TARGET)
+ *   i16_dot(acc, w, x)     an INLINE function adding to 8 int32 lanes the sums of adjacent int16 products w x
+ * and gets i16_product(w, x, o) (static: each file compiles its own copy for its target).
+ */
+#ifndef I16_TARGET
+#error "define I16_TARGET and i16_dot before including qgemm_i16.h"
+#endif
+
+#define I16_ROWS 4              /* output rows per pass */
+#define I16_TOKEN_BLOCK 64      /* tokens laid out as int16 per pass over the weights */
+#define I16_SLICE (128 * 1024)  /* bytes of a token block's activations over one K slice (they stay in L2) */
+
+/* Per-thread scratch for the int16 activations, grown on demand and kept for the thread's life (the Java compute
+ * threads are persistent). NULL when it cannot be allocated. */
+static __thread int16_t *i16_scratch;
+static __thread size_t i16_scratch_size;
+
+static int16_t *i16_scratch_of(size_t bytes) {
+    if (i16_scratch_size < bytes) {
+        free(i16_scratch);
+        i16_scratch = aligned_alloc(64, (bytes + 63) / 64 * 64);
+        i16_scratch_size = i16_scratch ? bytes : 0;
+    }
+    return i16_scratch;
+}
+
+/* x[t][k] = 254 hi[t][k] + lo[t][k] for tokens t < nt and slots k < len (a multiple of 32: whole blocks). */
+I16_TARGET static void i16_widen(const int8_t *hi, const int8_t *lo, long len, int nt, int16_t *x) {
+    const __m256i k254 = _mm256_set1_epi16(254);
+    for (long i = 0; i < nt * len; i += 16) {
+        __m256i h = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *) (hi + i)));
+        __m256i l = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *) (lo + i)));
+        _mm256_store_si256((__m256i *) (x + i), _mm256_add_epi16(_mm256_mullo_epi16(h, k254), l));
+    }
+}
+
+/* Nibbles of 32 bytes as four vectors of 16 int16 codes, in slot order: lo[0..1] the low nibbles of bytes 0..15 and
+ * 16..31, hi[0..1] their high nibbles. (qwords 0 2 1 3 first, so that the in-lane byte unpacks keep slot order.) */
+I16_TARGET INLINE void i16_nibbles(const uint8_t *p, __m256i lo[2], __m256i hi[2]) {
+    const __m256i nib = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
+    __m256i v = _mm256_permute4x64_epi64(_mm256_loadu_si256((const __m256i *) p), 0xD8);
+    __m256i l = _mm256_and_si256(v, nib), h = _mm256_and_si256(_mm256_srli_epi16(v, 4), nib);
+    lo[0] = _mm256_unpacklo_epi8(l, zero);
+    lo[1] = _mm256_unpackhi_epi8(l, zero);
+    hi[0] = _mm256_unpacklo_epi8(h, zero);
+    hi[1] = _mm256_unpackhi_epi8(h, zero);
+}
+
+/* Nibbles of 16 bytes (an odd block) as two vectors of 16 int16 codes: low nibbles, high nibbles. */
+I16_TARGET INLINE void i16_nibbles16(const uint8_t *p, __m256i *lo, __m256i *hi) {
+    const __m128i nib = _mm_set1_epi8(0x0F);
+    __m128i v = _mm_loadu_si128((const __m128i *) p);
+    *lo = _mm256_cvtepu8_epi16(_mm_and_si128(v, nib));
+    *hi = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(v, 4), nib));
+}
+
+/* The codes of one row's chunk of nbk blocks as int16 in slot order, w[s] for s < 32 nbk. 4-bit: slot j < 16 nbk is
+ * the low nibble of byte j, slot 16 nbk + j its high nibble; 8-bit: byte s, signed. */
+I16_TARGET INLINE void i16_unpack(const int BITS, const uint8_t *p, int nbk, int16_t *w) {
+    if (BITS == 8) {
+        for (int s = 0; s < 32 * nbk; s += 16)
+            _mm256_store_si256((__m256i *) (w + s), _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *) (p + s))));
+        return;
+    }
+    const int half = 16 * nbk;
+    int j = 0;
+    for (; j + 32 <= half; j += 32) {
+        __m256i lo[2], hi[2];
+        i16_nibbles(p + j, lo, hi);
+        _mm256_store_si256((__m256i *) (w + j), lo[0]);
+        _mm256_store_si256((__m256i *) (w + j + 16), lo[1]);
+        _mm256_store_si256((__m256i *) (w + half + j), hi[0]);
+        _mm256_store_si256((__m256i *) (w + half + j + 16), hi[1]);
+    }
+    if (j < half) {
+        __m256i lo, hi;
+        i16_nibbles16(p + j, &lo, &hi);
+        _mm256_store_si256((__m256i *) (w + j), lo);
+        _mm256_store_si256((__m256i *) (w + half + j), hi);
+    }
+}
+
+/* [sum a0, sum a1, sum a2, sum a3] of four vectors of 8 int32 lanes. */
+I16_TARGET INLINE __m128i i16_sum4(__m256i a0, __m256i a1, __m256i a2, __m256i a3) {
+    __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(a0, a1), _mm256_hadd_epi32(a2, a3));
+    return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+}
+
+/* The rows of one pass: n, n+1, .. n+3; rows at or past n1 repeat row n1 - 1 (computed, never stored). */
+struct i16_rows {
+    const uint8_t *codes[I16_ROWS];
+    const uint16_t *scales[I16_ROWS];
+    const int16_t *zeros[I16_ROWS];
+    int count; /* rows of the pass that are stored: min(4, n1 - n) */
+};
+
+static inline void i16_rows_at(const struct gptq4j_weights *w, int n, int n1, struct i16_rows *r) {
+    r->count = n1 - n < I16_ROWS ? n1 - n : I16_ROWS;
+    for (int i = 0; i < I16_ROWS; i++) {
+        long m = n + i < n1 ? n + i : n1 - 1;
+        r->codes[i] = w->codes + m * w->row_bytes;
+        r->scales[i] = w->scales + m * w->groups;
+        r->zeros[i] = w->zeros + m * w->groups;
+    }
+}
+
+/* Zero points and scales of the pass's four rows in group g, as floats in lanes 0..3. */
+I16_TARGET INLINE void i16_zeros_scales(const struct i16_rows *r, int g, __m128 *z, __m128 *s) {
+    *z = _mm_setr_ps((float) r->zeros[0][g], (float) r->zeros[1][g], (float) r->zeros[2][g], (float) r->zeros[3][g]);
+    *s = _mm_cvtph_ps(_mm_setr_epi16((short) r->scales[0][g], (short) r->scales[1][g], (short) r->scales[2][g],
+                                     (short) r->scales[3][g], 0, 0, 0, 0));
+}
+
+/* Stores lanes r < count of v at y[r] (+ bias[r]). */
+I16_TARGET INLINE void i16_store(float *y, __m128 v, int count, const float *bias) {
+    float out[4];
+    _mm_storeu_ps(out, v);
+    for (int r = 0; r < count; r++) y[r] = bias ? out[r] + bias[r] : out[r];
+}
+
+/*
+ * One token, four rows. Per chunk c (blocks [cb[c], cb[c+1]) of group g), lane r:
+ *   V[r] = sum_k q[r][k] x[k],  v = fma(-z[r][g], S[c], (float) V[r]),  acc[r] = fma(v, s[r][g] e[c], acc[r])
+ */
+I16_TARGET INLINE __m128 i16_token(const int BITS, const struct gptq4j_weights *w, const struct i16_rows *r,
+                                   const int16_t *x, const float *e, const int32_t *S) {
+    const long bb = BITS == 8 ? 32 : 16; /* bytes per block */
+    __m128 acc = _mm_setzero_ps();
+    for (int c = 0; c < w->chunks; c++) {
+        int b0 = w->chunk_block[c], nbk = w->chunk_block[c + 1] - b0, half = 16 * nbk;
+        const int16_t *xc = x + b0 * 32L;
+        __m256i a[I16_ROWS];
+        for (int i = 0; i < I16_ROWS; i++) a[i] = _mm256_setzero_si256();
+        if (BITS == 8) {
+            for (int k = 0; k < 32 * nbk; k += 16) {
+                __m256i xv = _mm256_load_si256((const __m256i *) (xc + k));
+                for (int i = 0; i < I16_ROWS; i++)
+                    a[i] = i16_dot(a[i], _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *) (r->codes[i] + b0 * bb + k))), xv);
+            }
+        } else { /* 32 bytes at a time: slots j.. (low nibbles) and 16 nbk + j.. (high nibbles) */
+            int j = 0;
+            for (; j + 32 <= half; j += 32) {
+                __m256i x0 = _mm256_load_si256((const __m256i *) (xc + j)), x1 = _mm256_load_si256((const __m256i *) (xc + j + 16));
+                __m256i x2 = _mm256_load_si256((const __m256i *) (xc + half + j));
+                __m256i x3 = _mm256_load_si256((const __m256i *) (xc + half + j + 16));
+                for (int i = 0; i < I16_ROWS; i++) {
+                    const uint8_t *p = r->codes[i] + b0 * bb + j;
+                    _mm_prefetch((const char *) p + 2048, _MM_HINT_T0);
+                    __m256i lo[2], hi[2];
+                    i16_nibbles(p, lo, hi);
+                    a[i] = i16_dot(i16_dot(a[i], lo[0], x0), lo[1], x1);
+                    a[i] = i16_dot(i16_dot(a[i], hi[0], x2), hi[1], x3);
+                }
+            }
+            if (j < half) {
+                __m256i x0 = _mm256_load_si256((const __m256i *) (xc + j)), x2 = _mm256_load_si256((const __m256i *) (xc + half + j));
+                for (int i = 0; i < I16_ROWS; i++) {
+                    __m256i lo, hi;
+                    i16_nibbles16(r->codes[i] + b0 * bb + j, &lo, &hi);
+                    a[i] = i16_dot(i16_dot(a[i], lo, x0), hi, x2);
+                }
+            }
+        }
+        __m128 z, s;
+        i16_zeros_scales(r, w->chunk_group[c], &z, &s);
+        __m128 v = _mm_fnmadd_ps(z, _mm_set1_ps((float) S[c]), _mm_cvtepi32_ps(i16_sum4(a[0], a[1], a[2], a[3])));
+        acc = _mm_fmadd_ps(v, _mm_mul_ps(s, _mm_set1_ps(e[c])), acc);
+    }
+    return acc;
+}
+
+I16_TARGET INLINE int i16_decode(const int BITS, const struct gptq4j_weights *w, const struct gptq4j_activations *x,
+                                 const struct gptq4j_output *o) {
+    const long len = w->nb * 32L;
+    int16_t *xs = i16_scratch_of(len * 2);
+    if (!xs) return -1;
+    i16_widen(x->hi, x->lo, len, 1, xs);
+    struct i16_rows r;
+    for (int n = o->n0; n < o->n1; n += I16_ROWS) {
+        i16_rows_at(w, n, o->n1, &r);
+        i16_store(o->y + n, i16_token(BITS, w, &r, xs, x->e, x->sums), r.count, o->bias ? o->bias + n : NULL);
+    }
+    return 0;
+}
+
+/* The running sums of a token pair's four rows: lanes 4 t + r hold y[t][r] (tokens past `tokens` read and write none). */
+I16_TARGET INLINE __m256 i16_pair_load(const float *y, long ystride, int tokens, __m128i keep) {
+    __m128 t0 = _mm_maskload_ps(y, keep);
+    __m128 t1 = tokens > 1 ? _mm_maskload_ps(y + ystride, keep) : _mm_setzero_ps();
+    return _mm256_set_m128(t1, t0);
+}
+
+I16_TARGET INLINE void i16_pair_store(float *y, long ystride, int tokens, __m128i keep, __m256 v) {
+    _mm_maskstore_ps(y, keep, _mm256_castps256_ps128(v));
+    if (tokens > 1) _mm_maskstore_ps(y + ystride, keep, _mm256_extractf128_ps(v, 1));
+}
+
+/*
+ * A token pair's eight sums V[t][r] over one chunk: the four rows' unpacked codes q[r] (int16, L1) times the pair's
+ * activations x0, x1, over len slots; lane 4 t + r of the result is V[t][r].
+ */
+I16_TARGET INLINE __m256i i16_pair_chunk(const int16_t (*q)[128], const int16_t *x0, const int16_t *x1, int len) {
+    __m256i a00 = _mm256_setzero_si256(), a10 = a00, a20 = a00, a30 = a00, a01 = a00, a11 = a00, a21 = a00, a31 = a00;
+    for (int k = 0; k < len; k += 16) {
+        __m256i u = _mm256_load_si256((const __m256i *) (x0 + k)), v = _mm256_load_si256((const __m256i *) (x1 + k));
+        __m256i q0 = _mm256_load_si256((const __m256i *) (q[0] + k)), q1 = _mm256_load_si256((const __m256i *) (q[1] + k));
+        __m256i q2 = _mm256_load_si256((const __m256i *) (q[2] + k)), q3 = _mm256_load_si256((const __m256i *) (q[3] + k));
+        a00 = i16_dot(a00, q0, u); a01 = i16_dot(a01, q0, v);
+        a10 = i16_dot(a10, q1, u); a11 = i16_dot(a11, q1, v);
+        a20 = i16_dot(a20, q2, u); a21 = i16_dot(a21, q2, v);
+        a30 = i16_dot(a30, q3, u); a31 = i16_dot(a31, q3, v);
+    }
+    __m256i h0 = _mm256_hadd_epi32(_mm256_hadd_epi32(a00, a10), _mm256_hadd_epi32(a20, a30)); /* token 0, per lane half */
+    __m256i h1 = _mm256_hadd_epi32(_mm256_hadd_epi32(a01, a11), _mm256_hadd_epi32(a21, a31)); /* token 1 */
+    return _mm256_add_epi32(_mm256_permute2x128_si256(h0, h1, 0x20), _mm256_permute2x128_si256(h0, h1, 0x31));
+}
+
+I16_TARGET INLINE int i16_batch(const int BITS, const struct gptq4j_weights *w, const struct gptq4j_activations *x,
+                                const struct gptq4j_output *o) {
+    const long bb = BITS == 8 ? 32 : 16, len = w->nb * 32L, ystride = o->ystride;
+    const int chunks = w->chunks, rows = x->rows;
+    const int block = rows < I16_TOKEN_BLOCK ? (rows + 1) / 2 * 2 : I16_TOKEN_BLOCK;
+    /* scratch: the block's int16 activations [block][len], then per (pair, chunk) S and e in the lanes 4 t + r */
+    size_t xbytes = (size_t) block * len * 2, sebytes = (size_t) (block / 2) * chunks * 64;
+    int16_t *xs = i16_scratch_of(xbytes + sebytes);
+    if (!xs) return -1;
+    float *se = (float *) ((uint8_t *) xs + xbytes);
+    const int slice = I16_SLICE / (block * 256L) > 0 ? (int) (I16_SLICE / (block * 256L)) : 1; /* chunks per K slice */
+    int16_t q[I16_ROWS][128] __attribute__((aligned(32)));
+    __m256 acc[I16_TOKEN_BLOCK / 2];
+    struct i16_rows r;
+    for (int t0 = 0; t0 < rows; t0 += block) {
+        int nt = rows - t0 < block ? rows - t0 : block, pairs = (nt + 1) / 2;
+        i16_widen(x->hi + t0 * len, x->lo + t0 * len, len, nt, xs);
+        if (nt & 1) memset(xs + nt * len, 0, len * 2); /* the pair's missing token: x = 0, S = e = 0 */
+        for (int p = 0; p < pairs; p++)
+            for (int c = 0; c < chunks; c++)
+                for (int t = 0; t < 2; t++) {
+                    int tok = t0 + 2 * p + t;
+                    float S = tok < rows ? (float) x->sums[(long) tok * chunks + c] : 0.0f;
+                    float e = tok < rows ? x->e[(long) tok * chunks + c] : 0.0f;
+                    for (int i = 0; i < 4; i++) {
+                        se[((long) p * chunks + c) * 16 + 4 * t + i] = S;
+                        se[((long) p * chunks + c) * 16 + 8 + 4 * t + i] = e;
+                    }
+                }
+        for (int c0 = 0; c0 < chunks; c0 += slice) {
+            int c1 = c0 + slice < chunks ? c0 + slice : chunks;
+            for (int n = o->n0; n < o->n1; n += I16_ROWS) {
+                i16_rows_at(w, n, o->n1, &r);
+                __m128i keep = _mm_cmpgt_epi32(_mm_set1_epi32(r.count), _mm_setr_epi32(0, 1, 2, 3));
+                for (int p = 0; p < pairs; p++)
+                    acc[p] = c0 == 0 ? _mm256_setzero_ps()
+                                     : i16_pair_load(o->y + (t0 + 2L * p) * ystride + n, ystride, nt - 2 * p, keep);
+                for (int c = c0; c < c1; c++) {
+                    int b0 = w->chunk_block[c], nbk = w->chunk_block[c + 1] - b0;
+                    for (int i = 0; i < I16_ROWS; i++) i16_unpack(BITS, r.codes[i] + b0 * bb, nbk, q[i]);
+                    __m128 z4, s4;
+                    i16_zeros_scales(&r, w->chunk_group[c], &z4, &s4);
+                    __m256 z = _mm256_set_m128(z4, z4), s = _mm256_set_m128(s4, s4);
+                    for (int p = 0; p < pairs; p++) {
+                        const int16_t *x0 = xs + 2L * p * len + b0 * 32L;
+                        __m256i V = i16_pair_chunk(q, x0, x0 + len, 32 * nbk);
+                        const float *d = se + ((long) p * chunks + c) * 16;
+                        __m256 v = _mm256_fnmadd_ps(z, _mm256_load_ps(d), _mm256_cvtepi32_ps(V));
+                        acc[p] = _mm256_fmadd_ps(v, _mm256_mul_ps(s, _mm256_load_ps(d + 8)), acc[p]);
+                    }
+                }
+                __m128 b = c1 == chunks && o->bias ? _mm_maskload_ps(o->bias + n, keep) : _mm_setzero_ps();
+                for (int p = 0; p < pairs; p++) {
+                    __m256 v = c1 == chunks && o->bias ? _mm256_add_ps(acc[p], _mm256_set_m128(b, b)) : acc[p];
+                    i16_pair_store(o->y + (t0 + 2L * p) * ystride + n, ystride, nt - 2 * p, keep, v);
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* The kernel: 0, or -1 when its scratch could not be allocated (nothing was written then). */
+I16_TARGET INLINE int i16_product(const struct gptq4j_weights *w, const struct gptq4j_activations *x, const struct gptq4j_output *o) {
+    if (x->rows == 1) return w->bits == 8 ? i16_decode(8, w, x, o) : i16_decode(4, w, x, o);
+    return w->bits == 8 ? i16_batch(8, w, x, o) : i16_batch(4, w, x, o);
+}
