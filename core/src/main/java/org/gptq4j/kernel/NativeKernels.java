@@ -43,7 +43,9 @@ public final class NativeKernels {
     private static final MethodHandle QGEMM, QUANTIZE, ATTEND, F16GEMM, STREAM_READ, REPACK, RELEASE;
     /** The levels this CPU runs (empty without the native kernels). */
     private static final Set<KernelLevel> LEVELS;
-    /** The number of the level the kernels run at: the CPU's highest, capped by -Dgptq4j.native.level (tests lower it). */
+    /** Caps the level: {@code avx2|avx-vnni|avx512|amx} or {@code 1..4}; the highest level the CPU runs at or below it runs. */
+    public static final String LEVEL_PROPERTY = "gptq4j.native.level";
+    /** The number of the level the kernels run at: the CPU's highest, capped by {@link #LEVEL_PROPERTY} (tests lower it). */
     private static volatile int level;
     private static final String STATUS;
 
@@ -97,8 +99,17 @@ public final class NativeKernels {
         REPACK = rp;
         RELEASE = rel;
         LEVELS = Collections.unmodifiableSet(levels);
+        int cap = KernelLevel.AMX.number();
+        String capped = System.getProperty(LEVEL_PROPERTY, "");
+        if (!capped.isBlank()) {
+            try {
+                cap = KernelLevel.of(capped).number();
+            } catch (IllegalArgumentException e) {
+                status += " (-D" + LEVEL_PROPERTY + " ignored: " + e.getMessage() + ")";
+            }
+        }
         STATUS = status;
-        capLevel(Integer.getInteger("gptq4j.native.level", 4));
+        capLevel(cap);
     }
 
     /** The levels this CPU runs the native kernels at (empty when they are unavailable). */
@@ -120,6 +131,23 @@ public final class NativeKernels {
         int chosen = 0;
         for (KernelLevel l : LEVELS) if (l.number() <= cap || chosen == 0) chosen = l.number();
         level = chosen;
+    }
+
+    /**
+     * Runs the native kernels at {@code level} from now on, in the whole process (the library and its dispatch are
+     * process-wide, as {@link KernelBackend#selected()} is): lets a newer CPU measure the lower levels, e.g.
+     * {@code bench --kernel-level avx2}. Every level gives the same bits; only the speed changes.
+     *
+     * @throws IllegalStateException    where the native kernels are unavailable
+     * @throws IllegalArgumentException where this CPU does not run {@code level}
+     */
+    public static void useLevel(KernelLevel level) {
+        if (!available()) throw new IllegalStateException("no native kernels to run at " + level.id() + ": " + STATUS);
+        if (!LEVELS.contains(level)) {
+            throw new IllegalArgumentException("this CPU does not run the " + level.id() + " kernels; it runs "
+                    + LEVELS.stream().map(KernelLevel::id).toList());
+        }
+        NativeKernels.level = level.number();
     }
 
     /** Whether the native kernels loaded and this CPU runs them. */

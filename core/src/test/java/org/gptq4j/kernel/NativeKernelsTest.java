@@ -6,6 +6,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -35,10 +37,32 @@ class NativeKernelsTest {
     @Test
     void loadingLeavesNoFileBehindEvenWhenTheJvmDies(@TempDir Path tmp) throws Exception {
         assumeTrue(NativeKernels.available(), NativeKernels.status());
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector",
-                "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"), NativeLibraryProbe.class.getName())
-                .redirectErrorStream(true).start();
+        String output = probe(tmp);
+        assertThat(output).contains("available=true").contains("read=" + 0x5A5AL);
+        try (Stream<Path> left = Files.list(tmp)) {
+            assertThat(left).as("files left in java.io.tmpdir").isEmpty();
+        }
+    }
+
+    /** -Dgptq4j.native.level takes a level's name or number; anything else is ignored, and the status says so. */
+    @Test
+    void theLevelPropertyTakesNamesAndNumbers(@TempDir Path tmp) throws Exception {
+        assumeTrue(NativeKernels.available(), NativeKernels.status());
+        String top = NativeKernels.levels().stream().reduce((a, b) -> b).orElseThrow().id();
+        assertThat(probe(tmp, "-Dgptq4j.native.level=avx2")).contains("level=avx2");
+        assertThat(probe(tmp, "-Dgptq4j.native.level=1")).contains("level=avx2");
+        assertThat(probe(tmp, "-Dgptq4j.native.level=AMX")).contains("level=" + top);
+        assertThat(probe(tmp, "-Dgptq4j.native.level=fast")).contains("level=" + top)
+                .contains("-Dgptq4j.native.level ignored: 'fast' is not a kernel level");
+    }
+
+    /** The output of {@link NativeLibraryProbe} in a fresh JVM with {@code tmp} as its java.io.tmpdir. */
+    private static String probe(Path tmp, String... flags) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector", "-Djava.io.tmpdir=" + tmp));
+        command.addAll(List.of(flags));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), NativeLibraryProbe.class.getName()));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output;
         try (var in = p.getInputStream()) {
             assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("probe JVM finished").isTrue();
@@ -47,10 +71,7 @@ class NativeKernelsTest {
             p.destroyForcibly();
         }
         assertThat(p.exitValue()).as(output).isZero();
-        assertThat(output).contains("available=true").contains("read=" + 0x5A5AL);
-        try (Stream<Path> left = Files.list(tmp)) {
-            assertThat(left).as("files left in java.io.tmpdir").isEmpty();
-        }
+        return output;
     }
 
     /** Levels are not nested (Zen 4: AVX-512 without AVX-VNNI), so a cap must never select a level the CPU lacks. */
@@ -69,6 +90,26 @@ class NativeKernelsTest {
             NativeKernels.capLevel(4);
         }
         assertThat(NativeKernels.level()).contains(NativeKernels.levels().stream().reduce((a, b) -> b).orElseThrow());
+    }
+
+    @Test
+    void useLevelRunsALevelThisCpuHasAndRefusesOthers() {
+        assumeTrue(NativeKernels.available(), NativeKernels.status());
+        try {
+            for (KernelLevel l : KernelLevel.values()) {
+                if (NativeKernels.levels().contains(l)) {
+                    NativeKernels.useLevel(l);
+                    assertThat(NativeKernels.level()).contains(l);
+                } else {
+                    KernelLevel before = NativeKernels.level().orElseThrow();
+                    assertThatThrownBy(() -> NativeKernels.useLevel(l)).isInstanceOf(IllegalArgumentException.class)
+                            .hasMessageContaining("does not run the " + l.id() + " kernels").hasMessageContaining("avx2");
+                    assertThat(NativeKernels.level()).contains(before);
+                }
+            }
+        } finally {
+            NativeKernels.capLevel(4);
+        }
     }
 
     @Test

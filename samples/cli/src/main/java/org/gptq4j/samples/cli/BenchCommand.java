@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import org.gptq4j.engine.BenchConcurrency;
 import org.gptq4j.kernel.ComputePool;
 import org.gptq4j.kernel.KernelBackend;
+import org.gptq4j.kernel.KernelLevel;
 import org.gptq4j.kernel.MemoryBandwidth;
 import org.gptq4j.kernel.NativeKernels;
 import org.gptq4j.kv.BlockTable;
@@ -24,7 +25,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
@@ -61,6 +64,11 @@ final class BenchCommand implements Callable<Integer> {
                     + "then --gen-tokens greedy tokens; best of --repetitions after a warm-up.")
     int[] concurrency;
 
+    @Option(names = "--kernel-level", paramLabel = "avx2|avx-vnni|avx512|amx",
+            description = "Run the native kernels at this instruction-set level (one this CPU has), to measure the lower "
+                    + "levels on a newer CPU; default: the highest it has (or -Dgptq4j.native.level's cap).")
+    String kernelLevel;
+
     @Option(names = "--json", description = "Print one JSON object instead of a table.")
     boolean json;
 
@@ -83,6 +91,18 @@ final class BenchCommand implements Callable<Integer> {
             if (genTokens < 2) throw new ParameterException(spec.commandLine(), "--concurrency needs --gen-tokens >= 2, but it is " + genTokens);
         }
         KernelBackend backend = KernelBackend.selected();
+        Optional<KernelLevel> previous = NativeKernels.level();
+        if (kernelLevel != null) useLevel(backend);
+        try {
+            measure(backend, n);
+        } finally {
+            previous.ifPresent(NativeKernels::useLevel); // the level is process-wide: leave it as it was
+        }
+        print();
+        return 0;
+    }
+
+    private void measure(KernelBackend backend, int n) throws IOException {
         long t0 = System.nanoTime();
         try (LlamaModel llama = LlamaModel.load(model);
              ComputePool pool = new ComputePool(n)) {
@@ -90,6 +110,8 @@ final class BenchCommand implements Callable<Integer> {
             result.put("model", model.toString());
             result.put("backend", backend.name().toLowerCase());
             result.put("kernels", NativeKernels.status());
+            result.put("kernel_level", backend == KernelBackend.NATIVE ? NativeKernels.level().map(KernelLevel::id).orElse(null) : null);
+            result.put("cpu", cpuModel());
             result.put("threads", n);
             result.put("n_layers", llama.config().numLayers());
             result.put("hidden", llama.config().hiddenSize());
@@ -118,8 +140,25 @@ final class BenchCommand implements Callable<Integer> {
             result.put("concurrency", BenchConcurrency.toMaps(points));
             this.points = points;
         }
-        print();
-        return 0;
+    }
+
+    /** Applies --kernel-level (process-wide: the concurrency sweep's Engine runs at it too), or says why it cannot. */
+    private void useLevel(KernelBackend backend) {
+        KernelLevel level;
+        try {
+            level = KernelLevel.of(kernelLevel);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--kernel-level: " + e.getMessage());
+        }
+        if (backend != KernelBackend.NATIVE) {
+            throw new ParameterException(spec.commandLine(), "--kernel-level needs the native kernels, but the backend is "
+                    + backend.name().toLowerCase(Locale.ROOT) + " (" + NativeKernels.status() + ")");
+        }
+        try {
+            NativeKernels.useLevel(level);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--kernel-level " + level.id() + ": " + e.getMessage());
+        }
     }
 
     /** A short prefill and two decode steps, discarded: JIT-compiles the Java side and faults the weights in. */
@@ -190,6 +229,15 @@ final class BenchCommand implements Callable<Integer> {
         return -1;
     }
 
+    /** The CPU's name: the first "model name" of /proc/cpuinfo (null where there is none, e.g. not Linux). */
+    static String cpuModel() {
+        try (var lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+            return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse(null);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
     private void print() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
@@ -199,6 +247,7 @@ final class BenchCommand implements Callable<Integer> {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[]{"model", "backend", "threads", "test", "t/s"});
         String name = model.getFileName().toString();
+        out.printf("cpu %s, kernels %s%n", result.get("cpu"), result.get("kernel_level") != null ? result.get("kernel_level") : result.get("backend"));
         if (result.containsKey("prefill_tps")) rows.add(new String[]{name, "" + result.get("backend"), "" + result.get("threads"), "pp" + promptTokens, "" + result.get("prefill_tps")});
         if (result.containsKey("decode_tps")) rows.add(new String[]{name, "" + result.get("backend"), "" + result.get("threads"), "tg" + genTokens, "" + result.get("decode_tps")});
         for (String[] r : rows) out.printf("| %-28s | %-7s | %7s | %6s | %10s |%n", (Object[]) r);
