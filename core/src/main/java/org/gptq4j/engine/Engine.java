@@ -224,7 +224,10 @@ public final class Engine implements AutoCloseable {
         } catch (InterruptedException e) {
             LOG.log(System.Logger.Level.WARNING, "engine thread interrupted; shutting down");
         } catch (Throwable t) {
-            LOG.log(System.Logger.Level.ERROR, "engine loop failed; failing every pending request", t);
+            // Whatever a request's own work throws fails that request inside step(); this came from the scheduler's
+            // bookkeeping, outside any request, so its state (KV blocks, queues) can no longer be trusted.
+            LOG.log(System.Logger.Level.ERROR, "engine loop failed outside any request; closing the engine and "
+                    + "failing every pending request", t);
         } finally {
             closing = true;
             scheduler.shutdown();

@@ -43,7 +43,7 @@ final class EngineRequest implements SequenceCallbacks, GenerationHandle {
     private int tokenCount;
     private FinishReason finishReason;
     private String stopSequence;
-    private RuntimeException listenerFailure;
+    private Throwable listenerFailure;
 
     EngineRequest(GenerationRequest request, GenerationListener listener, Engine engine, Set<Integer> stopTokens) {
         this.request = request;
@@ -129,7 +129,7 @@ final class EngineRequest implements SequenceCallbacks, GenerationHandle {
         text.append(delta);
         try {
             listener.onToken(tokenId, delta);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             listenerFailure = e;
             throw e;
         }
@@ -155,7 +155,7 @@ final class EngineRequest implements SequenceCallbacks, GenerationHandle {
         metrics.completed(result);
         try {
             listener.onComplete(result);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // an Error too: the future must complete, or generate() would wait forever
             LOG.log(System.Logger.Level.WARNING, "GenerationListener.onComplete threw; the request's future fails with it", e);
             future.completeExceptionally(e);
             return;
@@ -167,7 +167,7 @@ final class EngineRequest implements SequenceCallbacks, GenerationHandle {
         metrics.failed(error);
         try {
             listener.onError(error);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             LOG.log(System.Logger.Level.WARNING, "GenerationListener.onError threw; ignored", e);
         }
         future.completeExceptionally(error);

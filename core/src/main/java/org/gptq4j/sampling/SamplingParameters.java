@@ -33,7 +33,10 @@ import java.util.stream.Collectors;
  *                          {@code null} for a random seed
  * @param maxNewTokens      the most tokens to generate; {@code >= 1}
  * @param stopSequences     texts that end the generation when they appear (and are not emitted);
- *                          never null, no empty or null element; an immutable copy
+ *                          never null, no empty or null element, at most {@link #MAX_STOP_SEQUENCES} of at
+ *                          most {@link #MAX_STOP_SEQUENCE_LENGTH} characters each (they are matched against
+ *                          every generated token on the engine thread, so their size bounds the work every
+ *                          request adds for all the others); an immutable copy
  * @param stopTokenIds      token ids that end the generation, such as EOS; never null, ids {@code >= 0};
  *                          an immutable copy
  */
@@ -50,6 +53,12 @@ public record SamplingParameters(
         List<String> stopSequences,
         Set<Integer> stopTokenIds) {
 
+    /** The most stop sequences one request may have (OpenAI allows 4; Hugging Face TGI's default is 4 too). */
+    public static final int MAX_STOP_SEQUENCES = 16;
+
+    /** The most characters one stop sequence may have. */
+    public static final int MAX_STOP_SEQUENCE_LENGTH = 256;
+
     /** Validates every parameter and copies the collections (null collections become empty). */
     public SamplingParameters {
         require(Double.isFinite(temperature) && temperature >= 0,
@@ -65,8 +74,15 @@ public record SamplingParameters(
                 "presencePenalty", "in [-2, 2] (0 disables it)", presencePenalty);
         require(maxNewTokens >= 1, "maxNewTokens", ">= 1", maxNewTokens);
         stopSequences = stopSequences == null ? List.of() : stopSequences;
-        for (String stop : stopSequences) {
-            require(stop != null && !stop.isEmpty(), "stopSequences", "non-empty strings", stopSequences);
+        // The messages give sizes, not the texts: a refused list may be huge.
+        require(stopSequences.size() <= MAX_STOP_SEQUENCES, "stopSequences",
+                "at most " + MAX_STOP_SEQUENCES + " texts", stopSequences.size() + " texts");
+        for (int i = 0; i < stopSequences.size(); i++) {
+            String stop = stopSequences.get(i);
+            require(stop != null && !stop.isEmpty(), "stopSequences", "non-empty strings",
+                    "[" + i + "] " + (stop == null ? "null" : "empty"));
+            require(stop.length() <= MAX_STOP_SEQUENCE_LENGTH, "stopSequences",
+                    "texts of at most " + MAX_STOP_SEQUENCE_LENGTH + " characters", "[" + i + "] of " + stop.length());
         }
         stopSequences = List.copyOf(stopSequences);
         stopTokenIds = stopTokenIds == null ? Set.of() : stopTokenIds;

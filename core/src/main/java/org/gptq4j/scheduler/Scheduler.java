@@ -27,6 +27,11 @@ import java.util.function.LongSupplier;
  *   <li>runs the forward pass, registers newly full blocks in the prefix cache, samples a token for every
  *       sequence whose tokens are all computed, and ends those that stop or reach their length.</li>
  * </ol>
+ * A failure while handling one sequence (its forward pass, its sampling, constraint or callbacks), an
+ * {@code OutOfMemoryError} or {@code StackOverflowError} included, fails that sequence and no other; when a
+ * forward pass over several sequences fails, each is rerun alone to find the ones that fail. Anything thrown by
+ * the scheduler's own bookkeeping, outside any sequence, leaves {@link #step()}: its state can no longer be
+ * trusted, and the engine closes.
  * {@link #submit} and {@link #cancel} may be called from any thread; everything else belongs to the engine thread.
  */
 public final class Scheduler {
@@ -197,44 +202,31 @@ public final class Scheduler {
     }
 
     private StepResult run(List<Chunk> chunks, int preemptions, int ended) {
-        int total = 0;
-        for (Chunk c : chunks) total += c.count();
-        int[] tokens = new int[total], positions = new int[total];
-        BlockTable[] tables = new BlockTable[total];
-        boolean[] want = new boolean[total];
-        int prefill = 0, decode = 0, t = 0;
+        int prefill = 0, decode = 0;
         for (Chunk c : chunks) {
-            int[] ids = c.sequence().tokenArray();
-            for (int i = 0; i < c.count(); i++, t++) {
-                tokens[t] = ids[c.start() + i];
-                positions[t] = c.start() + i;
-                tables[t] = c.sequence().table();
-            }
-            want[t - 1] = c.reachesEnd();
             if (c.decode()) decode++;
             else prefill += c.count();
         }
         long start = clock.getAsLong();
-        float[] logits;
-        try {
-            logits = model.forward(new ForwardBatch(tokens, positions, tables, want), cache);
-        } catch (RuntimeException | Error e) {
-            LOG.log(System.Logger.Level.WARNING, () -> "forward pass failed; failing the " + chunks.size() + " sequences of its batch: " + e);
-            for (Chunk c : chunks) end(c.sequence(), SequenceEnd.failed(e));
-            return new StepResult(prefill, decode, 0, preemptions, ended + chunks.size(), clock.getAsLong() - start);
-        }
+        float[][] rows = new float[chunks.size()][];
+        Throwable[] failures = new Throwable[chunks.size()];
+        forward(chunks, rows, failures);
         long now = clock.getAsLong();
-        int row = 0, sampled = 0;
-        for (Chunk c : chunks) {
+        int sampled = 0;
+        for (int i = 0; i < chunks.size(); i++) {
+            Chunk c = chunks.get(i);
             Sequence s = c.sequence();
+            if (failures[i] != null) {
+                end(s, SequenceEnd.failed(failures[i]));
+                ended++;
+                continue;
+            }
             s.computed(c.count());
             if (cache.prefixCache() != null) cache.cacheFullBlocks(s.table(), s.hashes(cache.blockSize()), s.computedTokens());
             if (!c.reachesEnd()) continue;
-            float[] own = Arrays.copyOfRange(logits, row * vocabSize, (row + 1) * vocabSize);
-            row++;
             SequenceEnd end;
             try {
-                int token = s.callbacks().nextToken(own);
+                int token = s.callbacks().nextToken(rows[i]);
                 if (token < 0 || token >= vocabSize) {
                     throw new IllegalStateException("sampled token " + token + " is outside the vocabulary [0, " + vocabSize + ")");
                 }
@@ -243,7 +235,7 @@ public final class Scheduler {
                 boolean stop = s.callbacks().onToken(s, token);
                 end = stop ? SequenceEnd.of(SequenceEnd.Kind.STOPPED)
                         : s.generatedCount() >= s.maxNewTokens() ? SequenceEnd.of(SequenceEnd.Kind.LENGTH) : null;
-            } catch (RuntimeException e) {
+            } catch (Throwable e) { // this sequence's own code (sampling, constraint, listener): even an Error is its alone
                 end = SequenceEnd.failed(e);
             }
             if (end != null) {
@@ -252,6 +244,58 @@ public final class Scheduler {
             }
         }
         return new StepResult(prefill, decode, sampled, preemptions, ended, now - start);
+    }
+
+    /**
+     * The forward pass over the chunks: each chunk that reaches its end gets its logits row in {@code rows}.
+     * When the pass over several sequences fails, each is run alone, so that only a sequence whose own pass fails
+     * gets a failure (an {@code OutOfMemoryError} of a large batch, or an input only one request has, must not
+     * fail the whole batch); a chunk's keys and values are rewritten by its rerun.
+     */
+    private void forward(List<Chunk> chunks, float[][] rows, Throwable[] failures) {
+        try {
+            float[] logits = forward(chunks);
+            int row = 0;
+            for (int i = 0; i < chunks.size(); i++) {
+                if (chunks.get(i).reachesEnd()) rows[i] = Arrays.copyOfRange(logits, row * vocabSize, ++row * vocabSize);
+            }
+            return;
+        } catch (RuntimeException | Error e) {
+            if (chunks.size() == 1) {
+                LOG.log(System.Logger.Level.WARNING, () -> "forward pass failed; failing its sequence: " + e);
+                failures[0] = e;
+                return;
+            }
+            LOG.log(System.Logger.Level.WARNING, () -> "forward pass of " + chunks.size()
+                    + " sequences failed (" + e + "); running each alone to fail only those that fail alone");
+        }
+        for (int i = 0; i < chunks.size(); i++) {
+            try {
+                float[] logits = forward(List.of(chunks.get(i)));
+                if (chunks.get(i).reachesEnd()) rows[i] = Arrays.copyOf(logits, vocabSize);
+            } catch (RuntimeException | Error e) {
+                failures[i] = e;
+            }
+        }
+    }
+
+    private float[] forward(List<Chunk> chunks) {
+        int total = 0;
+        for (Chunk c : chunks) total += c.count();
+        int[] tokens = new int[total], positions = new int[total];
+        BlockTable[] tables = new BlockTable[total];
+        boolean[] want = new boolean[total];
+        int t = 0;
+        for (Chunk c : chunks) {
+            int[] ids = c.sequence().tokenArray();
+            for (int i = 0; i < c.count(); i++, t++) {
+                tokens[t] = ids[c.start() + i];
+                positions[t] = c.start() + i;
+                tables[t] = c.sequence().table();
+            }
+            want[t - 1] = c.reachesEnd();
+        }
+        return model.forward(new ForwardBatch(tokens, positions, tables, want), cache);
     }
 
     /** Grows the table to {@code length} positions if the pool has the blocks; false (table unchanged) if not. */
@@ -276,7 +320,7 @@ public final class Scheduler {
         s.ended();
         try {
             s.callbacks().onEnd(s, end);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // the sequence's own code: whatever it throws ends nothing but it
             LOG.log(System.Logger.Level.WARNING, "onEnd of " + s + " threw; ignored", e);
         }
     }

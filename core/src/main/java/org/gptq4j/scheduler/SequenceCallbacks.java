@@ -2,7 +2,8 @@ package org.gptq4j.scheduler;
 
 /**
  * What a sequence's owner does with its logits and tokens. Called on the engine thread, one sequence at a time;
- * an exception thrown by {@link #nextToken} or {@link #onToken} fails this sequence only.
+ * anything thrown by {@link #nextToken} or {@link #onToken} (an {@code Error} too) fails this sequence only, and
+ * anything thrown by {@link #onEnd} is logged and ignored.
  */
 public interface SequenceCallbacks {
     /** Picks the next token from the logits of the sequence's last token ({@code vocabSize} floats, a private copy). */

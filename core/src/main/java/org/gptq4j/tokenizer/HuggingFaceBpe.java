@@ -21,6 +21,13 @@ final class HuggingFaceBpe {
     private final int unkId;
     /** Per byte value, the id of the {@code <0xNN>} token, or -1. */
     private final int[] byteIds = new int[256];
+    /**
+     * The most characters of a word one token stands for: a vocabulary token stands for its own text (a merge's
+     * text is its parts' texts joined), a byte or unknown token for (part of) one code point, 2 chars at most;
+     * 0 when a fused unknown token can stand for any run of characters, -1 when an unknown character may give
+     * no token at all (no unknown token and no complete byte fallback).
+     */
+    private final int maxTokenChars;
 
     private HuggingFaceBpe(Map<String, Integer> vocab, MergeTable merges, boolean byteFallback, boolean fuseUnknown,
                            boolean ignoreMerges, int unkId) {
@@ -31,6 +38,10 @@ final class HuggingFaceBpe {
         this.ignoreMerges = ignoreMerges;
         this.unkId = unkId;
         for (int b = 0; b < 256; b++) byteIds[b] = vocab.getOrDefault(String.format("<0x%02X>", b), -1);
+        boolean everyByte = byteFallback && Arrays.stream(byteIds).allMatch(id -> id >= 0);
+        int longest = 2;
+        for (String token : vocab.keySet()) longest = Math.max(longest, token.length());
+        this.maxTokenChars = everyByte || unkId >= 0 && !fuseUnknown ? longest : unkId >= 0 ? 0 : -1;
     }
 
     static HuggingFaceBpe fromJson(JsonNode model, String source) {
@@ -87,6 +98,12 @@ final class HuggingFaceBpe {
 
     int unkId() {
         return unkId;
+    }
+
+    /** A lower bound on the tokens {@link #encodeWord} gives for {@code word}, without merging. */
+    long minTokenCount(String word) {
+        if (word.isEmpty() || maxTokenChars < 0) return 0;
+        return maxTokenChars == 0 ? 1 : Math.ceilDiv(word.length(), maxTokenChars);
     }
 
     /** Appends the ids of one word: per-character symbols (bytes or unk if unknown), then ranked merges. */

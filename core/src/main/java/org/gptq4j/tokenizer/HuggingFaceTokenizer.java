@@ -100,24 +100,61 @@ public final class HuggingFaceTokenizer implements Tokenizer {
     /** The fast tokenizer's pipeline, special tokens parsed or left as text. */
     private int[] encode(String text, boolean parseSpecial) {
         IntStream.Builder out = IntStream.builder();
-        // Added tokens matched in the raw text, then in each normalized stretch between them.
+        split(text, parseSpecial, new Pieces() {
+            @Override
+            public void token(int id) {
+                out.add(id);
+            }
+
+            @Override
+            public void word(String word) {
+                model.encodeWord(word, out);
+            }
+        });
+        return out.build().toArray();
+    }
+
+    /** The pipeline up to BPE: one added token, then each word, counted as the fewest tokens it can become. */
+    @Override
+    public int minTokenCount(String text) {
+        long[] count = new long[1];
+        split(text, false, new Pieces() {
+            @Override
+            public void token(int id) {
+                count[0]++;
+            }
+
+            @Override
+            public void word(String word) {
+                count[0] += model.minTokenCount(word);
+            }
+        });
+        return (int) Math.min(count[0], Integer.MAX_VALUE);
+    }
+
+    /** What the pipeline hands on: added tokens by id and pre-tokenized words for the BPE model, in order. */
+    private interface Pieces {
+        void token(int id);
+
+        void word(String word);
+    }
+
+    /** Added tokens matched in the raw text, then in each normalized stretch between them; the rest as words. */
+    private void split(String text, boolean parseSpecial, Pieces out) {
         for (AddedTokens.Segment raw : addedTokens.split(Text.withoutLoneSurrogates(text), 0, false, parseSpecial)) {
             if (raw.isToken()) {
-                out.add(raw.tokenId());
+                out.token(raw.tokenId());
                 continue;
             }
             String normalized = normalizer.apply(raw.text());
             for (AddedTokens.Segment segment : addedTokens.split(normalized, raw.offset(), true, parseSpecial)) {
                 if (segment.isToken()) {
-                    out.add(segment.tokenId());
+                    out.token(segment.tokenId());
                     continue;
                 }
-                for (String word : preTokenizer.words(segment.text(), segment.offset() == 0)) {
-                    model.encodeWord(word, out);
-                }
+                for (String word : preTokenizer.words(segment.text(), segment.offset() == 0)) out.word(word);
             }
         }
-        return out.build().toArray();
     }
 
     @Override

@@ -39,6 +39,8 @@ public final class SentencePieceTokenizer implements Tokenizer {
     private final SentencePieceNormalizer normalizer;
     private final boolean byteFallback;
     private final int unkId, bosId, eosId;
+    /** The most characters of normalized text one token stands for (see {@link #minTokenCount}). */
+    private final int maxTokenChars;
 
     private SentencePieceTokenizer(SentencePieceModel model, String source) {
         this.source = source;
@@ -64,6 +66,8 @@ public final class SentencePieceTokenizer implements Tokenizer {
         Arrays.fill(byteValues, -1);
         List<String> userSymbols = new ArrayList<>();
         int unk = -1;
+        // A mergeable piece stands for its own text; any other token for (part of) one code point: 2 chars at most.
+        int longest = 2;
         for (int id = 0; id < n; id++) {
             SentencePieceModel.Piece piece = model.pieces().get(id);
             pieces[id] = piece.text();
@@ -73,6 +77,7 @@ public final class SentencePieceTokenizer implements Tokenizer {
                 throw new TokenizerException("sentencepiece model " + source + ": piece '" + piece.text()
                         + "' is defined twice");
             }
+            if (piece.type().isMergeable()) longest = Math.max(longest, piece.text().length());
             switch (piece.type()) {
                 case USER_DEFINED -> userSymbols.add(piece.text());
                 case UNKNOWN -> unk = id;
@@ -91,6 +96,7 @@ public final class SentencePieceTokenizer implements Tokenizer {
                     + " enables byte_fallback but lacks some of the 256 <0xNN> pieces");
         }
         unkId = unk;
+        maxTokenChars = longest;
         bosId = controlOrNone(model.bosId());
         eosId = controlOrNone(model.eosId());
         scoreRank = rankScores(model.pieces());
@@ -159,6 +165,12 @@ public final class SentencePieceTokenizer implements Tokenizer {
         }
         encodeRun(normalized, runIds, runBounds.add(normalized.length()), out);
         return out.build().toArray();
+    }
+
+    /** The normalized text divided among tokens of at most {@link #maxTokenChars} characters, rounded up. */
+    @Override
+    public int minTokenCount(String text) {
+        return Math.ceilDiv(normalizer.normalize(Text.withoutLoneSurrogates(text)).length(), maxTokenChars);
     }
 
     @Override

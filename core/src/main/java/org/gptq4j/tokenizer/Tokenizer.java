@@ -22,6 +22,14 @@ public interface Tokenizer {
     int[] encode(String text);
 
     /**
+     * A lower bound on {@code encode(text).length}, found in time linear in the text and without the work of
+     * encoding it (merging is what makes a long text slow): each token stands for at most a vocabulary-derived
+     * number of characters of the normalized text. A prompt-length check can refuse a text whose bound is already
+     * too long before encoding it.
+     */
+    int minTokenCount(String text);
+
+    /**
      * Like the file's own reference: for tokenizer.json, added/special tokens in the text are parsed as the
      * HF fast tokenizer does (still without BOS; the caller adds it); for tokenizer.model this equals encode().
      */

@@ -8,6 +8,7 @@ import org.gptq4j.engine.GenerationListener;
 import org.gptq4j.engine.GenerationResult;
 import org.gptq4j.engine.RequestRejectedException;
 import org.gptq4j.sampling.FinishReason;
+import org.gptq4j.sampling.LogitsConstraint;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -92,6 +93,73 @@ class EngineFaultTest {
         assertThat(healthy.result().get().tokenIds()).containsExactly(alone);
         TinyEngine.assertAllBlocksFree(engine);
         assertThat(engine.generate(TinyEngine.greedy(PROMPT, 12)).tokenIds()).as("the engine carries on").containsExactly(alone);
+    }
+
+    /**
+     * A real {@code StackOverflowError} in one request's constraint and an {@code OutOfMemoryError} from another's
+     * listener fail those two requests; a third, running with them, completes with its solo tokens, and the engine
+     * carries on. The engine loop used to end on any {@code Throwable}, closing the engine for everyone.
+     */
+    @Test
+    void anErrorRaisedWhileHandlingOneRequestFailsOnlyThatRequest() throws Exception {
+        engine = TinyEngine.start(64);
+        int[] alone = engine.generate(TinyEngine.greedy(PROMPT, 12)).tokenIds();
+        LogitsConstraint bottomless = new LogitsConstraint() {
+            @Override
+            public void apply(float[] logits) {
+                apply(logits); // recurses until the engine thread's stack overflows
+            }
+
+            @Override
+            public void accept(int tokenId) {}
+
+            @Override
+            public boolean isComplete() {
+                return false;
+            }
+        };
+        OutOfMemoryError oom = new OutOfMemoryError("injected: Java heap space");
+        AtomicReference<Throwable> reported = new AtomicReference<>();
+        GenerationHandle overflowing = engine.submit(TinyEngine.greedy(PROMPT, 12).withConstraint(bottomless), GenerationListener.NONE);
+        GenerationHandle outOfMemory = engine.submit(TinyEngine.greedy(PROMPT, 12), new GenerationListener() {
+            int tokens;
+
+            @Override
+            public void onToken(int tokenId, String textDelta) {
+                if (++tokens == 3) throw oom;
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                reported.set(error);
+            }
+        });
+        GenerationHandle healthy = engine.submit(TinyEngine.greedy(PROMPT, 12), GenerationListener.NONE);
+
+        assertThatThrownBy(() -> overflowing.result().get(10, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(GenerationException.class).hasCauseInstanceOf(StackOverflowError.class);
+        assertThatThrownBy(() -> outOfMemory.result().get(10, TimeUnit.SECONDS)).cause().isSameAs(oom);
+        assertThat(reported.get()).isSameAs(oom);
+        assertThat(healthy.result().get(10, TimeUnit.SECONDS).tokenIds()).containsExactly(alone);
+        assertThat(engine.isRunning()).as("the engine is still running").isTrue();
+        TinyEngine.assertAllBlocksFree(engine);
+        assertThat(engine.generate(TinyEngine.greedy(PROMPT, 12)).tokenIds()).as("the engine carries on").containsExactly(alone);
+    }
+
+    /** A listener whose {@code onComplete} throws an {@code Error} still lets its future (and {@code generate}) end. */
+    @Test
+    void aListenerThatThrowsAnErrorOnCompleteStillEndsItsFuture() throws Exception {
+        engine = TinyEngine.start(64);
+        StackOverflowError thrown = new StackOverflowError("injected");
+        GenerationHandle h = engine.submit(TinyEngine.greedy(PROMPT, 4), new GenerationListener() {
+            @Override
+            public void onComplete(GenerationResult result) {
+                throw thrown;
+            }
+        });
+        assertThatThrownBy(() -> h.result().get(10, TimeUnit.SECONDS)).cause().isSameAs(thrown);
+        assertThat(engine.isRunning()).isTrue();
+        assertThat(engine.generate(TinyEngine.greedy(PROMPT, 4)).generatedTokenCount()).isEqualTo(4);
     }
 
     @Test

@@ -18,7 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * For any text and every fixture tokenizer: {@code decode(encode(s))} is {@code s} up to exactly the normalization
  * that tokenizer documents, streaming decoding equals decoding, and encoding never produces a special token (BOS,
- * EOS or an added special token: special-token injection through text is impossible).
+ * EOS or an added special token: special-token injection through text is impossible), and
+ * {@link Tokenizer#minTokenCount} is a lower bound on the tokens encoding gives.
  * <p>The normalizations (all fixtures have byte fallback, so no character is ever lost to an unknown piece):
  * <ul>
  *   <li>every tokenizer: an unpaired surrogate becomes U+FFFD (the text a UTF-8 based reference receives), and
@@ -52,6 +53,8 @@ class RoundTripFuzzTest {
                 assertThat(c.tokenizer.isSpecial(id) && id != c.tokenizer.unkId()).as("%s: special id %d in encode(%s)",
                         c.name, id, Arrays.toString(input)).isFalse();
             }
+            assertThat(c.tokenizer.minTokenCount(text)).as("%s: minTokenCount(text) <= encode(text).length", c.name)
+                    .isLessThanOrEqualTo(ids.length);
             String decoded = c.tokenizer.decode(ids);
             assertThat(decoded).as("%s: decode(encode(text))", c.name).isEqualTo(c.expected.apply(text));
             assertThat(streamed(c.tokenizer, ids)).as("%s: streaming decode", c.name).isEqualTo(decoded);

@@ -105,7 +105,30 @@ class SamplingParametersTest {
                 invalid("maxNewTokens", ">= 1", b -> b.maxNewTokens(0)),
                 invalid("stopSequences", "non-empty", b -> b.stopSequences("ok", "")),
                 invalid("stopSequences", "non-empty", b -> b.stopSequences(Arrays.asList("ok", null))),
+                invalid("stopSequences", "at most 16 texts",
+                        b -> b.stopSequences(java.util.Collections.nCopies(SamplingParameters.MAX_STOP_SEQUENCES + 1, "x"))),
+                invalid("stopSequences", "at most 256 characters",
+                        b -> b.stopSequences("ok", "x".repeat(SamplingParameters.MAX_STOP_SEQUENCE_LENGTH + 1))),
                 invalid("stopTokenIds", ">= 0", b -> b.stopTokenIds(2, -1)));
+    }
+
+    /**
+     * Stop sequences are matched against every token on the engine thread: 200,000 of them made a concurrent
+     * request 11x slower. Their number and length are bounded, and the refusal gives sizes, never the texts.
+     */
+    @Test
+    void stopSequencesAreBoundedInNumberAndLengthAndTheRefusalStaysShort() {
+        List<String> many = java.util.Collections.nCopies(200_000, "stop");
+        assertThatThrownBy(() -> SamplingParameters.builder().stopSequences(many).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("stopSequences must be at most 16 texts, but was 200000 texts");
+        String huge = "y".repeat(1_000_000);
+        assertThatThrownBy(() -> SamplingParameters.builder().stopSequences(huge).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("stopSequences must be texts of at most 256 characters, but was [0] of 1000000");
+        List<String> most = java.util.Collections.nCopies(SamplingParameters.MAX_STOP_SEQUENCES,
+                "z".repeat(SamplingParameters.MAX_STOP_SEQUENCE_LENGTH));
+        assertThat(SamplingParameters.builder().stopSequences(most).build().stopSequences()).hasSize(16);
     }
 
     private static Arguments invalid(String name, String range, UnaryOperator<SamplingParameters.Builder> setter) {

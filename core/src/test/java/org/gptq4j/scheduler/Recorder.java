@@ -13,6 +13,8 @@ final class Recorder implements SequenceCallbacks {
     final List<Integer> tokens = new ArrayList<>();
     private final IntUnaryOperator forced; // generated index -> token, or null for greedy
     int throwAtToken = -1;
+    /** What to throw at {@link #throwAtToken}; an {@code IllegalStateException} when null. */
+    Error errorAtToken;
     SequenceEnd end;
     Sequence sequence;
 
@@ -42,7 +44,10 @@ final class Recorder implements SequenceCallbacks {
     public boolean onToken(Sequence s, int tokenId) {
         sequence = s;
         tokens.add(tokenId);
-        if (tokens.size() == throwAtToken) throw new IllegalStateException("listener failure at token " + tokenId);
+        if (tokens.size() == throwAtToken) {
+            if (errorAtToken != null) throw errorAtToken;
+            throw new IllegalStateException("listener failure at token " + tokenId);
+        }
         return false;
     }
 

@@ -94,6 +94,67 @@ class SchedulerLifecycleTest {
         }
     }
 
+    /**
+     * An {@code OutOfMemoryError} or {@code StackOverflowError} raised while handling one sequence fails that
+     * sequence only: the engine loop used to end on them, failing every request and closing the engine.
+     */
+    @Test
+    void anErrorInOneSequencesCallbacksFailsOnlyThatSequence() {
+        int[] a = {5, 6, 7, 8, 9}, b = {11, 12, 13}, c = {21, 22};
+        try (PagedKvCache cache = tiny.cache(4, 32, false)) {
+            Scheduler s = tiny.scheduler(cache, 64, 4);
+            Recorder ra = Recorder.greedy(), rb = Recorder.greedy(), rc = Recorder.greedy();
+            ra.throwAtToken = 2;
+            ra.errorAtToken = new OutOfMemoryError("injected: Java heap space");
+            rb.throwAtToken = 4;
+            rb.errorAtToken = new StackOverflowError("injected");
+            s.submit(new Sequence(a, 10, ra));
+            s.submit(new Sequence(b, 10, rb));
+            s.submit(new Sequence(c, 10, rc));
+            TinyModel.drain(s);
+            assertThat(ra.end.kind()).isEqualTo(SequenceEnd.Kind.FAILED);
+            assertThat(ra.end.error()).isSameAs(ra.errorAtToken);
+            assertThat(rb.end.kind()).isEqualTo(SequenceEnd.Kind.FAILED);
+            assertThat(rb.end.error()).isSameAs(rb.errorAtToken);
+            assertThat(rc.end.kind()).isEqualTo(SequenceEnd.Kind.LENGTH);
+            assertThat(rc.tokens()).containsExactly(tiny.soloGreedy(c, 10));
+            assertThat(cache.pool().usedBlocks()).isZero();
+        }
+    }
+
+    /**
+     * A forward pass that fails for one sequence's input (here an {@code OutOfMemoryError} whenever the batch holds
+     * it) fails that sequence only: the batch is rerun a sequence at a time, and the others get exactly their solo
+     * tokens.
+     */
+    @Test
+    void aForwardPassFailingForOneSequenceFailsOnlyThatSequence() {
+        int[] poisoned = {40, 41, 42, 43}, healthy = {5, 6, 7, 8, 9};
+        try (PagedKvCache cache = tiny.cache(4, 32, false)) {
+            Recorder rp = Recorder.greedy(), rh = Recorder.greedy();
+            Sequence sp = new Sequence(poisoned, 8, rp), sh = new Sequence(healthy, 8, rh);
+            AtomicLong batches = new AtomicLong();
+            ModelRunner failsFor = (batch, c) -> {
+                batches.incrementAndGet();
+                for (var table : batch.tables()) {
+                    if (table == sp.table()) throw new OutOfMemoryError("injected: this prompt's activations");
+                }
+                return tiny.runner().forward(batch, c);
+            };
+            Scheduler s = new Scheduler(failsFor, cache, tiny.vocab, new SchedulerConfig(64, 4, 10, Duration.ofMinutes(1)), System::nanoTime);
+            s.submit(sp);
+            s.submit(sh);
+            TinyModel.drain(s);
+            assertThat(rp.end.kind()).isEqualTo(SequenceEnd.Kind.FAILED);
+            assertThat(rp.end.error()).isInstanceOf(OutOfMemoryError.class).hasMessageContaining("injected");
+            assertThat(rh.end.kind()).isEqualTo(SequenceEnd.Kind.LENGTH);
+            assertThat(rh.tokens()).containsExactly(tiny.soloGreedy(healthy, 8));
+            assertThat(batches.get()).as("the shared batch, each sequence alone, then the healthy one's 7 decode steps")
+                    .isEqualTo(3 + 7);
+            assertThat(cache.pool().usedBlocks()).isZero();
+        }
+    }
+
     @Test
     void theQueueIsBoundedAndWaitingTooLongEndsARequest() {
         AtomicLong now = new AtomicLong(1_000);

@@ -77,17 +77,20 @@ final class RequestPlanner {
         ChatRequestParameters parameters = request.parameters();
         validate(parameters);
         Conversation conversation = ConversationMapper.toConversation(request.messages(), parameters.toolSpecifications());
-        RenderedPrompt prompt = template.render(conversation, backend.tokenizer());
+        RenderedPrompt prompt = template.render(conversation, new PromptBudgetTokenizer(backend.tokenizer(), contextLength));
         int room = contextLength - prompt.length();
-        if (room < 1) {
-            throw new InvalidRequestException("the prompt has " + prompt.length()
-                    + " tokens, which leaves no room in the context window of " + contextLength + " tokens");
-        }
+        if (room < 1) throw noRoom(Integer.toString(prompt.length()), contextLength);
         SamplingParameters sampling = toSampling(parameters, List.copyOf(prompt.stopTokenIds()));
         sampling = sampling.toBuilder().maxNewTokens(Math.min(sampling.maxNewTokens(), room)).build();
         ToolMode toolMode = toolMode(parameters, conversation);
         LogitsConstraint constraint = constraint(parameters, toolMode, prompt);
         return new GenerationPlan(prompt.tokenIds(), sampling, constraint, toolMode, modelName);
+    }
+
+    /** The prompt-length error: {@code tokens} (a count, or "at least" one) leave no room for an answer. */
+    static InvalidRequestException noRoom(String tokens, int contextLength) {
+        return new InvalidRequestException("the prompt has " + tokens + " tokens, which leaves no room in the context"
+                + " window of " + contextLength + " tokens");
     }
 
     private SamplingParameters toSampling(ChatRequestParameters p, List<Integer> stopTokenIds) {

@@ -9,6 +9,9 @@ import org.gptq4j.spring.actuate.GptqMetrics;
 import org.gptq4j.spring.openai.GptqOpenAiServerAutoConfiguration;
 import org.gptq4j.spring.openai.OpenAiChatController;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
@@ -97,5 +100,31 @@ class GptqActuatorAndServerConditionsTest {
         web.withPropertyValues(GptqAutoConfigurationTest.MODEL_PATH, "langchain4j.gptq.loading=lazy",
                 "management.health.gptq.enabled=false").run(context -> assertThat(context)
                 .doesNotHaveBean(GptqHealthIndicator.class));
+    }
+
+    /**
+     * API keys switch on the key filter; without them the API is open, which is worth a warning unless the server is
+     * bound to loopback. Bad server properties fail startup naming the property.
+     */
+    @Test
+    @ExtendWith(OutputCaptureExtension.class)
+    void anOpenApiIsWarnedAboutUnlessOnLoopbackAndKeysSwitchOnTheKeyFilter(CapturedOutput output) {
+        String[] server = {GptqAutoConfigurationTest.MODEL_PATH, "langchain4j.gptq.loading=lazy", "langchain4j.gptq.server.enabled=true"};
+        String warning = "has no API keys";
+        web.withPropertyValues(server).withPropertyValues("server.address=127.0.0.1").run(context -> {
+            assertThat(context).hasNotFailed().doesNotHaveBean("gptqApiKeyFilter").hasBean("gptqRequestSizeLimitFilter");
+            assertThat(output.getAll()).doesNotContain(warning);
+        });
+        web.withPropertyValues(server).withPropertyValues("langchain4j.gptq.server.api-keys=k1,k2").run(context -> {
+            assertThat(context).hasNotFailed().hasBean("gptqApiKeyFilter");
+            assertThat(output.getAll()).doesNotContain(warning);
+        });
+        web.withPropertyValues(server).withPropertyValues("server.address=0.0.0.0").run(context ->
+                assertThat(output.getAll()).contains(warning, "0.0.0.0"));
+        web.withPropertyValues(server).withPropertyValues("langchain4j.gptq.server.max-tokens=0").run(context ->
+                assertThat(context).hasFailed().getFailure().rootCause().isInstanceOf(GptqPropertyException.class)
+                        .hasMessageContaining("langchain4j.gptq.server.max-tokens"));
+        web.withPropertyValues(server).withPropertyValues("langchain4j.gptq.server.api-keys[0]= ").run(context ->
+                assertThat(context).hasFailed().getFailure().rootCause().hasMessageContaining("api-keys"));
     }
 }

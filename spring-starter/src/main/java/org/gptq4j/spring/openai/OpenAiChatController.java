@@ -6,49 +6,45 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.langchain4j.exception.InvalidRequestException;
-import dev.langchain4j.exception.RateLimitException;
-import dev.langchain4j.exception.UnsupportedFeatureException;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
+import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.PartialResponse;
 import dev.langchain4j.model.chat.response.PartialResponseContext;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
-import org.gptq4j.engine.EngineClosedException;
-import org.gptq4j.engine.RequestRejectedException;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.context.request.async.AsyncRequestNotUsableException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter;
+import org.springframework.web.util.UrlPathHelper;
 
 /**
  * The OpenAI-compatible API over the application's {@link ChatModel} and {@link StreamingChatModel} beans:
  * {@code POST /v1/chat/completions} (JSON, or server-sent events ending in {@code data: [DONE]} with
  * {@code stream: true}) and {@code GET /v1/models}. It only translates: OpenAI messages and parameters become a
  * LangChain4j {@code ChatRequest}, the response becomes OpenAI JSON; the chat template, tool calls and constrained
- * JSON decoding are the chat model's. Errors use OpenAI's error object: 400 for an invalid request, 404 for another
- * model, 429 when the engine's queue is full or timed out, 503 while it shuts down.
+ * JSON decoding are the chat model's. Errors use OpenAI's error object, whatever raised them ({@link OpenAiErrors}
+ * maps them, {@link OpenAiExceptionResolver} answers them): 400 for an invalid request, 404 for another model, 429
+ * when the engine's queue is full or timed out, 503 while it shuts down, 500 for an engine fault.
  */
 @RestController
-@RequestMapping("/v1")
+@RequestMapping(OpenAiChatController.BASE_PATH)
 public class OpenAiChatController {
-    private static final Log LOG = LogFactory.getLog(OpenAiChatController.class);
+    /** Where the API is served; the API key and request size filters and the error answers cover it. */
+    public static final String BASE_PATH = "/v1";
     private static final MediaType EVENT_STREAM = MediaType.TEXT_EVENT_STREAM;
 
     private final ChatModel chatModel;
@@ -56,10 +52,11 @@ public class OpenAiChatController {
     private final String modelName;
     private final long created = Instant.now().getEpochSecond();
     private final Executor sseWriter;
+    private final Integer maxTokens;
     private final ObjectMapper json = new ObjectMapper();
     /** For SSE: escapes non-ASCII so that the event text is charset-proof. */
     private final ObjectMapper asciiJson = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
-    private final OpenAiRequestMapper requests = new OpenAiRequestMapper(json);
+    private final OpenAiRequestMapper requests;
     private final OpenAiResponses responses = new OpenAiResponses(json);
 
     /**
@@ -69,10 +66,29 @@ public class OpenAiChatController {
      */
     public OpenAiChatController(ChatModel chatModel, StreamingChatModel streamingChatModel, String modelName,
                                 Executor sseWriter) {
+        this(chatModel, streamingChatModel, modelName, sseWriter, null);
+    }
+
+    /**
+     * @param maxTokens the most tokens one answer may have ({@code langchain4j.gptq.server.max-tokens}): more is
+     *                  refused, none asked for gets at most this; {@code null}: no cap beyond the chat model's
+     */
+    public OpenAiChatController(ChatModel chatModel, StreamingChatModel streamingChatModel, String modelName,
+                                Executor sseWriter, Integer maxTokens) {
         this.chatModel = Objects.requireNonNull(chatModel, "chatModel");
         this.streamingChatModel = streamingChatModel;
         this.modelName = Objects.requireNonNull(modelName, "modelName");
         this.sseWriter = Objects.requireNonNull(sseWriter, "sseWriter");
+        if (maxTokens != null && maxTokens < 1) throw new IllegalArgumentException("maxTokens must be >= 1, but was " + maxTokens);
+        this.maxTokens = maxTokens;
+        this.requests = new OpenAiRequestMapper(json, maxTokens);
+    }
+
+    /** Whether the request is for the API ({@link #BASE_PATH} and below, within the dispatcher's mapping). */
+    static boolean isApiPath(HttpServletRequest request) {
+        String path = UrlPathHelper.defaultInstance.getPathWithinServletMapping(request);
+        if (path.isEmpty()) path = UrlPathHelper.defaultInstance.getPathWithinApplication(request);
+        return path.equals(BASE_PATH) || path.startsWith(BASE_PATH + "/");
     }
 
     @GetMapping(value = "/models", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -99,14 +115,17 @@ public class OpenAiChatController {
     }
 
     @PostMapping(value = "/chat/completions", consumes = MediaType.ALL_VALUE)
-    public ResponseEntity<?> chatCompletions(@RequestBody byte[] body) throws IOException {
+    public ResponseEntity<?> chatCompletions(@RequestBody(required = false) byte[] body) throws IOException {
+        if (body == null || body.length == 0) {
+            throw OpenAiException.invalid(null, "the request body is empty; send a JSON object with \"messages\"");
+        }
         JsonNode tree;
         try {
             tree = json.readTree(body);
         } catch (JsonProcessingException e) {
-            throw OpenAiException.invalid(null, "the body is not valid JSON: " + e.getOriginalMessage());
+            throw OpenAiException.invalid(null, "the body is not valid JSON: " + OpenAiErrors.brief(e.getOriginalMessage()));
         }
-        OpenAiRequestMapper.Parsed parsed = requests.read(tree);
+        OpenAiRequestMapper.Parsed parsed = requests.read(tree, maxTokensWhenUnset());
         if (parsed.model() != null) requireModel(parsed.model());
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         if (!parsed.stream()) {
@@ -123,10 +142,18 @@ public class OpenAiChatController {
                 .header("X-Accel-Buffering", "no").body(emitter);
     }
 
+    /** With a cap, a request that sets no limit gets the chat model's default, but no more than the cap. */
+    private Integer maxTokensWhenUnset() {
+        if (maxTokens == null) return null;
+        ChatRequestParameters defaults = chatModel.defaultRequestParameters();
+        Integer modelDefault = defaults == null ? null : defaults.maxOutputTokens();
+        return modelDefault == null ? maxTokens : Math.min(modelDefault, maxTokens);
+    }
+
     private void requireModel(String requested) {
         if (!requested.equals(modelName)) {
             throw new OpenAiException(404, "invalid_request_error", "model", "model_not_found", "The model '"
-                    + requested + "' does not exist; this server runs '" + modelName + "'");
+                    + OpenAiErrors.brief(requested) + "' does not exist; this server runs '" + modelName + "'");
         }
     }
 
@@ -160,7 +187,8 @@ public class OpenAiChatController {
 
         @Override
         public void onError(Throwable error) {
-            OpenAiException e = translate(error);
+            OpenAiException e = OpenAiErrors.of(error);
+            OpenAiErrors.log(e, error, "POST " + BASE_PATH + "/chat/completions (stream)");
             send(responses.error(e));
             stream.done();
         }
@@ -179,39 +207,6 @@ public class OpenAiChatController {
                 throw new IllegalStateException(e);
             }
         }
-    }
-
-    /** A streaming client that went away (SseStream has cancelled its generation): nothing to answer or log. */
-    @ExceptionHandler(AsyncRequestNotUsableException.class)
-    void clientGone() {}
-
-    @ExceptionHandler(Exception.class)
-    ResponseEntity<byte[]> error(Exception error) throws JsonProcessingException {
-        OpenAiException e = translate(error);
-        if (e.status >= 500) LOG.error("chat completion failed", error);
-        return jsonResponse(e.status, responses.error(e));
-    }
-
-    /** The OpenAI error for what the chat model threw (the engine's exceptions may come wrapped). */
-    static OpenAiException translate(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof OpenAiException e) return e;
-            if (t instanceof RequestRejectedException r) {
-                boolean busy = r.limit() == RequestRejectedException.Limit.MAX_QUEUED_REQUESTS
-                        || r.limit() == RequestRejectedException.Limit.QUEUE_TIMEOUT;
-                return busy ? new OpenAiException(429, "rate_limit_error", null, r.limit().limitName(), r.getMessage())
-                        : OpenAiException.invalid("messages", r.getMessage());
-            }
-            if (t instanceof RateLimitException) return new OpenAiException(429, "rate_limit_error", null, null, t.getMessage());
-            if (t instanceof EngineClosedException) {
-                return new OpenAiException(503, "server_error", null, null, t.getMessage());
-            }
-            if (t instanceof InvalidRequestException || t instanceof UnsupportedFeatureException
-                    || t instanceof IllegalArgumentException) {
-                return OpenAiException.invalid(null, t.getMessage());
-            }
-        }
-        return new OpenAiException(500, "server_error", null, null, String.valueOf(error.getMessage()));
     }
 
     private ResponseEntity<byte[]> jsonResponse(int status, JsonNode body) throws JsonProcessingException {

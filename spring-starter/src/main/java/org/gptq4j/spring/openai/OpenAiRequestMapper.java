@@ -18,12 +18,14 @@ import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
 import dev.langchain4j.model.chat.request.json.JsonRawSchema;
 import dev.langchain4j.model.chat.request.json.JsonSchema;
 import dev.langchain4j.model.chat.request.json.JsonSchemaElement;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
+import java.util.function.DoubleFunction;
 import org.gptq4j.langchain4j.GptqChatRequestParameters;
+import org.gptq4j.sampling.SamplingParameters;
 
 /**
  * Reads an OpenAI {@code /v1/chat/completions} body into a LangChain4j {@link ChatRequest}; everything else (chat
@@ -32,31 +34,69 @@ import org.gptq4j.langchain4j.GptqChatRequestParameters;
  */
 final class OpenAiRequestMapper {
     private final ObjectMapper json;
+    private final Integer maxTokens;
 
     OpenAiRequestMapper(ObjectMapper json) {
+        this(json, null);
+    }
+
+    /**
+     * @param maxTokens the server's cap on {@code max_tokens} / {@code max_completion_tokens}: a request asking for
+     *                  more is refused naming the field; {@code null}: no cap here
+     */
+    OpenAiRequestMapper(ObjectMapper json, Integer maxTokens) {
         this.json = json;
+        this.maxTokens = maxTokens;
     }
 
     /** The parsed request and the transport options around it. */
     record Parsed(ChatRequest request, String model, boolean stream, boolean includeUsage) {}
 
     Parsed read(JsonNode body) {
+        return read(body, null);
+    }
+
+    /**
+     * Every number must fit its field exactly: a value that is not integral where an integer is expected, is out of
+     * the field's range (checked by {@link SamplingParameters}, the one place of the ranges) or does not fit the
+     * Java type is refused with a 400 naming the field, never wrapped ({@code max_tokens} 4294967297 used to become
+     * 1) or rounded.
+     *
+     * @param maxTokensWhenUnset the answer's token limit when the request sets none; {@code null}: the chat model's
+     */
+    Parsed read(JsonNode body, Integer maxTokensWhenUnset) {
         if (body == null || !body.isObject()) throw OpenAiException.invalid(null, "the body must be a JSON object");
-        int n = body.path("n").asInt(1);
-        if (n != 1) throw OpenAiException.invalid("n", "only n=1 is supported");
+        integer(body, "n", 1, 1); // only one choice is supported
         GptqChatRequestParameters.Builder p = GptqChatRequestParameters.builder();
-        number(body, "temperature", v -> p.temperature(v.doubleValue()));
-        number(body, "top_p", v -> p.topP(v.doubleValue()));
-        number(body, "top_k", v -> p.topK(v.intValue()));
-        number(body, "min_p", v -> p.minP(v.doubleValue()));
-        number(body, "repetition_penalty", v -> p.repetitionPenalty(v.doubleValue()));
-        number(body, "frequency_penalty", v -> p.frequencyPenalty(v.doubleValue()));
-        number(body, "presence_penalty", v -> p.presencePenalty(v.doubleValue()));
-        number(body, "seed", v -> p.seed(v.longValue()));
-        number(body, "max_tokens", v -> p.maxOutputTokens(v.intValue()));
-        number(body, "max_completion_tokens", v -> p.maxOutputTokens(v.intValue()));
+        Double temperature = real(body, "temperature", "temperature", v -> SamplingParameters.builder().temperature(v));
+        if (temperature != null) p.temperature(temperature);
+        Double topP = real(body, "top_p", "topP", v -> SamplingParameters.builder().topP(v));
+        if (topP != null) p.topP(topP);
+        Long topK = integer(body, "top_k", 0, Integer.MAX_VALUE);
+        if (topK != null) p.topK(topK.intValue());
+        Double minP = real(body, "min_p", "minP", v -> SamplingParameters.builder().minP(v));
+        if (minP != null) p.minP(minP);
+        Double repetition = real(body, "repetition_penalty", "repetitionPenalty",
+                v -> SamplingParameters.builder().repetitionPenalty(v));
+        if (repetition != null) p.repetitionPenalty(repetition);
+        Double frequency = real(body, "frequency_penalty", "frequencyPenalty",
+                v -> SamplingParameters.builder().frequencyPenalty(v));
+        if (frequency != null) p.frequencyPenalty(frequency);
+        Double presence = real(body, "presence_penalty", "presencePenalty",
+                v -> SamplingParameters.builder().presencePenalty(v));
+        if (presence != null) p.presencePenalty(presence);
+        Long seed = integer(body, "seed", Long.MIN_VALUE, Long.MAX_VALUE);
+        if (seed != null) p.seed(seed);
+        Integer legacy = maxTokens(body, "max_tokens");
+        Integer limit = maxTokens(body, "max_completion_tokens"); // the newer name wins, as at OpenAI
+        if (limit == null) limit = legacy;
+        p.maxOutputTokens(limit != null ? limit : maxTokensWhenUnset);
         JsonNode stop = body.get("stop");
-        if (stop != null && !stop.isNull()) p.stopSequences(strings(stop, "stop"));
+        if (stop != null && !stop.isNull()) {
+            List<String> stops = strings(stop, "stop");
+            inRange("stop", "stopSequences", () -> SamplingParameters.builder().stopSequences(stops).build());
+            p.stopSequences(stops);
+        }
         List<ToolSpecification> tools = tools(body.get("tools"));
         if (!tools.isEmpty()) p.toolSpecifications(tools);
         ToolChoice choice = toolChoice(body.get("tool_choice"), tools);
@@ -65,16 +105,85 @@ final class OpenAiRequestMapper {
         if (format != null) p.responseFormat(format);
         ChatRequest request = ChatRequest.builder().messages(messages(body.get("messages"))).parameters(p.build()).build();
         String model = body.path("model").isTextual() ? body.get("model").asText() : null;
-        boolean stream = body.path("stream").asBoolean(false);
-        boolean usage = body.path("stream_options").path("include_usage").asBoolean(false);
+        boolean stream = bool(body, "stream");
+        JsonNode options = body.path("stream_options");
+        boolean usage = options.isObject() && bool(options, "include_usage");
         return new Parsed(request, model, stream, usage);
     }
 
-    private static void number(JsonNode body, String field, Consumer<Number> set) {
+    /** {@code max_tokens} or {@code max_completion_tokens}: at least 1, at most the server's cap. */
+    private Integer maxTokens(JsonNode body, String field) {
+        Long value = integer(body, field, 1, Integer.MAX_VALUE);
+        if (value == null) return null;
+        if (maxTokens != null && value > maxTokens) {
+            throw OpenAiException.invalid(field, field + " must be at most " + maxTokens + " on this server, got "
+                    + value);
+        }
+        return value.intValue();
+    }
+
+    /** An integral JSON number in [min, max] ({@code 5.0} is 5; {@code 5.5} and out-of-range values are refused). */
+    private static Long integer(JsonNode body, String field, long min, long max) {
         JsonNode v = body.get(field);
-        if (v == null || v.isNull()) return;
-        if (!v.isNumber()) throw OpenAiException.invalid(field, field + " must be a number, got " + v);
-        set.accept(v.numberValue());
+        if (v == null || v.isNull()) return null;
+        BigDecimal value = exact(v, field);
+        boolean integral = value.signum() == 0 || value.stripTrailingZeros().scale() <= 0;
+        if (!integral) throw OpenAiException.invalid(field, field + " must be an integer, but was " + brief(v));
+        if (value.compareTo(BigDecimal.valueOf(min)) < 0 || value.compareTo(BigDecimal.valueOf(max)) > 0) {
+            throw OpenAiException.invalid(field, field + " must be " + range(min, max) + ", but was " + brief(v));
+        }
+        return value.longValueExact();
+    }
+
+    /**
+     * A finite JSON number that {@code check} (a {@link SamplingParameters} builder holding only it) accepts; the
+     * range is refused in SamplingParameters' words, under the OpenAI field name.
+     */
+    private static Double real(JsonNode body, String field, String samplingName,
+                               DoubleFunction<SamplingParameters.Builder> check) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) return null;
+        double value = exact(v, field).doubleValue();
+        if (!Double.isFinite(value)) throw OpenAiException.invalid(field, field + " must be finite, but was " + brief(v));
+        inRange(field, samplingName, () -> check.apply(value).build());
+        return value;
+    }
+
+    /** Runs {@code check}, a {@link SamplingParameters} build; its refusal names the OpenAI field, not the Java one. */
+    private static void inRange(String field, String samplingName, Runnable check) {
+        try {
+            check.run();
+        } catch (IllegalArgumentException e) {
+            String message = String.valueOf(e.getMessage());
+            if (message.startsWith(samplingName + " ")) message = field + message.substring(samplingName.length());
+            throw OpenAiException.invalid(field, message);
+        }
+    }
+
+    /** The number as written (Jackson reads 1e400 as an infinite double: refused as not finite). */
+    private static BigDecimal exact(JsonNode v, String field) {
+        if (!v.isNumber()) throw OpenAiException.invalid(field, field + " must be a number, but was " + brief(v));
+        if ((v.isDouble() || v.isFloat()) && !Double.isFinite(v.doubleValue())) {
+            throw OpenAiException.invalid(field, field + " must be finite, but was " + brief(v));
+        }
+        return v.decimalValue();
+    }
+
+    private static boolean bool(JsonNode body, String field) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) return false;
+        if (!v.isBoolean()) throw OpenAiException.invalid(field, field + " must be true or false, but was " + brief(v));
+        return v.booleanValue();
+    }
+
+    private static String range(long min, long max) {
+        if (min == max) return String.valueOf(min);
+        if (max == Long.MAX_VALUE || max == Integer.MAX_VALUE) return "an integer from " + min + " to " + max;
+        return "an integer in [" + min + ", " + max + "]";
+    }
+
+    private static String brief(JsonNode v) {
+        return OpenAiErrors.brief(v.toString());
     }
 
     private static List<String> strings(JsonNode node, String field) {
@@ -108,8 +217,8 @@ final class OpenAiRequestMapper {
                     out.add(ToolExecutionResultMessage.from(id, toolNames.getOrDefault(id, m.path("name").asText(null)),
                             text(m.get("content"), param)));
                 }
-                default -> throw OpenAiException.invalid(param + ".role", "unsupported role '" + role
-                        + "': system, developer, user, assistant or tool");
+                default -> throw OpenAiException.invalid(param + ".role", "unsupported role '"
+                        + OpenAiErrors.brief(role) + "': system, developer, user, assistant or tool");
             }
         }
         return out;
@@ -140,7 +249,7 @@ final class OpenAiRequestMapper {
         for (JsonNode part : content) {
             String type = part.path("type").asText("");
             if (!type.equals("text")) {
-                throw OpenAiException.invalid(param + ".content", "content part type '" + type
+                throw OpenAiException.invalid(param + ".content", "content part type '" + OpenAiErrors.brief(type)
                         + "' is not supported: this model reads text only");
             }
             text.append(part.path("text").asText(""));

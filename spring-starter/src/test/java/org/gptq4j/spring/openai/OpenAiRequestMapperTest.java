@@ -103,4 +103,29 @@ class OpenAiRequestMapperTest {
         assertThatThrownBy(() -> read("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"temperature\": \"hot\"}"))
                 .hasFieldOrPropertyWithValue("param", "temperature");
     }
+
+    /** {@code max_tokens} 4294967297 became 1 token, {@code top_k} 2^32 became 0: values that do not fit are refused. */
+    @Test
+    void numbersThatDoNotFitTheirFieldAreRefusedNotWrapped() {
+        String[][] cases = {{"max_tokens", "4294967297"}, {"max_tokens", "0"}, {"max_tokens", "2.5"}, {"top_k", "4294967296"},
+                {"top_k", "-1"}, {"n", "4294967297"}, {"seed", "18446744073709551616"}, {"temperature", "1e400"},
+                {"temperature", "-1"}, {"top_p", "0"}, {"min_p", "1.5"}, {"presence_penalty", "-2.5"},
+                {"repetition_penalty", "0"}, {"stream", "1"}};
+        for (String[] c : cases) {
+            assertThatThrownBy(() -> read("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"" + c[0] + "\": "
+                    + c[1] + "}")).as(c[0] + "=" + c[1]).isInstanceOf(OpenAiException.class)
+                    .hasFieldOrPropertyWithValue("param", c[0]).hasMessageStartingWith(c[0] + " must");
+        }
+    }
+
+    @Test
+    void theServersCapBoundsMaxTokensAndFillsItInWhenUnset() throws Exception {
+        OpenAiRequestMapper capped = new OpenAiRequestMapper(json, 100);
+        String body = "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}]";
+        assertThatThrownBy(() -> capped.read(json.readTree(body + ", \"max_completion_tokens\": 101}"), 100))
+                .hasFieldOrPropertyWithValue("param", "max_completion_tokens");
+        assertThat(capped.read(json.readTree(body + ", \"max_tokens\": 100}"), 100).request().parameters().maxOutputTokens())
+                .isEqualTo(100);
+        assertThat(capped.read(json.readTree(body + "}"), 64).request().parameters().maxOutputTokens()).isEqualTo(64);
+    }
 }
