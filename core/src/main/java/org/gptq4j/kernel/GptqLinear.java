@@ -118,7 +118,7 @@ public final class GptqLinear implements Linear {
             throw new CheckpointException(s.name + ": " + in + "x" + out + " cannot be packed at " + bits + " bits (features must fill whole int32 words)");
         }
         if (bits != 2 && bits != 3 && bits != 4 && bits != 8) throw new CheckpointException(s.name + ": unsupported GPTQ bits " + bits);
-        int expectedGroups = groupSize == -1 ? 1 : (in + groupSize - 1) / groupSize;
+        int expectedGroups = groupSize == -1 ? 1 : (int) (((long) in + groupSize - 1) / groupSize);
         s.qweight.require(DType.I32, (long) in * bits / 32, out);
         s.scales.requireFloat(s.scales.rank() == 2 ? s.scales.shape()[0] : -1, out);
         int groups = s.scales.dim(0);

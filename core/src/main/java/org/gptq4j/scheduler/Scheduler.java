@@ -5,6 +5,7 @@ import org.gptq4j.kv.BlockTable;
 import org.gptq4j.kv.PagedKvCache;
 import org.gptq4j.kv.PrefixCache;
 import org.gptq4j.model.ForwardBatch;
+import org.gptq4j.model.NonFiniteLogitsException;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -234,6 +235,7 @@ public final class Scheduler {
             row++;
             SequenceEnd end;
             try {
+                NonFiniteLogitsException.requireFinite(own, 0, vocabSize);
                 int token = s.callbacks().nextToken(own);
                 if (token < 0 || token >= vocabSize) {
                     throw new IllegalStateException("sampled token " + token + " is outside the vocabulary [0, " + vocabSize + ")");

@@ -1,6 +1,5 @@
 package org.gptq4j.kernel;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.LongNode;
@@ -171,7 +170,7 @@ class PackCacheTest {
         Path weights = model.resolve("model.safetensors");
         CacheRun.run(model, cacheDir);
         FileTime mtime = Files.getLastModifiedTime(weights);
-        doubleFirstScale(weights, "model.layers.0.self_attn.q_proj.scales");
+        CheckpointCopy.editHalf(weights, "model.layers.0.self_attn.q_proj.scales", 0, v -> 2 * v);
         Files.setLastModifiedTime(weights, mtime);
 
         float[] fresh = CacheRun.run(model, null).logits();
@@ -187,17 +186,6 @@ class PackCacheTest {
         CacheRun.run(MODEL, cacheDir);
         CacheRun.run(CheckpointCopy.of(MODEL, dir), cacheDir);
         assertThat(CacheRun.files(cacheDir)).hasSize(2);
-    }
-
-    /** Doubles the first F16 value of a tensor in the file's bytes, leaving size and header as they are. */
-    private static void doubleFirstScale(Path weights, String tensor) throws IOException {
-        byte[] bytes = Files.readAllBytes(weights);
-        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        int headerLength = (int) b.getLong(0);
-        JsonNode header = JSON.readTree(Arrays.copyOfRange(bytes, 8, 8 + headerLength));
-        int at = 8 + headerLength + header.get(tensor).get("data_offsets").get(0).asInt();
-        b.putShort(at, Float.floatToFloat16(2 * Float.float16ToFloat(b.getShort(at))));
-        Files.write(weights, bytes);
     }
 
     /** Replaces the JSON header of a cache file with an edited one, keeping the data after it. */
