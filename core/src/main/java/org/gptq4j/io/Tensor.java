@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.function.Consumer;
 
 /**
  * A named tensor whose bytes (little-endian) are a zero-copy slice of a memory-mapped file, or, after
@@ -63,8 +64,20 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
 
     /** This tensor with its bytes copied into memory {@code arena} owns (64-byte aligned), independent of any file. */
     public Tensor copyTo(Arena arena) {
+        return copyTo(arena, slice -> { });
+    }
+
+    /**
+     * As {@link #copyTo(Arena)}, in runs of 4 MiB, handing each copied run of this tensor's bytes to {@code copied}
+     * (which may, for one, release its file pages so that the source and the copy are not resident at once).
+     */
+    public Tensor copyTo(Arena arena, Consumer<MemorySegment> copied) {
         MemorySegment copy = arena.allocate(data.byteSize(), 64);
-        MemorySegment.copy(data, 0, copy, 0, data.byteSize());
+        for (long at = 0, run = 4L << 20; at < data.byteSize(); at += run) {
+            long n = Math.min(run, data.byteSize() - at);
+            MemorySegment.copy(data, at, copy, at, n);
+            copied.accept(data.asSlice(at, n));
+        }
         return new Tensor(name, dtype, shape, copy);
     }
 

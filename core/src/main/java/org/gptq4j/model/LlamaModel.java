@@ -137,11 +137,9 @@ public final class LlamaModel implements AutoCloseable {
             return checkpoint.get(name).requireFloat(size).requireFinite().toFloatArray();
         }
 
-        /** A copy the model owns of a mapped tensor, checked to be finite; the file's pages are let go. */
+        /** A copy the model owns of a mapped tensor, checked to be finite; the file's pages are let go as they are copied. */
         Tensor owned(Tensor mapped) {
-            Tensor copy = mapped.copyTo(arena).requireFinite();
-            NativeKernels.releasePages(mapped.data());
-            return copy;
+            return mapped.copyTo(arena, NativeKernels::releasePages).requireFinite();
         }
     }
 
