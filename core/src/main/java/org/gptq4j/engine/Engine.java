@@ -240,7 +240,7 @@ public final class Engine implements AutoCloseable {
 
     /**
      * Stops the step loop after its current step, fails every pending request with {@link EngineClosedException},
-     * and releases the KV cache, the compute threads and the model's mapped files. Waits for the loop to stop
+     * and releases the KV cache, the compute threads and the model's weight memory. Waits for the loop to stop
      * unless called from a listener (on the engine thread). Idempotent.
      */
     @Override

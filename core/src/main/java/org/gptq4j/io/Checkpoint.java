@@ -155,6 +155,11 @@ public final class Checkpoint implements AutoCloseable {
         return files.stream().map(SafetensorsFile::path).toList();
     }
 
+    /** The header bytes of each file, in {@link #files()} order. */
+    public List<byte[]> headers() {
+        return files.stream().map(SafetensorsFile::header).toList();
+    }
+
     @Override
     public void close() {
         files.forEach(SafetensorsFile::close);

@@ -29,12 +29,14 @@ public final class SafetensorsFile implements AutoCloseable {
     private final Arena arena;
     private final Map<String, Tensor> tensors;
     private final Map<String, String> metadata;
+    private final byte[] header;
 
-    private SafetensorsFile(Path path, Arena arena, Map<String, Tensor> tensors, Map<String, String> metadata) {
+    private SafetensorsFile(Path path, Arena arena, Map<String, Tensor> tensors, Map<String, String> metadata, byte[] header) {
         this.path = path;
         this.arena = arena;
         this.tensors = tensors;
         this.metadata = metadata;
+        this.header = header;
     }
 
     /** Maps the file read-only and validates its header; a file that fails validation is unmapped again. */
@@ -57,7 +59,7 @@ public final class SafetensorsFile implements AutoCloseable {
                 MemorySegment slice = file.asSlice(dataStart + e.begin(), e.end() - e.begin());
                 tensors.put(e.name(), new Tensor(e.name(), e.dtype(), e.shape(), slice));
             }
-            return new SafetensorsFile(path, arena, Collections.unmodifiableMap(tensors), header.metadata());
+            return new SafetensorsFile(path, arena, Collections.unmodifiableMap(tensors), header.metadata(), headerBytes);
         } catch (IOException e) {
             arena.close();
             throw new CheckpointException("cannot read " + path + ": " + e, e);
@@ -79,6 +81,11 @@ public final class SafetensorsFile implements AutoCloseable {
     /** The optional {@code __metadata__} strings. */
     public Map<String, String> metadata() {
         return metadata;
+    }
+
+    /** The header's JSON bytes as the file holds them (a copy): every tensor's name, dtype, shape and offsets. */
+    public byte[] header() {
+        return header.clone();
     }
 
     /** Unmaps the file; tensors obtained from it must not be used afterwards. */

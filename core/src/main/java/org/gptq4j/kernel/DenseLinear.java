@@ -8,9 +8,10 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * An unquantized linear layer over a {@code [out, in]} F16/BF16/F32 weight tensor, read in place from the mapped file
- * (zero copy): the lm_head, tied embeddings, and every layer of unquantized checkpoints. Activations stay float32 on
- * every backend; the native backend runs F16 weights through the C kernel (F16C conversion + FMA).
+ * An unquantized linear layer over a {@code [out, in]} F16/BF16/F32 weight tensor: the lm_head, tied embeddings, and
+ * every layer of unquantized checkpoints. The model loader hands it a copy the engine owns ({@link Tensor#copyTo}),
+ * never the mapped file, which another process could shrink. Activations stay float32 on every backend; the native
+ * backend runs F16 weights through the C kernel (F16C conversion + FMA).
  */
 public final class DenseLinear implements Linear {
     private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -32,6 +33,10 @@ public final class DenseLinear implements Linear {
         if (bias != null && bias.length != out) throw new IllegalArgumentException("bias of " + weight.name() + " has " + bias.length + " entries, expected " + out);
         this.bias = bias;
         this.nativeF16 = backend.orFallback() == KernelBackend.NATIVE && weight.dtype() == DType.F16;
+        if (nativeF16 && weight.data().isMapped()) {
+            throw new IllegalArgumentException(weight.name() + ": the native kernels read only memory the engine owns, not a mapped"
+                    + " file (copy the tensor with Tensor.copyTo)");
+        }
     }
 
     @Override

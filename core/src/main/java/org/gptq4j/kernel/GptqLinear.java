@@ -43,10 +43,29 @@ public final class GptqLinear implements Linear {
         this.bias = bias;
         this.nativeBias = bias == null ? MemorySegment.NULL : MemorySegment.ofArray(bias);
         this.backend = backend;
+        if (backend == KernelBackend.NATIVE && (w.codes().isMapped() || w.scales().isMapped() || w.zeros().isMapped())) {
+            throw new IllegalArgumentException(name + ": the native kernels read only memory the engine owns, not a mapped file");
+        }
     }
 
     /** The tensors of one quantized layer as stored in a GPTQ checkpoint. */
     public record Stored(String name, Tensor qweight, Tensor qzeros, Tensor scales, Tensor gIdx, Tensor bias) {}
+
+    /**
+     * Where each input feature goes in {@link PackedGptq}, derived from the stored tensors alone (their shapes and
+     * {@code g_idx}), never from a cache: group g takes blocks {@code [gblk[g], gblk[g+1])}, feature k sits at permuted
+     * position {@code position[k]}, and {@code perm} is the inverse (null for the identity).
+     */
+    record Layout(int storedBits, int groups, int[] gblk, int nb, long rowBytes, int[] position, int[] perm) {
+        long codesBytes(int out) {
+            return rowBytes * out;
+        }
+
+        /** Bytes of the scales, and of the zeros: F16 and int16 {@code [out][groups]}. */
+        long groupBytes(int out) {
+            return (long) out * groups * Short.BYTES;
+        }
+    }
 
     /** As {@link #repack(Stored, int, int, int, int, int, Arena, KernelBackend)} with the selected backend. */
     public static GptqLinear repack(Stored s, int in, int out, int bits, int groupSize, int zeroOffset, Arena arena) {
@@ -54,23 +73,30 @@ public final class GptqLinear implements Linear {
     }
 
     /**
-     * The layer from {@code cache} when it holds it, else repacked from the stored tensors (and recorded in the cache).
-     * The bias always comes from the stored tensors.
+     * The layer from {@code cache} when it holds a valid copy made from exactly these stored tensors (see
+     * {@link PackCache}), else repacked from them; either way recorded in the cache. The layout, the permutation and the
+     * bias always come from the stored tensors, so a cache file can change the packed bytes at most.
      */
     public static GptqLinear load(Stored s, int in, int out, int bits, int groupSize, int zeroOffset, Arena arena,
                                   KernelBackend backend, PackCache cache) {
-        PackCache.Entry hit = cache.find(s.name);
-        if (hit != null && hit.packed().in() == in && hit.packed().out() == out && hit.packed().bits() == bits) {
-            return new GptqLinear(s.name, hit.packed(), hit.perm(), bias(s, out), backend.orFallback());
+        Layout layout = layout(s, in, out, bits, groupSize);
+        PackCache.Blobs hit = cache.find(s, layout.codesBytes(out), layout.groupBytes(out), arena);
+        GptqLinear layer;
+        if (hit != null) {
+            releaseStoredPages(s);
+            PackedGptq p = PackedGptq.of(in, out, bits, layout.storedBits, layout.nb, layout.rowBytes, layout.groups,
+                    layout.gblk, hit.codes(), hit.scales(), hit.zeros(), arena);
+            layer = new GptqLinear(s.name, p, layout.perm, bias(s, out), backend.orFallback());
+        } else {
+            layer = repack(s, layout, in, out, bits, zeroOffset, arena, backend);
         }
-        GptqLinear layer = repack(s, in, out, bits, groupSize, zeroOffset, arena, backend);
-        cache.put(s.name, layer.w, layer.perm);
+        cache.put(s, layer.w);
         return layer;
     }
 
     private static float[] bias(Stored s, int out) {
         if (s.bias == null) return null;
-        s.bias.requireFloat(out);
+        s.bias.requireFloat(out).requireFinite();
         float[] bias = s.bias.toFloatArray();
         for (float b : bias) if (b != 0f) return bias;
         return null; // AutoGPTQ 0.4-0.7 wrote zero biases; skip the add
@@ -83,11 +109,16 @@ public final class GptqLinear implements Linear {
      */
     public static GptqLinear repack(Stored s, int in, int out, int bits, int groupSize, int zeroOffset, Arena arena,
                                     KernelBackend backend) {
+        return repack(s, layout(s, in, out, bits, groupSize), in, out, bits, zeroOffset, arena, backend);
+    }
+
+    /** Checks the stored tensors' shapes and {@code g_idx}, and lays out the groups (see {@link Layout}). */
+    static Layout layout(Stored s, int in, int out, int bits, int groupSize) {
         if ((long) in * bits % 32 != 0 || (long) out * bits % 32 != 0) {
             throw new CheckpointException(s.name + ": " + in + "x" + out + " cannot be packed at " + bits + " bits (features must fill whole int32 words)");
         }
         if (bits != 2 && bits != 3 && bits != 4 && bits != 8) throw new CheckpointException(s.name + ": unsupported GPTQ bits " + bits);
-        int expectedGroups = groupSize == -1 ? 1 : (in + groupSize - 1) / groupSize;
+        int expectedGroups = groupSize == -1 ? 1 : (int) (((long) in + groupSize - 1) / groupSize);
         s.qweight.require(DType.I32, (long) in * bits / 32, out);
         s.scales.requireFloat(s.scales.rank() == 2 ? s.scales.shape()[0] : -1, out);
         int groups = s.scales.dim(0);
@@ -127,48 +158,69 @@ public final class GptqLinear implements Linear {
         }
         boolean identity = true;
         for (int k = 0; k < perm.length && identity; k++) identity = perm[k] == (k < in ? k : -1);
-
         int storedBits = bits == 8 ? 8 : 4;
-        long rowBytes = nb * (storedBits == 8 ? 32L : 16L);
-        MemorySegment codes = arena.allocate(rowBytes * out, 64);
-        MemorySegment scales = arena.allocate((long) out * groups * Short.BYTES, 64);
-        MemorySegment zeros = arena.allocate((long) out * groups * Short.BYTES, 64);
+        return new Layout(storedBits, groups, gblk, nb, nb * (storedBits == 8 ? 32L : 16L), position, identity ? null : perm);
+    }
+
+    private static GptqLinear repack(Stored s, Layout layout, int in, int out, int bits, int zeroOffset, Arena arena,
+                                     KernelBackend backend) {
+        int storedBits = layout.storedBits, nb = layout.nb, groups = layout.groups;
+        long rowBytes = layout.rowBytes;
+        int[] position = layout.position;
+        MemorySegment codes = arena.allocate(layout.codesBytes(out), 64);
+        MemorySegment scales = arena.allocate(layout.groupBytes(out), 64);
+        MemorySegment zeros = arena.allocate(layout.groupBytes(out), 64);
 
         int mask = (1 << bits) - 1;
         int zeroShift = zeroOffset - (storedBits == 8 ? 128 : 0);
-        MemorySegment qw = s.qweight.data(), qz = s.qzeros.data();
-        boolean nativeRepack = backend.orFallback() == KernelBackend.NATIVE && qw.isNative(); // Java repack otherwise (tests cover both)
-        IntStream.range(0, (out + CHUNK - 1) / CHUNK).parallel().forEach(chunk -> {
-            int n0 = chunk * CHUNK, n1 = Math.min(out, n0 + CHUNK), width = n1 - n0, padded = nb * 32;
-            if (nativeRepack) {
-                NativeKernels.repack(qw, in, out, bits, position, nb, codes, rowBytes, n0, n1);
-            } else {
-                repackCodes(qw, in, out, bits, position, nb, storedBits, codes, rowBytes, n0, n1);
-            }
-            // 3. scales (F16) and zeros (int16), transposed to [out][groups]
-            short[] sc = new short[width * groups], ze = new short[width * groups];
-            for (int g = 0; g < groups; g++) {
-                long rowBase = (long) g * (out * bits / 32);
-                for (int n = n0; n < n1; n++) {
-                    sc[(n - n0) * groups + g] = Float.floatToFloat16(s.scales.getFloat((long) g * out + n));
-                    long bit = (long) n * bits;
-                    int word = (int) (bit >>> 5), shift = (int) (bit & 31);
-                    int z = readBits(qz, rowBase + word, shift, shift + bits > 32 ? rowBase + word + 1 : -1) & mask;
-                    ze[(n - n0) * groups + g] = (short) (z + zeroShift); // within [-128, 256]
+        MemorySegment qz = s.qzeros.data();
+        boolean nativeRepack = backend.orFallback() == KernelBackend.NATIVE && s.qweight.data().isNative(); // Java repack otherwise (tests cover both)
+        // native code reads only memory the engine owns: a mapped qweight is copied first (a file that shrinks under a
+        // Java copy throws InternalError; under native code it would crash the JVM), one layer at a time
+        try (Arena scratch = Arena.ofShared()) {
+            MemorySegment qw = nativeRepack && s.qweight.data().isMapped() ? s.qweight.copyTo(scratch).data() : s.qweight.data();
+            IntStream.range(0, (out + CHUNK - 1) / CHUNK).parallel().forEach(chunk -> {
+                int n0 = chunk * CHUNK, n1 = Math.min(out, n0 + CHUNK), width = n1 - n0;
+                if (nativeRepack) {
+                    NativeKernels.repack(qw, in, out, bits, position, nb, codes, rowBytes, n0, n1);
+                } else {
+                    repackCodes(qw, in, out, bits, position, nb, storedBits, codes, rowBytes, n0, n1);
                 }
-            }
-            MemorySegment.copy(sc, 0, scales, ValueLayout.JAVA_SHORT, (long) n0 * groups * Short.BYTES, sc.length);
-            MemorySegment.copy(ze, 0, zeros, ValueLayout.JAVA_SHORT, (long) n0 * groups * Short.BYTES, ze.length);
-        });
+                // 3. scales (F16, finite) and zeros (int16), transposed to [out][groups]
+                short[] sc = new short[width * groups], ze = new short[width * groups];
+                for (int g = 0; g < groups; g++) {
+                    long rowBase = (long) g * (out * bits / 32);
+                    for (int n = n0; n < n1; n++) {
+                        float scale = s.scales.getFloat((long) g * out + n);
+                        short half = Float.floatToFloat16(scale);
+                        if ((half & 0x7C00) == 0x7C00) {
+                            throw new CheckpointException("tensor " + s.scales.name() + " holds " + scale + " at [" + g + "][" + n
+                                    + "]: scales must be finite (and within F16's range, 65504)");
+                        }
+                        sc[(n - n0) * groups + g] = half;
+                        long bit = (long) n * bits;
+                        int word = (int) (bit >>> 5), shift = (int) (bit & 31);
+                        int z = readBits(qz, rowBase + word, shift, shift + bits > 32 ? rowBase + word + 1 : -1) & mask;
+                        ze[(n - n0) * groups + g] = (short) (z + zeroShift); // within [-128, 256]
+                    }
+                }
+                MemorySegment.copy(sc, 0, scales, ValueLayout.JAVA_SHORT, (long) n0 * groups * Short.BYTES, sc.length);
+                MemorySegment.copy(ze, 0, zeros, ValueLayout.JAVA_SHORT, (long) n0 * groups * Short.BYTES, ze.length);
+            });
+        }
 
-        // the stored tensors are consumed: their file pages need not stay resident (they remain in the page cache)
-        NativeKernels.releasePages(qw);
-        NativeKernels.releasePages(qz);
+        releaseStoredPages(s);
+        float[] bias = bias(s, out);
+        PackedGptq packed = PackedGptq.of(in, out, bits, storedBits, nb, rowBytes, groups, layout.gblk, codes, scales, zeros, arena);
+        return new GptqLinear(s.name, packed, layout.perm, bias, backend.orFallback());
+    }
+
+    /** The stored tensors are consumed: their file pages need not stay resident (they remain in the page cache). */
+    private static void releaseStoredPages(Stored s) {
+        NativeKernels.releasePages(s.qweight.data());
+        NativeKernels.releasePages(s.qzeros.data());
         NativeKernels.releasePages(s.scales.data());
         if (s.gIdx != null) NativeKernels.releasePages(s.gIdx.data());
-        float[] bias = bias(s, out);
-        PackedGptq packed = PackedGptq.of(in, out, bits, storedBits, nb, rowBytes, groups, gblk, codes, scales, zeros, arena);
-        return new GptqLinear(s.name, packed, identity ? null : perm, bias, backend.orFallback());
     }
 
     /** The Java version of the native {@code gptq4j_repack}: codes of output features [n0, n1) into the kernel layout. */

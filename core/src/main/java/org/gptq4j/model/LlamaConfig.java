@@ -41,12 +41,31 @@ public record LlamaConfig(
     /** transformers maps both names to the same {@code nn.SiLU}. */
     private static final Set<String> ACTIVATIONS = Set.of("silu", "swish");
 
+    /**
+     * The most floats one token's vector may have, for every vector the forward pass holds (hidden, intermediate, query
+     * and key/value projections, logits): 2^24, 128 times Llama-3.1-405B's intermediate size and vocabulary. Larger
+     * sizes are refused at load, so that sizes derived from them (a batch's activations, the KV cache's strides) are
+     * computed without overflow.
+     */
+    public static final int MAX_VECTOR = 1 << 24;
+
     public LlamaConfig {
         eosTokenIds = List.copyOf(eosTokenIds);
         if (numHeads % numKvHeads != 0) {
             throw new ConfigException("num_attention_heads " + numHeads + " is not a multiple of num_key_value_heads " + numKvHeads);
         }
         if (headDim % 2 != 0) throw new ConfigException("head_dim " + headDim + " must be even for rotary embeddings");
+        requireVector("hidden_size", hiddenSize);
+        requireVector("intermediate_size", intermediateSize);
+        requireVector("vocab_size", vocabSize);
+        requireVector("num_attention_heads " + numHeads + " x head_dim", (long) numHeads * headDim);
+        requireVector("num_key_value_heads " + numKvHeads + " x head_dim", (long) numKvHeads * headDim);
+    }
+
+    private static void requireVector(String what, long size) {
+        if (size > MAX_VECTOR) {
+            throw new ConfigException(what + " " + size + " exceeds the largest supported vector of " + MAX_VECTOR + " floats");
+        }
     }
 
     public int kvDim() {
@@ -104,17 +123,17 @@ public record LlamaConfig(
                     : RopeScaling.NONE;
         }
 
-        return new LlamaConfig(
-                hidden,
-                keys.positiveInt("intermediate_size", 11008),
-                keys.positiveInt("num_hidden_layers", 32),
-                heads, kvHeads, headDim,
-                keys.positiveInt("vocab_size", 32000),
-                keys.positiveDouble("rms_norm_eps", 1e-6),
-                theta, scaling, maxPos,
-                keys.bool("tie_word_embeddings", false),
-                keys.nonNegativeInt("bos_token_id", 1),
-                keys.intList("eos_token_id", 2));
+        int intermediate = keys.positiveInt("intermediate_size", 11008), layers = keys.positiveInt("num_hidden_layers", 32);
+        int vocab = keys.positiveInt("vocab_size", 32000);
+        double eps = keys.positiveDouble("rms_norm_eps", 1e-6);
+        boolean tied = keys.bool("tie_word_embeddings", false);
+        int bos = keys.nonNegativeInt("bos_token_id", 1);
+        List<Integer> eos = keys.intList("eos_token_id", 2);
+        try {
+            return new LlamaConfig(hidden, intermediate, layers, heads, kvHeads, headDim, vocab, eps, theta, scaling, maxPos, tied, bos, eos);
+        } catch (ConfigException e) {
+            throw new ConfigException(source + ": " + e.getMessage(), e);
+        }
     }
 
     /** {@code model_type} decides when present (as transformers' AutoConfig does); else {@code architectures}. */

@@ -11,6 +11,7 @@ import org.gptq4j.kernel.GptqLinear;
 import org.gptq4j.kernel.KernelBackend;
 import org.gptq4j.kernel.PackCache;
 import org.gptq4j.kernel.Linear;
+import org.gptq4j.kernel.NativeKernels;
 import org.gptq4j.kernel.LinearGroup;
 import org.gptq4j.kernel.VectorMath;
 import org.gptq4j.kv.BlockTable;
@@ -27,6 +28,11 @@ import java.util.Optional;
 /**
  * A loaded Llama model (GPTQ-quantized or not) and its forward pass over a batch of tokens, reading and writing
  * keys and values through the paged KV cache. The whole forward pass is {@link #forward}.
+ *
+ * <p>Everything a forward pass reads is in memory the model owns: GPTQ layers are repacked (or read from the
+ * {@link PackCache}), embeddings, norms, biases and unquantized matrices are copied, and the weight files are unmapped
+ * at the end of {@link #load}, so a weight file changed, truncated or deleted under a loaded model has no effect on it.
+ * Floating-point weights are checked to be finite as they are copied.
  */
 public final class LlamaModel implements AutoCloseable {
 
@@ -36,9 +42,7 @@ public final class LlamaModel implements AutoCloseable {
     private final Path folder;
     private final LlamaConfig config;
     private final Optional<GptqConfig> gptq;
-    private final Checkpoint checkpoint;
     private final Arena arena;
-    private final PackCache packCache;
     private final Tensor embeddings;
     private final Layer[] layers;
     private final float[] finalNorm;
@@ -46,13 +50,11 @@ public final class LlamaModel implements AutoCloseable {
     private final RotaryEmbedding rope;
     private final Attention attention;
 
-    private LlamaModel(Path folder, LlamaConfig config, Optional<GptqConfig> gptq, Checkpoint checkpoint, Arena arena,
-                       PackCache packCache, Tensor embeddings, Layer[] layers, float[] finalNorm, Linear lmHead, Attention attention) {
-        this.packCache = packCache;
+    private LlamaModel(Path folder, LlamaConfig config, Optional<GptqConfig> gptq, Arena arena, Tensor embeddings,
+                       Layer[] layers, float[] finalNorm, Linear lmHead, Attention attention) {
         this.folder = folder;
         this.config = config;
         this.gptq = gptq;
-        this.checkpoint = checkpoint;
         this.arena = arena;
         this.embeddings = embeddings;
         this.layers = layers;
@@ -75,14 +77,14 @@ public final class LlamaModel implements AutoCloseable {
         JsonNode configJson = JsonFiles.read(configFile);
         LlamaConfig config = LlamaConfig.parse(configJson, configFile.toString());
         Optional<GptqConfig> gptq = GptqConfig.read(folder, configJson);
-        Checkpoint checkpoint = Checkpoint.open(folder, gptq.map(GptqConfig::modelFileBaseName).orElse(null));
         Arena arena = Arena.ofShared();
-        PackCache cache = gptq.map(q -> PackCache.open(PackCache.safetensorsIn(folder),
-                q.bits() + "/" + q.groupSize() + "/" + q.format())).orElse(PackCache.none());
-        try {
+        try (Checkpoint checkpoint = Checkpoint.open(folder, gptq.map(GptqConfig::modelFileBaseName).orElse(null));
+             PackCache cache = gptq.map(q -> PackCache.open(checkpoint, q.bits() + "/" + q.groupSize() + "/" + q.format()))
+                     .orElse(PackCache.none())) {
             WeightLoader w = new WeightLoader(checkpoint, gptq, arena, backend, cache);
             int d = config.hiddenSize(), f = config.intermediateSize();
-            Tensor embeddings = checkpoint.get("model.embed_tokens.weight").requireFloat(config.vocabSize(), d);
+            Tensor embeddings = w.owned(checkpoint.get("model.embed_tokens.weight").requireFloat(config.vocabSize(), d));
+            checkpoint.get("model.layers." + (config.numLayers() - 1) + ".input_layernorm.weight"); // before allocating for them all
             Layer[] layers = new Layer[config.numLayers()];
             for (int i = 0; i < layers.length; i++) {
                 String p = "model.layers." + i + ".";
@@ -102,16 +104,19 @@ public final class LlamaModel implements AutoCloseable {
                     ? new DenseLinear(embeddings, null, backend)
                     : w.linear("lm_head", d, config.vocabSize());
             cache.commit();
-            return new LlamaModel(folder, config, gptq, checkpoint, arena, cache, embeddings, layers, finalNorm, lmHead, new Attention(backend));
-        } catch (RuntimeException e) {
-            cache.close();
+            return new LlamaModel(folder, config, gptq, arena, embeddings, layers, finalNorm, lmHead, new Attention(backend));
+        } catch (InternalError e) {
+            // a Java read of a mapped page that vanished: another process shrank a weight file while it was read
             arena.close();
-            checkpoint.close();
+            throw new CheckpointException("a weight file of " + folder + " changed while it was being loaded (" + e.getMessage()
+                    + "): load it again once nothing writes to it", e);
+        } catch (RuntimeException | Error e) {
+            arena.close();
             throw e;
         }
     }
 
-    /** Builds each layer's {@link Linear} from whichever tensors the checkpoint holds for it. */
+    /** Builds each layer's {@link Linear} from whichever tensors the checkpoint holds for it, in memory the model owns. */
     private record WeightLoader(Checkpoint checkpoint, Optional<GptqConfig> gptq, Arena arena, KernelBackend backend, PackCache cache) {
         Linear linear(String prefix, int in, int out) {
             Optional<Tensor> bias = checkpoint.find(prefix + ".bias");
@@ -124,11 +129,17 @@ public final class LlamaModel implements AutoCloseable {
             }
             Tensor weight = checkpoint.find(prefix + ".weight").orElseThrow(() ->
                     new CheckpointException("checkpoint has neither " + prefix + ".qweight nor " + prefix + ".weight"));
-            return new DenseLinear(weight.requireFloat(out, in), bias.map(b -> b.requireFloat(out).toFloatArray()).orElse(null), backend);
+            return new DenseLinear(owned(weight.requireFloat(out, in)),
+                    bias.map(b -> b.requireFloat(out).requireFinite().toFloatArray()).orElse(null), backend);
         }
 
         float[] vector(String name, int size) {
-            return checkpoint.get(name).requireFloat(size).toFloatArray();
+            return checkpoint.get(name).requireFloat(size).requireFinite().toFloatArray();
+        }
+
+        /** A copy the model owns of a mapped tensor, checked to be finite; the file's pages are let go as they are copied. */
+        Tensor owned(Tensor mapped) {
+            return mapped.copyTo(arena, NativeKernels::releasePages).requireFinite();
         }
     }
 
@@ -173,17 +184,17 @@ public final class LlamaModel implements AutoCloseable {
             int d = c.hiddenSize(), qd = c.qDim(), kvd = c.kvDim(), f = c.intermediateSize();
             if (n > capacity) {
                 capacity = n;
-                x = new float[n * d];
-                xb = new float[n * d];
-                tmp = new float[n * d];
-                q = new float[n * qd];
-                att = new float[n * qd];
-                k = new float[n * kvd];
-                v = new float[n * kvd];
-                gate = new float[n * f];
-                up = new float[n * f];
+                x = new float[floats(n, d)];
+                xb = new float[floats(n, d)];
+                tmp = new float[floats(n, d)];
+                q = new float[floats(n, qd)];
+                att = new float[floats(n, qd)];
+                k = new float[floats(n, kvd)];
+                v = new float[floats(n, kvd)];
+                gate = new float[floats(n, f)];
+                up = new float[floats(n, f)];
             }
-            if (normed == null || normed.length < logitRows * d) normed = new float[Math.max(1, logitRows) * d];
+            if (normed == null || normed.length < floats(logitRows, d)) normed = new float[floats(Math.max(1, logitRows), d)];
             if (scores.length < slices) scores = java.util.Arrays.copyOf(scores, slices);
             for (int i = 0; i < slices; i++) {
                 if (scores[i] == null || scores[i].length < maxPos + 1) scores[i] = new float[Math.max(maxPos + 1, 256)];
@@ -192,6 +203,15 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     private final Buffers buffers = new Buffers();
+
+    /** Floats for {@code rows} vectors of {@code size}, refused when that is more than a Java array holds. */
+    private static int floats(int rows, int size) {
+        long n = (long) rows * size;
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException(rows + " vectors of " + size + " floats are more than one array holds: a smaller batch is needed");
+        }
+        return (int) n;
+    }
 
     /**
      * Runs the transformer over every token of the batch, writing their keys and values into the cache, and returns
@@ -249,7 +269,7 @@ public final class LlamaModel implements AutoCloseable {
         for (int t = 0, r = 0; t < n; t++) {
             if (batch.wantLogits()[t]) rmsNorm(normed, r++ * d, x, t * d, finalNorm, d, eps);
         }
-        float[] logits = new float[rows * config.vocabSize()];
+        float[] logits = new float[floats(rows, config.vocabSize())];
         if (rows > 0) lmHead.apply(normed, logits, rows, pool);
         return logits;
     }
@@ -300,8 +320,6 @@ public final class LlamaModel implements AutoCloseable {
 
     @Override
     public void close() {
-        packCache.close();
         arena.close();
-        checkpoint.close();
     }
 }

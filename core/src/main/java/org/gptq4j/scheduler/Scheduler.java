@@ -5,6 +5,7 @@ import org.gptq4j.kv.BlockTable;
 import org.gptq4j.kv.PagedKvCache;
 import org.gptq4j.kv.PrefixCache;
 import org.gptq4j.model.ForwardBatch;
+import org.gptq4j.model.NonFiniteLogitsException;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -226,6 +227,7 @@ public final class Scheduler {
             if (!c.reachesEnd()) continue;
             SequenceEnd end;
             try {
+                NonFiniteLogitsException.requireFinite(rows[i], 0, vocabSize);
                 int token = s.callbacks().nextToken(rows[i]);
                 if (token < 0 || token >= vocabSize) {
                     throw new IllegalStateException("sampled token " + token + " is outside the vocabulary [0, " + vocabSize + ")");

@@ -15,7 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@code config.json} ({@link LlamaConfig#read}) and {@code quantize_config.json} ({@link GptqConfig#read}) with
  * arbitrary content: a {@link ConfigException} or {@link UnsupportedModelException}, or settings that respect the
- * invariants the engine relies on (positive sizes, heads divisible by KV heads, even head dim).
+ * invariants the engine relies on (positive sizes, heads divisible by KV heads, even head dim, every vector width
+ * within {@link LlamaConfig#MAX_VECTOR}).
  * <p>Input layout: first byte even, the rest is {@code config.json}; odd, {@code quantize_config.json}.
  */
 class ConfigFuzzTest {
@@ -39,6 +40,9 @@ class ConfigFuzzTest {
                 assertThat(c.vocabSize()).isPositive();
                 assertThat(c.numHeads() % c.numKvHeads()).isZero();
                 assertThat(c.headDim() % 2).isZero();
+                for (long size : new long[]{c.hiddenSize(), c.intermediateSize(), c.vocabSize(), (long) c.numHeads() * c.headDim()}) {
+                    assertThat(size).isLessThanOrEqualTo(LlamaConfig.MAX_VECTOR); // so that qDim() and kvDim() cannot wrap
+                }
                 assertThat(c.rmsNormEps()).isPositive().isFinite();
                 assertThat(c.ropeTheta()).isPositive().isFinite();
             }

@@ -1,5 +1,6 @@
 package org.gptq4j.io;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -85,6 +87,25 @@ public final class CheckpointCopy {
     public static SafetensorsWriter.Entry copyOf(Tensor t) {
         byte[] bytes = t.data().toArray(ValueLayout.JAVA_BYTE);
         return new SafetensorsWriter.Entry(t.name(), t.dtype(), t.shape().clone(), out -> out.write(bytes));
+    }
+
+    /**
+     * Replaces element {@code index} of an F16 tensor in place, in the file's bytes: size, header and every other byte
+     * stay as they are.
+     */
+    public static void editHalf(Path file, String tensor, long index, UnaryOperator<Float> change) {
+        try {
+            byte[] bytes = Files.readAllBytes(file);
+            ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            int headerLength = Math.toIntExact(b.getLong(0));
+            JsonNode entry = JSON.readTree(new String(bytes, 8, headerLength, StandardCharsets.UTF_8)).get(tensor);
+            if (entry == null || !entry.get("dtype").asText().equals("F16")) throw new IllegalArgumentException(tensor + " is not an F16 tensor of " + file);
+            int at = Math.toIntExact(8 + headerLength + entry.get("data_offsets").get(0).asLong() + 2 * index);
+            b.putShort(at, Float.floatToFloat16(change.apply(Float.float16ToFloat(b.getShort(at)))));
+            Files.write(file, bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** A tensor of {@code dtype} and {@code shape} whose bytes are all zero (0.0 in every float type). */

@@ -82,6 +82,48 @@ class LlamaConfigRefusalTest {
                 .hasMessageContainingAll(messageNames);
     }
 
+    /**
+     * Sizes derived from config.json are computed exactly: {@code head_dim} 2^30+8 made 32 heads' query width wrap to
+     * 256 (and 4 heads' to 32) so that the model loaded and every request then failed with an index error; 2^29+8 heads
+     * of 8 wrapped to 64; head_dim 10^9 was refused with a message showing -294967296.
+     */
+    static Stream<Arguments> oversized() {
+        return Stream.of(
+                arguments("{\"model_type\": \"llama\", \"head_dim\": 1073741832}",
+                        new String[]{"num_attention_heads 32 x head_dim 34359738624 exceeds", "16777216"}),
+                arguments("{\"model_type\": \"llama\", \"hidden_size\": 128, \"num_attention_heads\": 4, \"head_dim\": 1073741832}",
+                        new String[]{"num_attention_heads 4 x head_dim 4294967328 exceeds"}),
+                arguments("{\"model_type\": \"llama\", \"hidden_size\": 128, \"num_attention_heads\": 536870920, \"num_key_value_heads\": 2,"
+                        + " \"head_dim\": 8}", new String[]{"num_attention_heads 536870920 x head_dim 4294967360 exceeds"}),
+                arguments("{\"model_type\": \"llama\", \"num_attention_heads\": 4, \"head_dim\": 1000000000}",
+                        new String[]{"num_attention_heads 4 x head_dim 4000000000 exceeds"}),
+                arguments("{\"model_type\": \"llama\", \"num_key_value_heads\": 1, \"num_attention_heads\": 32, \"head_dim\": 1048576}",
+                        new String[]{"num_attention_heads 32 x head_dim 33554432 exceeds"}),
+                arguments("{\"model_type\": \"llama\", \"vocab_size\": 16777217}", new String[]{"vocab_size 16777217 exceeds"}),
+                arguments("{\"model_type\": \"llama\", \"hidden_size\": 2147483646, \"head_dim\": 128}", new String[]{"hidden_size 2147483646 exceeds"}),
+                arguments("{\"model_type\": \"llama\", \"intermediate_size\": 2147483647}", new String[]{"intermediate_size 2147483647 exceeds"}));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("oversized")
+    void refusesSizesThatDoNotFit(String json, String[] messageNames) {
+        assertThatThrownBy(() -> LlamaConfigTest.parse(json))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("config.json")
+                .hasMessageContainingAll(messageNames)
+                .hasMessageNotContaining("-");
+    }
+
+    @Test
+    void aQueryWidthThatWrapsIsRefusedAtLoad() {
+        Path folder = CheckpointCopy.of(Fixtures.model(Fixtures.TINY, "main"), dir);
+        // 4 x (2^30 + 32) wraps to 128, the tiny model's real query width: the weights would have matched
+        CheckpointCopy.editJson(folder.resolve("config.json"), c -> c.put("head_dim", (1 << 30) + 32));
+        assertThatThrownBy(() -> LlamaModel.load(folder))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContainingAll("config.json", "num_attention_heads 4 x head_dim 4294967424 exceeds");
+    }
+
     @Test
     void refusesMissingConfigFile() throws IOException {
         Path folder = CheckpointCopy.of(Fixtures.model(Fixtures.TINY, "main"), dir);

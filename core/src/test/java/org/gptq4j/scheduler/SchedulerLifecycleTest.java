@@ -1,6 +1,7 @@
 package org.gptq4j.scheduler;
 
 import org.gptq4j.kv.PagedKvCache;
+import org.gptq4j.model.NonFiniteLogitsException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -151,6 +152,33 @@ class SchedulerLifecycleTest {
             assertThat(rh.tokens()).containsExactly(tiny.soloGreedy(healthy, 8));
             assertThat(batches.get()).as("the shared batch, each sequence alone, then the healthy one's 7 decode steps")
                     .isEqualTo(3 + 7);
+            assertThat(cache.pool().usedBlocks()).isZero();
+        }
+    }
+
+    /**
+     * A NaN logit was reported by the sampler as an IllegalArgumentException ("logit of token 7 is NaN"), which a web
+     * layer reads as the client's fault (400). It is the model's: a {@link NonFiniteLogitsException}, for that sequence only.
+     */
+    @Test
+    void aNonFiniteLogitFailsItsSequenceAsAModelFault() {
+        int[] a = {5, 6, 7, 8, 9}, b = {11, 12, 13};
+        try (PagedKvCache cache = tiny.cache(4, 32, false)) {
+            AtomicLong calls = new AtomicLong();
+            ModelRunner overflowing = (batch, c) -> {
+                float[] logits = tiny.runner().forward(batch, c);
+                if (calls.incrementAndGet() == 1) logits[7] = Float.NaN; // row 0: sequence a
+                return logits;
+            };
+            Scheduler s = new Scheduler(overflowing, cache, tiny.vocab, new SchedulerConfig(64, 4, 10, Duration.ofMinutes(1)), System::nanoTime);
+            Recorder ra = Recorder.greedy(), rb = Recorder.greedy();
+            s.submit(new Sequence(a, 8, ra));
+            s.submit(new Sequence(b, 8, rb));
+            TinyModel.drain(s);
+            assertThat(ra.end.kind()).isEqualTo(SequenceEnd.Kind.FAILED);
+            assertThat(ra.end.error()).isInstanceOf(NonFiniteLogitsException.class).isNotInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContainingAll("NaN", "token 7", "not of the request");
+            assertThat(rb.tokens()).containsExactly(tiny.soloGreedy(b, 8));
             assertThat(cache.pool().usedBlocks()).isZero();
         }
     }
