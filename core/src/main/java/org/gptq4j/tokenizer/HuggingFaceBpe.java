@@ -3,6 +3,7 @@ package org.gptq4j.tokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -21,16 +22,23 @@ final class HuggingFaceBpe {
     private final int unkId;
     /** Per byte value, the id of the {@code <0xNN>} token, or -1. */
     private final int[] byteIds = new int[256];
+    /** The ids {@link #encodeWord} can emit besides unk: one-character tokens, byte tokens and merge results. */
+    private final BitSet producible;
 
-    private HuggingFaceBpe(Map<String, Integer> vocab, MergeTable merges, boolean byteFallback, boolean fuseUnknown,
-                           boolean ignoreMerges, int unkId) {
+    private HuggingFaceBpe(Map<String, Integer> vocab, MergeTable merges, BitSet mergeResults, boolean byteFallback,
+                           boolean fuseUnknown, boolean ignoreMerges, int unkId) {
         this.vocab = vocab;
         this.merges = merges;
+        this.producible = mergeResults;
         this.byteFallback = byteFallback;
         this.fuseUnknown = fuseUnknown;
         this.ignoreMerges = ignoreMerges;
         this.unkId = unkId;
         for (int b = 0; b < 256; b++) byteIds[b] = vocab.getOrDefault(String.format("<0x%02X>", b), -1);
+        for (int id : byteIds) if (byteFallback && id >= 0) producible.set(id);
+        vocab.forEach((token, id) -> {
+            if (token.codePointCount(0, token.length()) == 1 && id >= 0) producible.set(id);
+        });
     }
 
     static HuggingFaceBpe fromJson(JsonNode model, String source) {
@@ -53,6 +61,7 @@ final class HuggingFaceBpe {
 
         JsonNode mergesJson = model.path("merges");
         var merges = new MergeTable(mergesJson.size());
+        var mergeResults = new BitSet();
         for (int rank = 0; rank < mergesJson.size(); rank++) {
             String[] pair = mergePair(mergesJson.get(rank), source);
             Integer left = vocab.get(pair[0]), right = vocab.get(pair[1]), merged = vocab.get(pair[0] + pair[1]);
@@ -61,12 +70,13 @@ final class HuggingFaceBpe {
                         + "' uses a token that is not in the vocabulary");
             }
             merges.put(left, right, rank, merged);
+            if (merged >= 0) mergeResults.set(merged);
         }
         String unk = model.hasNonNull("unk_token") ? model.get("unk_token").asText() : null;
         if (unk != null && !vocab.containsKey(unk)) {
             throw new TokenizerException("tokenizer.json " + source + ": unk_token '" + unk + "' is not in the vocabulary");
         }
-        return new HuggingFaceBpe(vocab, merges, model.path("byte_fallback").asBoolean(false),
+        return new HuggingFaceBpe(vocab, merges, mergeResults, model.path("byte_fallback").asBoolean(false),
                 model.path("fuse_unk").asBoolean(false), model.path("ignore_merges").asBoolean(false),
                 unk == null ? -1 : vocab.get(unk));
     }
@@ -87,6 +97,15 @@ final class HuggingFaceBpe {
 
     int unkId() {
         return unkId;
+    }
+
+    /**
+     * Whether {@link #encodeWord} can emit {@code id} for some text other than through the unknown token: a
+     * one-character token, a byte token (with byte fallback) or the result of a merge. (With {@code ignore_merges},
+     * a whole word found in the vocabulary is emitted as is; that is not counted.)
+     */
+    boolean canProduce(int id) {
+        return id >= 0 && producible.get(id);
     }
 
     /** Appends the ids of one word: per-character symbols (bytes or unk if unknown), then ranked merges. */
