@@ -290,10 +290,13 @@ public final class Engine implements AutoCloseable {
             return this;
         }
 
-        /** Compute threads (default: available processors). */
+        /**
+         * Compute threads (default: one per physical core), at most {@link ComputePool#maxThreads()}.
+         *
+         * @throws IllegalArgumentException outside {@code [1, ComputePool.maxThreads()]}
+         */
         public Builder threads(int threads) {
-            if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, but was " + threads);
-            this.threads = threads;
+            this.threads = ComputePool.checkThreads(threads, "threads");
             return this;
         }
 

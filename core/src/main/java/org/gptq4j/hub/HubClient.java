@@ -41,7 +41,7 @@ public final class HubClient implements AutoCloseable {
         this.http = new HubHttp(config);
         this.urls = new HubUrls(config.endpoint());
         this.retrier = new Retrier(config.retry(), sleeper);
-        this.blobs = new BlobDownloader(http, retrier, config.readTimeout());
+        this.blobs = new BlobDownloader(http, retrier, config);
     }
 
     /** A client configured from the process environment ({@link HubConfig#fromEnvironment}). */

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -18,26 +19,50 @@ import java.util.Set;
  *
  * <p>The token is a secret: {@link #toString()} never shows it, and nothing in this package logs it.
  *
+ * <p>Every read from the network is bounded: a request waits at most its timeout for the response headers and,
+ * while reading a body, at most as long again for the next byte; every body (API answer or file) must arrive at
+ * {@code minTransferRate} or faster, measured over each {@code transferRateWindow} it is being received (summed over
+ * the attempts of one file), or the transfer ends with a {@link HubException.Kind#NETWORK} error that is not retried.
+ * No file grows past the size the Hub announced; a file stored in git (not LFS) must also fit {@code maxGitFileBytes},
+ * and an LFS file that announces no size is refused.
+ *
  * @param endpoint            the Hub, e.g. {@code https://huggingface.co} (no trailing slash)
  * @param cacheDir            the huggingface_hub cache folder, e.g. {@code ~/.cache/huggingface/hub}
  * @param offline             use the cache only, never the network
  * @param token               the access token for private and gated repositories, or {@code null}
  * @param connectTimeout      limit for opening a connection
- * @param readTimeout         limit for waiting on response headers, and for a download stalled without a byte
+ * @param metadataTimeout     API answers and {@code HEAD}s of files: limit for the response headers and for each
+ *                            wait on the body (huggingface_hub's {@code HF_HUB_ETAG_TIMEOUT}, default 10 s)
+ * @param downloadTimeout     file contents: limit for the response headers and for a body stalled without a byte
+ *                            (huggingface_hub's {@code HF_HUB_DOWNLOAD_TIMEOUT}, default 10 s)
+ * @param minTransferRate     slowest accepted transfer in bytes per second (default 1024); 0 disables the rule
+ * @param transferRateWindow  the stretch of receiving over which {@code minTransferRate} is measured (default 30 s)
  * @param retry               when and how often failed requests are tried again
- * @param maxApiResponseBytes largest JSON answer accepted from the Hub API
+ * @param maxApiResponseBytes largest JSON answer accepted from the Hub API (default 8 MiB)
+ * @param maxGitFileBytes     largest file stored in git rather than LFS: configs, tokenizer files, shard indexes
+ *                            (default 64 MiB; the Hub itself stores files over 10 MB in LFS)
  */
 public record HubConfig(URI endpoint, Path cacheDir, boolean offline, String token, Duration connectTimeout,
-                        Duration readTimeout, RetryPolicy retry, long maxApiResponseBytes) {
+                        Duration metadataTimeout, Duration downloadTimeout, long minTransferRate,
+                        Duration transferRateWindow, RetryPolicy retry, long maxApiResponseBytes, long maxGitFileBytes) {
 
     public static final URI DEFAULT_ENDPOINT = URI.create("https://huggingface.co");
+    /** huggingface_hub's {@code DEFAULT_ETAG_TIMEOUT} and {@code DEFAULT_DOWNLOAD_TIMEOUT}. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+    public static final long DEFAULT_MIN_TRANSFER_RATE = 1024;
+    public static final Duration DEFAULT_TRANSFER_RATE_WINDOW = Duration.ofSeconds(30);
+    public static final long DEFAULT_MAX_API_RESPONSE_BYTES = 8L << 20;
+    public static final long DEFAULT_MAX_GIT_FILE_BYTES = 64L << 20;
     private static final Set<String> TRUE_VALUES = Set.of("1", "ON", "YES", "TRUE");
 
     public HubConfig {
         Objects.requireNonNull(endpoint, "endpoint");
         Objects.requireNonNull(cacheDir, "cacheDir");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
-        Objects.requireNonNull(readTimeout, "readTimeout");
+        requirePositive(connectTimeout, "connectTimeout");
+        requirePositive(metadataTimeout, "metadataTimeout");
+        requirePositive(downloadTimeout, "downloadTimeout");
+        requirePositive(transferRateWindow, "transferRateWindow");
         Objects.requireNonNull(retry, "retry");
         String scheme = endpoint.getScheme();
         if (!"https".equalsIgnoreCase(scheme) && !"http".equalsIgnoreCase(scheme) || endpoint.getHost() == null) {
@@ -47,7 +72,16 @@ public record HubConfig(URI endpoint, Path cacheDir, boolean offline, String tok
         cacheDir = cacheDir.toAbsolutePath().normalize();
         if (token != null && token.isBlank()) token = null;
         if (token != null) token = token.strip();
+        if (minTransferRate < 0) throw new IllegalArgumentException("minTransferRate must not be negative");
         if (maxApiResponseBytes <= 0) throw new IllegalArgumentException("maxApiResponseBytes must be positive");
+        if (maxGitFileBytes <= 0) throw new IllegalArgumentException("maxGitFileBytes must be positive");
+    }
+
+    private static void requirePositive(Duration duration, String name) {
+        Objects.requireNonNull(duration, name);
+        if (duration.isNegative() || duration.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, got " + duration);
+        }
     }
 
     /** Defaults: huggingface.co, the default cache, online, no token. */
@@ -58,8 +92,9 @@ public record HubConfig(URI endpoint, Path cacheDir, boolean offline, String tok
     /** A builder starting from this configuration. */
     public Builder toBuilder() {
         return new Builder().endpoint(endpoint).cacheDir(cacheDir).offline(offline).token(token)
-                .connectTimeout(connectTimeout).readTimeout(readTimeout).retry(retry)
-                .maxApiResponseBytes(maxApiResponseBytes);
+                .connectTimeout(connectTimeout).metadataTimeout(metadataTimeout).downloadTimeout(downloadTimeout)
+                .minTransferRate(minTransferRate).transferRateWindow(transferRateWindow).retry(retry)
+                .maxApiResponseBytes(maxApiResponseBytes).maxGitFileBytes(maxGitFileBytes);
     }
 
     /**
@@ -70,7 +105,9 @@ public record HubConfig(URI endpoint, Path cacheDir, boolean offline, String tok
      *       {@code HF_HOME} defaults to {@code $XDG_CACHE_HOME/huggingface}, else {@code ~/.cache/huggingface};</li>
      *   <li>{@code HF_HUB_OFFLINE} = 1/ON/YES/TRUE: cache only;</li>
      *   <li>token: {@code HF_TOKEN}, else {@code HUGGING_FACE_HUB_TOKEN}, else the file {@code HF_TOKEN_PATH},
-     *       else {@code $HF_HOME/token} (what {@code huggingface-cli login} writes).</li>
+     *       else {@code $HF_HOME/token} (what {@code huggingface-cli login} writes);</li>
+     *   <li>{@code HF_HUB_ETAG_TIMEOUT}: {@link #metadataTimeout} in seconds, {@code HF_HUB_DOWNLOAD_TIMEOUT}:
+     *       {@link #downloadTimeout} in seconds (default 10 each).</li>
      * </ul>
      *
      * @param env the environment, e.g. {@code System.getenv()}; injectable so tests do not read the real one
@@ -94,6 +131,8 @@ public record HubConfig(URI endpoint, Path cacheDir, boolean offline, String tok
                 .offline(TRUE_VALUES.contains(env.getOrDefault("HF_HUB_OFFLINE", "").strip().toUpperCase(Locale.ROOT)));
         String endpoint = env.get("HF_ENDPOINT");
         if (endpoint != null && !endpoint.isBlank()) builder.endpoint(URI.create(endpoint.strip()));
+        seconds(env, "HF_HUB_ETAG_TIMEOUT").ifPresent(builder::metadataTimeout);
+        seconds(env, "HF_HUB_DOWNLOAD_TIMEOUT").ifPresent(builder::downloadTimeout);
         return builder.build();
     }
 
@@ -106,8 +145,10 @@ public record HubConfig(URI endpoint, Path cacheDir, boolean offline, String tok
     public String toString() {
         return "HubConfig[endpoint=" + endpoint + ", cacheDir=" + cacheDir + ", offline=" + offline
                 + ", token=" + (token == null ? "none" : "<redacted>") + ", connectTimeout=" + connectTimeout
-                + ", readTimeout=" + readTimeout + ", retry=" + retry + ", maxApiResponseBytes=" + maxApiResponseBytes
-                + "]";
+                + ", metadataTimeout=" + metadataTimeout + ", downloadTimeout=" + downloadTimeout
+                + ", minTransferRate=" + minTransferRate + ", transferRateWindow=" + transferRateWindow
+                + ", retry=" + retry + ", maxApiResponseBytes=" + maxApiResponseBytes
+                + ", maxGitFileBytes=" + maxGitFileBytes + "]";
     }
 
     private static Path path(Map<String, String> env, String name) {
@@ -116,6 +157,22 @@ public record HubConfig(URI endpoint, Path cacheDir, boolean offline, String tok
         value = value.strip();
         if (value.equals("~") || value.startsWith("~/")) value = System.getProperty("user.home") + value.substring(1);
         return Path.of(value);
+    }
+
+    /** A positive number of seconds, as huggingface_hub reads its timeout variables; empty when unset. */
+    private static Optional<Duration> seconds(Map<String, String> env, String name) {
+        String value = env.get(name);
+        if (value == null || value.isBlank()) return Optional.empty();
+        try {
+            double seconds = Double.parseDouble(value.strip());
+            if (seconds > 0 && seconds <= Duration.ofDays(1).toSeconds()) {
+                return Optional.of(Duration.ofNanos(Math.round(seconds * 1e9)));
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException(name + " must be a positive number of seconds (at most a day), got '"
+                + value.strip() + "'");
     }
 
     private static String firstNonBlank(String... values) {
@@ -139,9 +196,13 @@ public record HubConfig(URI endpoint, Path cacheDir, boolean offline, String tok
         private boolean offline;
         private String token;
         private Duration connectTimeout = Duration.ofSeconds(10);
-        private Duration readTimeout = Duration.ofSeconds(30);
+        private Duration metadataTimeout = DEFAULT_TIMEOUT;
+        private Duration downloadTimeout = DEFAULT_TIMEOUT;
+        private long minTransferRate = DEFAULT_MIN_TRANSFER_RATE;
+        private Duration transferRateWindow = DEFAULT_TRANSFER_RATE_WINDOW;
         private RetryPolicy retry = RetryPolicy.DEFAULT;
-        private long maxApiResponseBytes = 8L << 20;
+        private long maxApiResponseBytes = DEFAULT_MAX_API_RESPONSE_BYTES;
+        private long maxGitFileBytes = DEFAULT_MAX_GIT_FILE_BYTES;
 
         private Builder() {}
 
@@ -151,13 +212,17 @@ public record HubConfig(URI endpoint, Path cacheDir, boolean offline, String tok
         public Builder offline(boolean offline) { this.offline = offline; return this; }
         public Builder token(String token) { this.token = token; return this; }
         public Builder connectTimeout(Duration timeout) { this.connectTimeout = timeout; return this; }
-        public Builder readTimeout(Duration timeout) { this.readTimeout = timeout; return this; }
+        public Builder metadataTimeout(Duration timeout) { this.metadataTimeout = timeout; return this; }
+        public Builder downloadTimeout(Duration timeout) { this.downloadTimeout = timeout; return this; }
+        public Builder minTransferRate(long bytesPerSecond) { this.minTransferRate = bytesPerSecond; return this; }
+        public Builder transferRateWindow(Duration window) { this.transferRateWindow = window; return this; }
         public Builder retry(RetryPolicy retry) { this.retry = retry; return this; }
         public Builder maxApiResponseBytes(long bytes) { this.maxApiResponseBytes = bytes; return this; }
+        public Builder maxGitFileBytes(long bytes) { this.maxGitFileBytes = bytes; return this; }
 
         public HubConfig build() {
-            return new HubConfig(endpoint, cacheDir, offline, token, connectTimeout, readTimeout, retry,
-                    maxApiResponseBytes);
+            return new HubConfig(endpoint, cacheDir, offline, token, connectTimeout, metadataTimeout, downloadTimeout,
+                    minTransferRate, transferRateWindow, retry, maxApiResponseBytes, maxGitFileBytes);
         }
     }
 }

@@ -29,6 +29,10 @@ import java.util.OptionalLong;
  * header is sent to the configured endpoint's origin (scheme, host and port) and is dropped for good as soon as a
  * redirect leaves that origin; a redirect from https to http is refused. HTTP statuses become {@link HubException}s
  * that say what to do, or {@link TransientStatusException}s (429, 5xx) for the {@link Retrier}.
+ *
+ * <p>Every request waits at most its timeout ({@link HubConfig#metadataTimeout()} for the API and {@code HEAD}s,
+ * {@link HubConfig#downloadTimeout()} for file contents) for the response headers, and every response body is an
+ * {@link IdleTimeoutInputStream}: cut after as long again without a byte, and held to a {@link TransferPace}.
  */
 final class HubHttp implements AutoCloseable {
     static final String HEADER_REPO_COMMIT = "X-Repo-Commit";
@@ -51,9 +55,22 @@ final class HubHttp implements AutoCloseable {
                 .build();
     }
 
+    /** Which redirects a request follows. */
+    private enum Redirects {
+        /** Every redirect (downloads: the CDN, a mirror's storage). */
+        ALL,
+        /**
+         * Only a {@code Location} without scheme and host, as huggingface_hub's {@code follow_relative_redirects}
+         * (a renamed repository); an absolute one, even to the same host, is the file's location, not followed.
+         */
+        RELATIVE
+    }
+
     /** GET a JSON answer of the Hub API, refusing one larger than {@link HubConfig#maxApiResponseBytes()}. */
     JsonNode getJson(URI uri, Target target) throws IOException {
-        HttpResponse<InputStream> response = send("GET", uri, Map.of("Accept", "application/json"), true);
+        TransferPace pace = TransferPace.of(config, "the Hub's answer about " + target.describe());
+        HttpResponse<InputStream> response = send("GET", uri, Map.of("Accept", "application/json"), Redirects.ALL,
+                config.metadataTimeout(), pace);
         try (InputStream body = response.body()) {
             check(response, target);
             long limit = config.maxApiResponseBytes();
@@ -74,11 +91,14 @@ final class HubHttp implements AutoCloseable {
     }
 
     /**
-     * HEAD of a {@code resolve/} URL, as huggingface_hub does it: same-origin redirects (a renamed repository) are
-     * followed, a redirect elsewhere (the CDN of an LFS file) is not: its target is the file's location.
+     * HEAD of a {@code resolve/} URL, as huggingface_hub's {@code get_hf_file_metadata} does it: relative redirects
+     * (a renamed repository) are followed; an absolute one (the CDN of an LFS file, or a mirror's storage on its own
+     * host) is not: its target is the file's location, and the metadata ({@code X-Repo-Commit},
+     * {@code X-Linked-Etag}, {@code X-Linked-Size}) come from the redirect itself.
      */
     FileMetadata head(URI uri, Target target) throws IOException {
-        HttpResponse<InputStream> response = send("HEAD", uri, Map.of(), false);
+        HttpResponse<InputStream> response = send("HEAD", uri, Map.of(), Redirects.RELATIVE, config.metadataTimeout(),
+                TransferPace.of(config, "metadata of " + target.describe()));
         response.body().close();
         URI location = response.uri();
         if (isRedirect(response.statusCode())) {
@@ -99,10 +119,12 @@ final class HubHttp implements AutoCloseable {
     /**
      * GET of file contents from {@code offset} on (a {@code Range} request when {@code offset > 0}), following every
      * redirect. Returns 200, 206 or 416 responses; the caller reads and closes the body.
+     *
+     * @param pace the transfer's pace, shared by all its attempts
      */
-    HttpResponse<InputStream> openDownload(URI uri, long offset, Target target) throws IOException {
+    HttpResponse<InputStream> openDownload(URI uri, long offset, Target target, TransferPace pace) throws IOException {
         Map<String, String> headers = offset > 0 ? Map.of("Range", "bytes=" + offset + "-") : Map.of();
-        HttpResponse<InputStream> response = send("GET", uri, headers, true);
+        HttpResponse<InputStream> response = send("GET", uri, headers, Redirects.ALL, config.downloadTimeout(), pace);
         if (response.statusCode() != 416) {
             try {
                 check(response, target);
@@ -114,24 +136,28 @@ final class HubHttp implements AutoCloseable {
         return response;
     }
 
-    private HttpResponse<InputStream> send(String method, URI start, Map<String, String> headers,
-                                           boolean followOtherOrigins) throws IOException {
+    /**
+     * @param timeout the wait for the response headers, and for each byte of the body
+     */
+    private HttpResponse<InputStream> send(String method, URI start, Map<String, String> headers, Redirects redirects,
+                                           Duration timeout, TransferPace pace) throws IOException {
         URI uri = start;
         boolean authorize = config.token() != null && sameOrigin(uri, config.endpoint());
         for (int hops = 0; ; hops++) {
             HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                     .method(method, HttpRequest.BodyPublishers.noBody())
-                    .timeout(config.readTimeout())
+                    .timeout(timeout)
                     .header("User-Agent", USER_AGENT)
                     .header("Accept-Encoding", "identity");
             headers.forEach(request::header);
             if (authorize) request.header("Authorization", "Bearer " + config.token());
-            HttpResponse<InputStream> response = exchange(request.build());
-            if (!isRedirect(response.statusCode()) || response.headers().firstValue("Location").isEmpty()) {
+            HttpResponse<InputStream> response = exchange(request.build(), timeout, pace);
+            Optional<String> location = response.headers().firstValue("Location");
+            if (!isRedirect(response.statusCode()) || location.isEmpty()
+                    || redirects == Redirects.RELATIVE && !isRelative(location.get())) {
                 return response;
             }
             URI next = resolveLocation(response);
-            if (!followOtherOrigins && !sameOrigin(next, uri)) return response;
             response.body().close();
             if (hops == MAX_REDIRECTS) {
                 throw new HubException(HubException.Kind.PROTOCOL, "more than " + MAX_REDIRECTS
@@ -142,12 +168,25 @@ final class HubHttp implements AutoCloseable {
         }
     }
 
-    private HttpResponse<InputStream> exchange(HttpRequest request) throws IOException {
+    private HttpResponse<InputStream> exchange(HttpRequest request, Duration idleLimit, TransferPace pace)
+            throws IOException {
+        HttpResponse.BodyHandler<InputStream> guarded = info -> HttpResponse.BodySubscribers.mapping(
+                HttpResponse.BodySubscribers.ofInputStream(), body -> new IdleTimeoutInputStream(body, idleLimit, pace));
         try {
-            return client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            return client.send(request, guarded);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HubException(HubException.Kind.NETWORK, "interrupted while requesting " + request.uri(), e);
+        }
+    }
+
+    /** Whether a {@code Location} names no scheme and no host (huggingface_hub: an empty {@code netloc}). */
+    private static boolean isRelative(String location) {
+        try {
+            URI uri = new URI(location.strip());
+            return uri.getScheme() == null && uri.getRawAuthority() == null;
+        } catch (java.net.URISyntaxException e) {
+            return false; // resolveLocation reports it
         }
     }
 

@@ -11,10 +11,11 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A response body that gives up when no byte arrives for a while. {@code java.net.http} limits only the wait for
- * response headers; a connection that stalls mid-body would block a reader forever. A watchdog closes the stream
- * after {@code idleLimit} without data, and the blocked read then fails with an {@link HttpTimeoutException},
- * which the {@link Retrier} treats like any dropped connection.
+ * A response body that gives up when no byte arrives for a while, or when bytes arrive slower than its
+ * {@link TransferPace} allows. {@code java.net.http} limits only the wait for response headers; a connection that
+ * stalls mid-body would block a reader forever. A watchdog closes the stream after {@code idleLimit} without data,
+ * and the blocked read then fails with an {@link HttpTimeoutException}, which the {@link Retrier} treats like any
+ * dropped connection. {@link HubHttp} wraps every response body in one.
  */
 final class IdleTimeoutInputStream extends FilterInputStream {
     private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -24,13 +25,16 @@ final class IdleTimeoutInputStream extends FilterInputStream {
     });
 
     private final long idleLimitNanos;
+    private final TransferPace pace;
     private final ScheduledFuture<?> check;
     private volatile long lastActivity = System.nanoTime();
     private volatile boolean timedOut;
 
-    IdleTimeoutInputStream(InputStream in, Duration idleLimit) {
+    IdleTimeoutInputStream(InputStream in, Duration idleLimit, TransferPace pace) {
         super(in);
         this.idleLimitNanos = idleLimit.toNanos();
+        this.pace = pace;
+        pace.opened();
         long period = Math.max(1, idleLimit.toMillis() / 4);
         this.check = WATCHDOG.scheduleAtFixedRate(this::closeIfIdle, period, period, TimeUnit.MILLISECONDS);
     }
@@ -59,6 +63,7 @@ final class IdleTimeoutInputStream extends FilterInputStream {
             int n = in.read(b, off, len);
             if (timedOut) throw stalled();
             lastActivity = System.nanoTime();
+            if (n > 0) pace.received(n);
             return n;
         } catch (IOException e) {
             if (timedOut) throw stalled();
@@ -74,6 +79,7 @@ final class IdleTimeoutInputStream extends FilterInputStream {
     @Override
     public void close() throws IOException {
         check.cancel(false);
+        pace.closed();
         super.close();
     }
 }

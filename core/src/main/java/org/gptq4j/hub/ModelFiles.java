@@ -34,10 +34,14 @@ import java.util.stream.Stream;
  */
 public record ModelFiles(List<String> configs, List<String> weights) {
 
-    /** Configuration and tokenizer files, fetched when the listing has them; {@code config.json} is required. */
+    /**
+     * Configuration, tokenizer and chat template files, fetched when the listing has them; {@code config.json} is
+     * required. {@code chat_template.jinja} is where newer transformers versions save the chat template that older
+     * ones kept in {@code tokenizer_config.json}.
+     */
     public static final List<String> CONFIG_FILES = List.of("config.json", "generation_config.json",
             "quantize_config.json", "quant_config.json", "tokenizer.model", "tokenizer.json", "tokenizer_config.json",
-            "special_tokens_map.json");
+            "chat_template.jinja", "special_tokens_map.json");
     private static final List<String> QUANTIZE_CONFIGS = List.of("quantize_config.json", "quant_config.json");
     private static final String SAFETENSORS = ".safetensors";
     private static final String INDEX = ".safetensors.index.json";

@@ -39,9 +39,11 @@ public final class ComputePool implements AutoCloseable {
 
     private record Job(int generation, SliceBody body, int n, int slices, Thread caller) {}
 
+    /**
+     * @throws IllegalArgumentException for fewer than 1 or more than {@link #maxThreads()} threads
+     */
     public ComputePool(int threads) {
-        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
-        this.threads = threads;
+        this.threads = checkThreads(threads, "threads");
         this.workers = new Thread[threads - 1];
         for (int i = 0; i < workers.length; i++) {
             int slice = i + 1;
@@ -52,15 +54,49 @@ public final class ComputePool implements AutoCloseable {
     }
 
     /**
+     * The most threads a pool takes: 4 per available processor, and never fewer than 16. Every loop wakes every
+     * worker, so threads beyond the processors only slow it down; a count like 100000 would spend minutes
+     * creating threads and then crawl.
+     */
+    public static int maxThreads() {
+        return Math.max(16, 4 * Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * {@code threads} if it is between 1 and {@link #maxThreads()}.
+     *
+     * @param what names the setting in the error, e.g. {@code threads} or {@code -Dgptq4j.threads}
+     * @throws IllegalArgumentException otherwise, naming the bounds
+     */
+    public static int checkThreads(long threads, String what) {
+        int max = maxThreads();
+        if (threads < 1 || threads > max) {
+            throw new IllegalArgumentException(what + " must be between 1 and " + max + " (4 per available processor,"
+                    + " and never fewer than 16; " + Runtime.getRuntime().availableProcessors()
+                    + " processors available), got " + threads);
+        }
+        return (int) threads;
+    }
+
+    /**
      * One thread per physical core is the right default for these kernels (SMT siblings share the SIMD units and the
-     * memory bus); {@code -Dgptq4j.threads=N} overrides it.
+     * memory bus); {@code -Dgptq4j.threads=N} overrides it, within {@link #checkThreads}.
      */
     public static int defaultThreads() {
         String configured = System.getProperty("gptq4j.threads");
-        if (configured != null && !configured.isBlank()) return Math.max(1, Integer.parseInt(configured.trim()));
+        if (configured != null && !configured.isBlank()) return threadsProperty(configured);
         int logical = Runtime.getRuntime().availableProcessors();
         int perCore = siblingsPerCore();
         return Math.max(1, logical / perCore);
+    }
+
+    static int threadsProperty(String value) {
+        try {
+            return checkThreads(Long.parseLong(value.strip()), "-Dgptq4j.threads");
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-Dgptq4j.threads must be a whole number of threads, got '"
+                    + value.strip() + "'", e);
+        }
     }
 
     /** SMT threads per core from sysfs (Linux), 1 when unknown. */

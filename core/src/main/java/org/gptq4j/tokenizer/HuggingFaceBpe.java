@@ -3,6 +3,7 @@ package org.gptq4j.tokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -29,10 +30,14 @@ final class HuggingFaceBpe {
      */
     private final int maxTokenChars;
 
-    private HuggingFaceBpe(Map<String, Integer> vocab, MergeTable merges, boolean byteFallback, boolean fuseUnknown,
-                           boolean ignoreMerges, int unkId) {
+    /** The ids {@link #encodeWord} can emit besides unk: one-character tokens, byte tokens and merge results. */
+    private final BitSet producible;
+
+    private HuggingFaceBpe(Map<String, Integer> vocab, MergeTable merges, BitSet mergeResults, boolean byteFallback,
+                           boolean fuseUnknown, boolean ignoreMerges, int unkId) {
         this.vocab = vocab;
         this.merges = merges;
+        this.producible = mergeResults;
         this.byteFallback = byteFallback;
         this.fuseUnknown = fuseUnknown;
         this.ignoreMerges = ignoreMerges;
@@ -42,6 +47,10 @@ final class HuggingFaceBpe {
         int longest = 2;
         for (String token : vocab.keySet()) longest = Math.max(longest, token.length());
         this.maxTokenChars = everyByte || unkId >= 0 && !fuseUnknown ? longest : unkId >= 0 ? 0 : -1;
+        for (int id : byteIds) if (byteFallback && id >= 0) producible.set(id);
+        vocab.forEach((token, id) -> {
+            if (token.codePointCount(0, token.length()) == 1 && id >= 0) producible.set(id);
+        });
     }
 
     static HuggingFaceBpe fromJson(JsonNode model, String source) {
@@ -64,6 +73,7 @@ final class HuggingFaceBpe {
 
         JsonNode mergesJson = model.path("merges");
         var merges = new MergeTable(mergesJson.size());
+        var mergeResults = new BitSet();
         for (int rank = 0; rank < mergesJson.size(); rank++) {
             String[] pair = mergePair(mergesJson.get(rank), source);
             Integer left = vocab.get(pair[0]), right = vocab.get(pair[1]), merged = vocab.get(pair[0] + pair[1]);
@@ -72,12 +82,13 @@ final class HuggingFaceBpe {
                         + "' uses a token that is not in the vocabulary");
             }
             merges.put(left, right, rank, merged);
+            if (merged >= 0) mergeResults.set(merged);
         }
         String unk = model.hasNonNull("unk_token") ? model.get("unk_token").asText() : null;
         if (unk != null && !vocab.containsKey(unk)) {
             throw new TokenizerException("tokenizer.json " + source + ": unk_token '" + unk + "' is not in the vocabulary");
         }
-        return new HuggingFaceBpe(vocab, merges, model.path("byte_fallback").asBoolean(false),
+        return new HuggingFaceBpe(vocab, merges, mergeResults, model.path("byte_fallback").asBoolean(false),
                 model.path("fuse_unk").asBoolean(false), model.path("ignore_merges").asBoolean(false),
                 unk == null ? -1 : vocab.get(unk));
     }
@@ -104,6 +115,15 @@ final class HuggingFaceBpe {
     long minTokenCount(String word) {
         if (word.isEmpty() || maxTokenChars < 0) return 0;
         return maxTokenChars == 0 ? 1 : Math.ceilDiv(word.length(), maxTokenChars);
+    }
+
+    /**
+     * Whether {@link #encodeWord} can emit {@code id} for some text other than through the unknown token: a
+     * one-character token, a byte token (with byte fallback) or the result of a merge. (With {@code ignore_merges},
+     * a whole word found in the vocabulary is emitted as is; that is not counted.)
+     */
+    boolean canProduce(int id) {
+        return id >= 0 && producible.get(id);
     }
 
     /** Appends the ids of one word: per-character symbols (bytes or unk if unknown), then ranked merges. */

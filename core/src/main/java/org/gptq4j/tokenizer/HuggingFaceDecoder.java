@@ -47,9 +47,11 @@ record HuggingFaceDecoder(List<Replacement> replacements, boolean byteFallback, 
             }
             stage = stepStage;
             switch (type) {
-                case "Replace" -> replacements.add(new Replacement(
-                        HuggingFaceNormalizer.Patterns.plainString(step.path("pattern"), "decoder", source),
-                        step.path("content").asText()));
+                case "Replace" -> {
+                    String pattern = HuggingFaceNormalizer.Patterns.plainString(step.path("pattern"), "decoder", source);
+                    replacements.add(new Replacement(pattern, HuggingFaceNormalizer.Patterns.replacement(pattern,
+                            step.path("content").asText(), "decoder", source)));
+                }
                 case "ByteFallback" -> byteFallback = true;
                 case "Fuse" -> fused = true;
                 default -> {

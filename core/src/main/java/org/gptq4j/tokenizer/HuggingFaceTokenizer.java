@@ -53,6 +53,38 @@ public final class HuggingFaceTokenizer implements Tokenizer {
         unkId = model.unkId() >= 0 ? model.unkId() : idOrNone("<unk>");
         bosId = templateBos(root.path("post_processor"));
         eosId = idOrNone("</s>");
+        requireSpecialTokensOutOfReach();
+    }
+
+    /**
+     * Refuses a file in which plain text could produce a special token, so that user text could forge the prompt's
+     * structure: BOS or EOS not a special added token (e.g. a non-special added {@code <s>} at id 1, which
+     * {@link #encode} matches in text), two added tokens with the same content (one special, one not), or a special
+     * token the BPE model builds from text (a one-character token or a merge result). Every real Llama tokenizer
+     * passes: its special tokens are special added tokens that no merge builds.
+     */
+    private void requireSpecialTokensOutOfReach() {
+        requireSpecial(bosId, "BOS");
+        requireSpecial(eosId, "EOS");
+        var contents = new java.util.HashSet<String>();
+        for (AddedTokens.AddedToken token : addedTokens.all()) {
+            if (!contents.add(token.content())) {
+                throw new TokenizerException("tokenizer.json " + source + ": the added token '" + token.content()
+                        + "' is defined twice; refused (a hostile or broken file)");
+            }
+            if (token.special() && token.id() != unkId && model.canProduce(token.id())) {
+                throw new TokenizerException("tokenizer.json " + source + ": the special token '" + token.content()
+                        + "' (id " + token.id() + ") is a one-character token or the result of a merge, so plain text"
+                        + " could produce it; refused (a hostile or broken file)");
+            }
+        }
+    }
+
+    private void requireSpecial(int id, String name) {
+        if (id == -1 || id >= 0 && id < tokens.length && special[id]) return;
+        throw new TokenizerException("tokenizer.json " + source + ": the " + name + " token " + id
+                + (id >= 0 && id < tokens.length ? " '" + tokens[id] + "'" : "") + " is not a special added token, so plain text"
+                + " could produce it; refused (a hostile or broken file)");
     }
 
     /** Reads a {@code tokenizer.json}. */

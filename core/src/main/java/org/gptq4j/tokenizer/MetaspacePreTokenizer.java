@@ -37,8 +37,11 @@ final class MetaspacePreTokenizer {
                     + " is not supported (only Metaspace)");
         }
         String replacement = json.path("replacement").asText("\u2581");
-        if (replacement.isEmpty()) {
-            throw new TokenizerException("tokenizer.json " + source + ": Metaspace replacement is empty");
+        if (replacement.codePointCount(0, replacement.length()) != 1) {
+            // the tokenizers crate's replacement is one char; a longer one would amplify every space
+            throw new TokenizerException("tokenizer.json " + source + ": Metaspace replacement '"
+                    + (replacement.length() > 16 ? replacement.substring(0, 16) + "..." : replacement)
+                    + "' is not one character");
         }
         PrependScheme scheme = json.hasNonNull("prepend_scheme") ? prependScheme(json.get("prepend_scheme").asText(), source)
                 : json.path("add_prefix_space").asBoolean(true) ? PrependScheme.ALWAYS : PrependScheme.NEVER;

@@ -97,6 +97,10 @@ public final class SentencePieceTokenizer implements Tokenizer {
         }
         unkId = unk;
         maxTokenChars = longest;
+        requireControl(model.bosId(), "bos_id");
+        requireControl(model.eosId(), "eos_id");
+        requireControl(model.padId(), "pad_id");
+        requireUnreachableControls();
         bosId = controlOrNone(model.bosId());
         eosId = controlOrNone(model.eosId());
         scoreRank = rankScores(model.pieces());
@@ -254,6 +258,29 @@ public final class SentencePieceTokenizer implements Tokenizer {
             if (reservedId != null) out.add(reservedId);
             else if (byteFallback) for (byte b : character.getBytes(StandardCharsets.UTF_8)) out.add(byteIds[b & 0xFF]);
             else out.add(unkId);
+        }
+    }
+
+    /**
+     * Refuses a BOS, EOS or PAD id that names a piece plain text can produce (a user-defined, normal or unused
+     * piece, e.g. a user-defined {@code <s>} at the BOS id): user text could then forge the prompt's structure.
+     * sentencepiece's trainer always makes these pieces CONTROL.
+     */
+    private void requireControl(int id, String field) {
+        if (id < 0 || id >= types.length || types[id] == PieceType.CONTROL) return;
+        throw new TokenizerException("sentencepiece model " + source + ": " + field + " " + id + " names the "
+                + types[id].name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + " piece '" + pieces[id]
+                + "', which plain text can produce; refused (a hostile or broken file: the piece must be CONTROL)");
+    }
+
+    /** Refuses a CONTROL piece of one character: {@link #encodeRun} would produce it for that character. */
+    private void requireUnreachableControls() {
+        for (int id = 0; id < types.length; id++) {
+            String text = pieces[id];
+            if (types[id] == PieceType.CONTROL && !text.isEmpty() && text.codePointCount(0, text.length()) == 1) {
+                throw new TokenizerException("sentencepiece model " + source + ": control piece " + id + " is the"
+                        + " single character '" + text + "', which plain text would produce; refused");
+            }
         }
     }
 

@@ -56,7 +56,19 @@ public final class FakeHub implements AutoCloseable {
 
         /** Sends the headers and some bytes, then waits without sending more. */
         record Stall(long bytes, long millis) implements Fault {}
+
+        /** Sends the body one byte at a time, {@code millisPerByte} apart. */
+        record Trickle(long millisPerByte) implements Fault {}
+
+        /** Sends the content, then filler without end (up to {@link #ENDLESS_BYTES}), with no length announced. */
+        record Endless() implements Fault {}
+
+        /** Answers a GET with a 302 to {@code location} (faults other than {@link Status} spare HEADs). */
+        record Redirect(String location) implements Fault {}
     }
+
+    /** Where an "endless" body gives up, so that a client without a limit fails its checks instead of the disk. */
+    static final long ENDLESS_BYTES = 64L << 20;
 
     private record QueuedFault(String server, Predicate<String> path, Fault fault) {}
 
@@ -71,6 +83,8 @@ public final class FakeHub implements AutoCloseable {
     private final HttpServer cdn;
     private volatile String requiredToken;
     private volatile long cdnDelayPerChunkMillis;
+    private volatile boolean announceNoSize;
+    private volatile boolean lfsOnHubHost;
 
     public FakeHub() {
         try {
@@ -117,9 +131,40 @@ public final class FakeHub implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Announces no size: {@code HEAD}s carry neither {@code Content-Length} nor {@code X-Linked-Size}, and bodies
+     * are sent chunked.
+     */
+    FakeHub announceNoSize() {
+        this.announceNoSize = true;
+        return this;
+    }
+
+    /**
+     * Serves LFS files as a mirror may: from the Hub's own host ({@code /lfs-store/{sha256}}), the {@code resolve/}
+     * answer being an absolute redirect to that same host.
+     */
+    FakeHub lfsOnHubHost() {
+        this.lfsOnHubHost = true;
+        return this;
+    }
+
+    /** The URL the "CDN" serves {@code content} at (registered, so that a redirect there can fetch it). */
+    URI cdnUrlOf(byte[] content) {
+        String sha = sha256(content);
+        blobsBySha.put(sha, content);
+        return URI.create("http://127.0.0.1:" + cdn.getAddress().getPort() + "/repos/ab/cd/" + sha);
+    }
+
     /** Queues {@code fault} for the next request to {@code server} ("hub" or "cdn") whose path matches. */
     FakeHub inject(String server, Predicate<String> path, Fault fault) {
         faults.add(new QueuedFault(server, path, fault));
+        return this;
+    }
+
+    /** Drops the faults still queued. */
+    FakeHub clearFaults() {
+        faults.clear();
         return this;
     }
 
@@ -169,7 +214,12 @@ public final class FakeHub implements AutoCloseable {
                 exchange.sendResponseHeaders(status, -1);
                 return;
             }
-            if (server.equals("cdn")) {
+            if (fault instanceof Fault.Redirect(String location)) {
+                exchange.getResponseHeaders().set("Location", location);
+                exchange.sendResponseHeaders(302, -1);
+                return;
+            }
+            if (server.equals("cdn") || rawPath.startsWith(LFS_STORE)) {
                 serveCdn(exchange, rawPath, fault);
             } else if (requiredToken != null && !("Bearer " + requiredToken).equals(in.getFirst("Authorization"))) {
                 exchange.getResponseHeaders().set("X-Error-Code", "GatedRepo");
@@ -177,7 +227,7 @@ public final class FakeHub implements AutoCloseable {
             } else if (rawPath.startsWith("/api/models/") && rawPath.endsWith("/refs")) {
                 serveRefs(exchange, rawPath);
             } else if (rawPath.startsWith("/api/models/")) {
-                serveRevisionInfo(exchange, rawPath);
+                serveRevisionInfo(exchange, rawPath, fault);
             } else {
                 serveResolve(exchange, rawPath, fault);
             }
@@ -185,6 +235,8 @@ public final class FakeHub implements AutoCloseable {
             // a deliberately cut connection, or the client went away
         }
     }
+
+    private static final String LFS_STORE = "/lfs-store/";
 
     /** The first queued fault for this request; faults that spoil a body wait for a GET. */
     private Fault takeFault(String server, String method, String path) {
@@ -229,7 +281,7 @@ public final class FakeHub implements AutoCloseable {
     }
 
     /** {@code /api/models/{org}/{name}/revision/{revision}}. */
-    private void serveRevisionInfo(HttpExchange exchange, String rawPath) throws IOException {
+    private void serveRevisionInfo(HttpExchange exchange, String rawPath, Fault fault) throws IOException {
         String[] parts = rawPath.substring("/api/models/".length()).split("/");
         String repoId = parts[0] + "/" + parts[1];
         Branch branch = branch(exchange, repoId, decode(parts[3]));
@@ -244,8 +296,7 @@ public final class FakeHub implements AutoCloseable {
         }
         byte[] body = json.append("]}").toString().getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(200, body.length);
-        exchange.getResponseBody().write(body);
+        sendContent(exchange, body, 0, fault, 0);
     }
 
     /** {@code /{org}/{name}/resolve/{revision}/{file}}. */
@@ -273,9 +324,11 @@ public final class FakeHub implements AutoCloseable {
                     + content.length + "\n";
             out.set("ETag", "\"" + gitBlobSha1(pointer.getBytes(StandardCharsets.UTF_8)) + "\"");
             out.set("X-Linked-Etag", "\"" + sha + "\"");
-            out.set("X-Linked-Size", Long.toString(content.length));
-            out.set("Location", "http://127.0.0.1:" + cdn.getAddress().getPort() + "/repos/ab/cd/" + sha
-                    + "?response-content-disposition=attachment");
+            if (!announceNoSize) out.set("X-Linked-Size", Long.toString(content.length));
+            out.set("Location", lfsOnHubHost
+                    ? "http://127.0.0.1:" + hub.getAddress().getPort() + LFS_STORE + sha
+                    : "http://127.0.0.1:" + cdn.getAddress().getPort() + "/repos/ab/cd/" + sha
+                            + "?response-content-disposition=attachment");
             exchange.sendResponseHeaders(302, -1);
             return;
         }
@@ -304,7 +357,7 @@ public final class FakeHub implements AutoCloseable {
         sendContent(exchange, content, (int) from, fault, cdnDelayPerChunkMillis);
     }
 
-    private static void sendContent(HttpExchange exchange, byte[] content, int from, Fault fault, long delayPerChunk)
+    private void sendContent(HttpExchange exchange, byte[] content, int from, Fault fault, long delayPerChunk)
             throws IOException {
         byte[] body = java.util.Arrays.copyOfRange(content, from, content.length);
         if (fault instanceof Fault.CorruptByte(long index)) body[(int) (index - from)] ^= 0x5a;
@@ -314,12 +367,27 @@ public final class FakeHub implements AutoCloseable {
         if (fault instanceof Fault.Stall(long bytes, long millis)) send = Math.min(send, bytes);
         boolean head = exchange.getRequestMethod().equals("HEAD");
         if (head) {
-            exchange.getResponseHeaders().set("Content-Length", Long.toString(body.length));
+            if (!announceNoSize) exchange.getResponseHeaders().set("Content-Length", Long.toString(body.length));
             exchange.sendResponseHeaders(200, -1);
             return;
         }
-        exchange.sendResponseHeaders(from > 0 ? 206 : 200, body.length);
+        boolean chunked = announceNoSize || fault instanceof Fault.Endless;
+        exchange.sendResponseHeaders(from > 0 ? 206 : 200, chunked ? 0 : body.length);
         OutputStream out = exchange.getResponseBody();
+        if (fault instanceof Fault.Trickle(long millisPerByte)) {
+            for (byte b : body) {
+                out.write(b);
+                out.flush();
+                sleep(millisPerByte);
+            }
+            return;
+        }
+        if (fault instanceof Fault.Endless) {
+            out.write(body);
+            byte[] filler = new byte[64 * 1024];
+            for (long sent = body.length; sent < ENDLESS_BYTES; sent += filler.length) out.write(filler);
+            return;
+        }
         int chunk = 32 * 1024;
         for (int off = 0; off < send; off += chunk) {
             out.write(body, off, (int) Math.min(chunk, send - off));

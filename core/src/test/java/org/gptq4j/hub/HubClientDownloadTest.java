@@ -128,6 +128,54 @@ class HubClientDownloadTest extends HubTestBase {
     }
 
     @Test
+    void anAbsoluteRedirectToTheSameHostIsTheFileLocationNotFollowedByTheHead() {
+        // a mirror serving LFS files from its own host: huggingface_hub takes the metadata from the redirect
+        hub.lfsOnHubHost();
+
+        Path snapshot = download(MAIN);
+
+        assertThat(bytes(snapshot.resolve("model.safetensors"))).isEqualTo(bytes(fixture("main", "model.safetensors")));
+        String weights = FakeHub.sha256(bytes(fixture("main", "model.safetensors")));
+        assertThat(hub.requests("hub", "HEAD", "/lfs-store/")).isEmpty();
+        assertThat(hub.requests("hub", "GET", "/lfs-store/" + weights)).hasSize(1);
+        assertThat(hub.requests("cdn", "GET", "/")).isEmpty();
+        CacheTree.assertOnlyVerifiedFiles(cache);
+    }
+
+    @Test
+    void theTokenNeverFollowsARedirectToAnotherHostNorComesBackAfterOne() {
+        hub.requireToken("hf_test_token");
+        byte[] config = bytes(fixture("main", "config.json"));
+        hub.inject("hub", p -> p.endsWith("/config.json"), new FakeHub.Fault.Redirect(hub.cdnUrlOf(config).toString()));
+        String weights = FakeHub.sha256(bytes(fixture("main", "model.safetensors")));
+        hub.inject("cdn", p -> p.endsWith(weights),
+                new FakeHub.Fault.Redirect(hub.endpoint() + "/lfs-store/" + weights));
+
+        Path snapshot;
+        try (HubClient client = client(c -> c.token("hf_test_token"))) {
+            snapshot = client.download(MAIN);
+        }
+
+        assertThat(bytes(snapshot.resolve("config.json"))).isEqualTo(config);
+        assertThat(hub.requests("cdn", "GET", "/")).hasSize(3) // config.json, tokenizer.model, the weights
+                .allSatisfy(s -> assertThat(s.authorization()).isNull());
+        assertThat(hub.requests("hub", "GET", "/lfs-store/")).singleElement()
+                .satisfies(s -> assertThat(s.authorization()).as("dropped for good once a redirect left").isNull());
+        assertThat(hub.requests("hub", "HEAD", "/resolve/"))
+                .allSatisfy(s -> assertThat(s.authorization()).isEqualTo("Bearer hf_test_token"));
+    }
+
+    @Test
+    void aChatTemplateJinjaIsDownloadedWithTheModel() throws IOException {
+        String template = "{% for m in messages %}{{ m['content'] }}{% endfor %}";
+        hub.overrideFile("chat_template.jinja", template);
+
+        Path snapshot = download(MAIN);
+
+        assertThat(Files.readString(snapshot.resolve("chat_template.jinja"))).isEqualTo(template);
+    }
+
+    @Test
     void twoClientsDownloadingTheSameRepoAtOnceEndWithOneCorrectCopy() throws Exception {
         hub.slowCdn(2);
         try (ExecutorService pool = Executors.newFixedThreadPool(2);

@@ -64,7 +64,7 @@ class HubClientFaultTest extends HubTestBase {
         hub.inject("cdn", p -> p.endsWith(weightsSha()), new FakeHub.Fault.Stall(40_000, 3_000));
 
         Path snapshot;
-        try (HubClient client = client(c -> c.readTimeout(Duration.ofMillis(300)))) {
+        try (HubClient client = client(c -> c.downloadTimeout(Duration.ofMillis(300)))) {
             snapshot = client.download(MAIN);
         }
 

@@ -9,9 +9,11 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class HubConfigTest {
     @TempDir
@@ -65,6 +67,47 @@ class HubConfigTest {
         Path custom = Files.writeString(home.resolve("custom"), "hf_custom");
         assertThat(HubConfig.fromEnvironment(Map.of("HF_HOME", home.toString(), "HF_TOKEN_PATH", custom.toString()))
                 .token()).isEqualTo("hf_custom");
+    }
+
+    @Test
+    void timeoutsAndLimitsDefaultAsHuggingfaceHubs() {
+        HubConfig config = HubConfig.fromEnvironment(Map.of("HF_HOME", home.toString()));
+
+        assertThat(config.metadataTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.downloadTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.minTransferRate()).isEqualTo(1024);
+        assertThat(config.transferRateWindow()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.maxApiResponseBytes()).isEqualTo(8L << 20);
+        assertThat(config.maxGitFileBytes()).isEqualTo(64L << 20);
+    }
+
+    @Test
+    void timeoutsComeFromHfHubEtagTimeoutAndHfHubDownloadTimeout() {
+        HubConfig config = HubConfig.fromEnvironment(Map.of("HF_HOME", home.toString(),
+                "HF_HUB_ETAG_TIMEOUT", "3", "HF_HUB_DOWNLOAD_TIMEOUT", "2.5"));
+
+        assertThat(config.metadataTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(config.downloadTimeout()).isEqualTo(Duration.ofMillis(2500));
+        assertThat(config.toBuilder().build()).isEqualTo(config);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "-1", "soon", "1e12"})
+    void aTimeoutVariableThatIsNoPositiveNumberOfSecondsIsAnError(String value) {
+        assertThatThrownBy(() -> HubConfig.fromEnvironment(Map.of("HF_HOME", home.toString(),
+                "HF_HUB_DOWNLOAD_TIMEOUT", value)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("HF_HUB_DOWNLOAD_TIMEOUT").hasMessageContaining(value);
+    }
+
+    @Test
+    void limitsMustBePositive() {
+        assertThatThrownBy(() -> HubConfig.builder().downloadTimeout(Duration.ZERO).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("downloadTimeout");
+        assertThatThrownBy(() -> HubConfig.builder().maxGitFileBytes(0).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxGitFileBytes");
+        assertThatThrownBy(() -> HubConfig.builder().minTransferRate(-1).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("minTransferRate");
     }
 
     @Test

@@ -38,7 +38,8 @@ abstract class HubTestBase {
     HubConfig.Builder config() {
         return HubConfig.builder().endpoint(hub.endpoint()).cacheDir(cache)
                 .retry(new RetryPolicy(4, Duration.ofMillis(1), Duration.ofMillis(5)))
-                .connectTimeout(Duration.ofSeconds(2)).readTimeout(Duration.ofSeconds(5));
+                .connectTimeout(Duration.ofSeconds(2)).metadataTimeout(Duration.ofSeconds(5))
+                .downloadTimeout(Duration.ofSeconds(5));
     }
 
     HubClient client() {

@@ -46,6 +46,18 @@ class ModelFilesTest {
     }
 
     @Test
+    void aChatTemplateJinjaIsFetchedWhenTheRepositoryHasOne() {
+        List<String> listing = List.of("config.json", "tokenizer.json", "tokenizer_config.json", "chat_template.jinja",
+                "model.safetensors");
+        ModelFiles files = ModelFiles.fetch(listing, source(Map.of("config.json", "{}")));
+
+        assertThat(files.configs()).containsExactly("config.json", "tokenizer.json", "tokenizer_config.json",
+                "chat_template.jinja");
+        assertThat(ModelFiles.fetch(List.of("config.json", "model.safetensors"), source(Map.of("config.json", "{}")))
+                .configs()).containsExactly("config.json");
+    }
+
+    @Test
     void baseNameMayLiveInConfigJsonQuantizationConfig() {
         List<String> listing = List.of("config.json", "model.safetensors", "custom.safetensors");
         ModelFiles files = ModelFiles.fetch(listing, source(Map.of("config.json",

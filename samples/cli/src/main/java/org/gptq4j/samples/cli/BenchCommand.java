@@ -49,7 +49,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--gen-tokens", defaultValue = "128", description = "Tokens decoded one at a time from an empty context (default 128; 0 skips).")
     int genTokens;
 
-    @Option(names = "--threads", description = "Compute threads (default: physical cores).")
+    @Option(names = "--threads", description = "Compute threads (default: one per physical core; at most 4 per available processor, and 16 on any machine).")
     Integer threads;
 
     @Option(names = "--repetitions", defaultValue = "1", description = "Runs of each test; the best is reported (default 1).")

@@ -49,7 +49,7 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--system", description = "A system prompt.")
     String system;
 
-    @Option(names = "--threads", description = "Compute threads (default: available processors).")
+    @Option(names = "--threads", description = "Compute threads (default: one per physical core; at most 4 per available processor, and 16 on any machine).")
     Integer threads;
 
     @Override

@@ -57,7 +57,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print {\"ids\":[...],\"text\":\"...\"} instead of streaming text.")
     boolean json;
 
-    @Option(names = "--threads", description = "Compute threads (default: available processors).")
+    @Option(names = "--threads", description = "Compute threads (default: one per physical core; at most 4 per available processor, and 16 on any machine).")
     Integer threads;
 
     @Override

@@ -43,7 +43,7 @@ final class LogitsCommand implements Callable<Integer> {
             + "the reference path; default), native or java (int8 activations, faster), auto.")
     String kernel;
 
-    @Option(names = "--threads", description = "Compute threads (default: available processors).")
+    @Option(names = "--threads", description = "Compute threads (default: one per physical core; at most 4 per available processor, and 16 on any machine).")
     Integer threads;
 
     enum Mode { prefill, decode }

@@ -108,6 +108,18 @@ class Gptq4jCliTest {
         assertThat(badIds.err()).contains("not a comma-separated list of integers");
     }
 
+    @Test
+    void anAbsurdThreadCountIsRefusedAtOnce(@TempDir Path dir) {
+        String tiny = Fixtures.model(Fixtures.TINY, "main").toString();
+        Run generate = run("generate", "--model", tiny, "--threads", "100000", "--max-new-tokens", "1");
+        assertThat(generate.exitCode()).isNotZero();
+        assertThat(generate.err()).contains("threads must be between 1 and", "got 100000").doesNotContain("\tat ");
+        Run logits = run("logits", "--model", tiny, "--threads", "100000", "--ids", "1", "--out",
+                dir.resolve("o").toString());
+        assertThat(logits.exitCode()).isNotZero();
+        assertThat(logits.err()).contains("threads must be between 1 and", "got 100000");
+    }
+
     private static String join(int[] values) {
         return IntStream.of(values).mapToObj(Integer::toString).collect(Collectors.joining(","));
     }
