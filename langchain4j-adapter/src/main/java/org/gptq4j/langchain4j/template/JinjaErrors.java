@@ -19,9 +19,25 @@ final class JinjaErrors {
     /** The first fatal error of {@code errors}, translated, or null if there is none. */
     static ChatTemplateException firstFatal(List<TemplateError> errors, TemplateLimits limits, TextPlaceholders texts) {
         for (TemplateError error : errors) {
-            if (error.getSeverity() == TemplateError.ErrorType.FATAL) return translate(error, limits, texts);
+            if (isFatal(error)) return translate(error, limits, texts);
         }
         return null;
+    }
+
+    /**
+     * Whether {@code error} ends the render: a fatal error, or a value Jinjava cut short at one of its limits (its
+     * filters truncate and warn), since a truncated value would be a wrong prompt.
+     */
+    static boolean isFatal(TemplateError error) {
+        if (error.getSeverity() == TemplateError.ErrorType.FATAL) return true;
+        if (error.getReason() == TemplateError.ErrorReason.OUTPUT_TOO_BIG
+                || error.getReason() == TemplateError.ErrorReason.COLLECTION_TOO_BIG) {
+            return true;
+        }
+        for (Throwable t = error.getException(); t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof OutputTooBigException || t instanceof CollectionTooBigException) return true;
+        }
+        return false;
     }
 
     static ChatTemplateException translate(TemplateError error, TemplateLimits limits, TextPlaceholders texts) {

@@ -88,7 +88,7 @@ final class JinjaRender implements AutoCloseable {
                     "loops and macro calls nest deeper while rendering");
         }
         TemplateError last = interpreter.getLastError().orElse(null);
-        if (last != null && last.getSeverity() == TemplateError.ErrorType.FATAL) {
+        if (last != null && JinjaErrors.isFatal(last)) {
             throw fail(JinjaErrors.translate(last, limits, texts));
         }
     }
