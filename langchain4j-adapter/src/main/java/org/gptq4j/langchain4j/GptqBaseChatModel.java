@@ -18,7 +18,6 @@ import org.gptq4j.langchain4j.constraint.GrammarLimits;
 import org.gptq4j.langchain4j.template.ChatTemplate;
 import org.gptq4j.langchain4j.template.ChatTemplates;
 import org.gptq4j.langchain4j.template.TemplateLimits;
-import org.gptq4j.langchain4j.template.TemplateLimits;
 import org.gptq4j.sampling.SamplingParameters;
 
 /** What {@link GptqChatModel} and {@link GptqStreamingChatModel} share: configuration and request planning. */
@@ -131,7 +130,6 @@ abstract class GptqBaseChatModel {
         protected SamplingParameters samplingDefaults;
         protected GrammarLimits grammarLimits;
         protected TemplateLimits templateLimits;
-        protected TemplateLimits templateLimits;
         protected Integer maxContextTokens;
         protected Boolean parallelToolCalls;
         protected ChatRequestParameters defaultRequestParameters;
@@ -206,15 +204,6 @@ abstract class GptqBaseChatModel {
          * Bounds on loading and rendering the model folder's own Jinja {@code chat_template} (time, output, nesting,
          * values, source length); default {@link TemplateLimits#DEFAULT}. For a {@link ChatTemplate} given to
          * {@link #chatTemplate(ChatTemplate)}, its own limits apply.
-         */
-        public B templateLimits(TemplateLimits templateLimits) {
-            this.templateLimits = templateLimits;
-            return self();
-        }
-
-        /**
-         * Bounds for loading and rendering the model folder's Jinja {@code chat_template} (a template set with
-         * {@link #chatTemplate(ChatTemplate)} has its own); default {@link TemplateLimits#DEFAULT}.
          */
         public B templateLimits(TemplateLimits templateLimits) {
             this.templateLimits = templateLimits;

@@ -8,7 +8,10 @@ import com.hubspot.jinjava.el.ObjectUnwrapper;
 import com.hubspot.jinjava.interpret.Context;
 import com.hubspot.jinjava.interpret.Context.Library;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import com.hubspot.jinjava.lib.fn.Functions;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -69,6 +72,8 @@ final class JinjaSandbox {
         Context global = jinjava.getGlobalContext();
         global.registerFunction(new ELFunctionDefinition(
                 "", "raise_exception", JinjaSandbox.class, "raiseException", String.class));
+        global.registerFunction(new ELFunctionDefinition(
+                "", "range", JinjaSandbox.class, "range", Object.class, Object[].class));
         global.registerFilter(new TemplateJsonFilter());
         global.registerFilter(new TemplateReplaceFilter());
         return jinjava;
@@ -90,6 +95,39 @@ final class JinjaSandbox {
         JinjaRender render = JinjaRender.current();
         if (render != null) render.checkValue(unwrapped);
         return unwrapped;
+    }
+
+    /**
+     * {@code range(...)}, refused beyond {@code maxValueSize} numbers (as Jinja2's sandbox refuses a range beyond its
+     * limit) rather than cut short as Jinjava's own would be.
+     */
+    private static List<Integer> range(Object arg1, Object... args) {
+        JinjaRender render = JinjaRender.current();
+        if (render != null) {
+            Long a = number(arg1);
+            Long b = args.length > 0 ? number(args[0]) : null;
+            Long step = args.length > 1 ? number(args[1]) : Long.valueOf(1);
+            long start = args.length == 0 ? 0 : a == null ? 0 : a;
+            Long end = args.length == 0 ? a : b;
+            if (end != null && step != null && step != 0) {
+                long length = Math.max(0, Math.ceilDiv(end - start, step));
+                if (length > render.limits().maxValueSize()) {
+                    throw render.exceeded(TemplateLimitException.Limit.MAX_VALUE_SIZE,
+                            String.valueOf(render.limits().maxValueSize()), "range() of " + length + " numbers");
+                }
+            }
+        }
+        return Functions.range(arg1, args);
+    }
+
+    private static Long number(Object value) {
+        if (value == null) return null;
+        try {
+            return new BigDecimal(value.toString().strip()).max(BigDecimal.valueOf(-(1L << 40)))
+                    .min(BigDecimal.valueOf(1L << 40)).longValue();
+        } catch (NumberFormatException e) {
+            return null; // Jinjava's range reports or ignores it
+        }
     }
 
     /** {@code raise_exception(message)}: the template refuses the conversation. */
