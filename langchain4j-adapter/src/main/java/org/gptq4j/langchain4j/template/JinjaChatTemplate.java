@@ -94,6 +94,10 @@ public final class JinjaChatTemplate implements ChatTemplate {
         try {
             TemplateNesting.requireAtMost(limits.maxNestingDepth(), source, config, jinjava.getGlobalContext());
             interpreter.parse(source);
+        } catch (ChatTemplateException e) {
+            throw e;
+        } catch (RuntimeException e) { // Jinjava's token scanner throws for some malformed tags, e.g. "{%}"
+            throw new ChatTemplateException("chat template does not parse: " + e.getMessage());
         } catch (StackOverflowError e) {
             throw outOfStack();
         } finally {
@@ -160,7 +164,12 @@ public final class JinjaChatTemplate implements ChatTemplate {
         context.put("eos_token", eosToken);
         if (!conversation.tools().isEmpty()) {
             context.put("tools", conversation.tools().stream()
-                    .map(tool -> Map.of("type", "function", "function", texts.protectAll(ToolCallSyntax.toolMap(tool))))
+                    .map(tool -> {
+                        Map<String, Object> entry = new LinkedHashMap<>(); // in the order transformers writes it
+                        entry.put("type", "function");
+                        entry.put("function", texts.protectAll(ToolCallSyntax.toolMap(tool)));
+                        return entry;
+                    })
                     .toList());
         }
         return context;

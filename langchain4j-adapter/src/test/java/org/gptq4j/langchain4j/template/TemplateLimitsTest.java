@@ -146,6 +146,13 @@ class TemplateLimitsTest {
         assertThat(((JinjaChatTemplate) ChatTemplates.forModelFolder(folder)).limits()).isEqualTo(TemplateLimits.DEFAULT);
     }
 
+    @Test
+    void a_malformed_tag_is_a_clean_error_when_the_template_is_loaded() {
+        // JinjaTemplateFuzzTest finding: Jinjava's TemplateSyntaxException escaped the load
+        assertThatThrownBy(() -> new JinjaChatTemplate("{%}Z'for %u{", "<s>", "</s>"))
+                .isInstanceOf(ChatTemplateException.class).hasMessageContaining("does not parse");
+    }
+
     private static TemplateLimitException refusedWhileRendering(String template, TemplateLimits limits) {
         JinjaChatTemplate loaded = new JinjaChatTemplate(template, "<s>", "</s>", limits);
         TemplateLimitException e = catchThrowableOfType(TemplateLimitException.class,
