@@ -150,8 +150,11 @@ public final class JinjaChatTemplate implements ChatTemplate {
                     Map<String, Object> function = new LinkedHashMap<>();
                     function.put("name", texts.protect(call.name() == null ? "" : call.name()));
                     function.put("arguments", texts.protectAll(ToolCallSyntax.argumentsAsObject(call.arguments())));
-                    calls.add(Map.of("id", texts.protect(call.id() == null ? "" : call.id()), "type", "function",
-                            "function", function));
+                    Map<String, Object> entry = new LinkedHashMap<>(); // in OpenAI's order, for tojson
+                    entry.put("id", texts.protect(call.id() == null ? "" : call.id()));
+                    entry.put("type", "function");
+                    entry.put("function", function);
+                    calls.add(entry);
                 }
                 message.put("tool_calls", List.copyOf(calls));
             }
