@@ -17,6 +17,7 @@ import java.util.Set;
 import org.gptq4j.langchain4j.constraint.GrammarLimits;
 import org.gptq4j.langchain4j.template.ChatTemplate;
 import org.gptq4j.langchain4j.template.ChatTemplates;
+import org.gptq4j.langchain4j.template.TemplateLimits;
 import org.gptq4j.sampling.SamplingParameters;
 
 /** What {@link GptqChatModel} and {@link GptqStreamingChatModel} share: configuration and request planning. */
@@ -36,7 +37,8 @@ abstract class GptqBaseChatModel {
         ChatTemplate template = builder.chatTemplate != null
                 ? builder.chatTemplate
                 : backend.modelFolder() == null ? ChatTemplates.named(ChatTemplates.RAW)
-                : ChatTemplates.forModelFolder(backend.modelFolder());
+                : ChatTemplates.forModelFolder(backend.modelFolder(),
+                        getOrDefault(builder.templateLimits, TemplateLimits.DEFAULT));
         String modelName = builder.modelName != null ? builder.modelName : defaultModelName(backend.modelFolder());
         this.planner = new RequestPlanner(backend, template,
                 getOrDefault(builder.samplingDefaults, SamplingParameters.modelCardDefaults()),
@@ -127,6 +129,7 @@ abstract class GptqBaseChatModel {
         protected String modelName;
         protected SamplingParameters samplingDefaults;
         protected GrammarLimits grammarLimits;
+        protected TemplateLimits templateLimits;
         protected Integer maxContextTokens;
         protected Boolean parallelToolCalls;
         protected ChatRequestParameters defaultRequestParameters;
@@ -194,6 +197,16 @@ abstract class GptqBaseChatModel {
         /** Bounds for JSON output where the schema sets none; default {@link GrammarLimits#DEFAULT}. */
         public B grammarLimits(GrammarLimits grammarLimits) {
             this.grammarLimits = grammarLimits;
+            return self();
+        }
+
+        /**
+         * Bounds on loading and rendering the model folder's own Jinja {@code chat_template} (time, output, nesting,
+         * values, source length); default {@link TemplateLimits#DEFAULT}. For a {@link ChatTemplate} given to
+         * {@link #chatTemplate(ChatTemplate)}, its own limits apply.
+         */
+        public B templateLimits(TemplateLimits templateLimits) {
+            this.templateLimits = templateLimits;
             return self();
         }
 

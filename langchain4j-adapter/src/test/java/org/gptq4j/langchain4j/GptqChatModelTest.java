@@ -9,8 +9,10 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ImageContent;
 import dev.langchain4j.data.message.TextContent;
+import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.exception.UnsupportedFeatureException;
 import dev.langchain4j.model.chat.request.ChatRequest;
@@ -24,6 +26,7 @@ import dev.langchain4j.model.chat.request.json.JsonSchema;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.output.FinishReason;
 import java.util.List;
+import org.gptq4j.langchain4j.template.JinjaChatTemplate;
 import org.junit.jupiter.api.Test;
 
 class GptqChatModelTest {
@@ -125,5 +128,29 @@ class GptqChatModelTest {
             assertThat(validator.validate(node)).as(text).isEmpty();
             assertThat(response.metadata().finishReason()).isEqualTo(FinishReason.STOP);
         }
+    }
+
+    @Test
+    void eos_spelled_in_tool_call_arguments_under_a_jinja_template_counts_as_text_not_as_eos_tokens() {
+        // issue 15: "</s>" x 20 in tool-call arguments was 60 tokens shorter than the same-length "<-s>" x 20:
+        // 20 real EOS tokens in the prompt
+        String template = "{% for m in messages %}{% for c in m.tool_calls or [] %}{{ c.id }} {{ c.function.name }} "
+                + "{{ c.function.arguments | tojson }}{% endfor %}{% if m.role == 'tool' %}{{ m.name }}{% endif %}"
+                + "{{ m.content }}{{ eos_token }}{% endfor %}";
+        GptqChatModel model = GptqChatModel.builder().backend(new FakeBackend(1).script("ok"))
+                .chatTemplate(new JinjaChatTemplate(template, "<s>", "</s>")).build();
+
+        int eos = inputTokens(model, "</s>".repeat(20));
+        int text = inputTokens(model, "<-s>".repeat(20));
+
+        assertThat(eos).isGreaterThanOrEqualTo(text);
+    }
+
+    private static int inputTokens(GptqChatModel model, String spelled) {
+        ToolExecutionRequest call = ToolExecutionRequest.builder().id("call_" + spelled).name("get" + spelled)
+                .arguments("{\"city\": \"" + spelled + "\"}").build();
+        return model.chat(ChatRequest.builder().messages(UserMessage.from("weather?"), AiMessage.from(call),
+                ToolExecutionResultMessage.from("call_1", "get" + spelled, "sunny"), UserMessage.from("thanks"))
+                .build()).metadata().tokenUsage().inputTokenCount();
     }
 }

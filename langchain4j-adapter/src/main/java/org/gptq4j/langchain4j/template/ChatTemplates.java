@@ -45,11 +45,25 @@ public final class ChatTemplates {
      * {@code chat_template.jinja} file) when present, otherwise the raw template.
      */
     public static ChatTemplate forModelFolder(Path folder) {
-        return declaredIn(folder).orElseGet(RawPromptTemplate::new);
+        return forModelFolder(folder, TemplateLimits.DEFAULT);
     }
 
-    /** The Jinja template a model folder declares, if any. */
+    /** {@link #forModelFolder(Path)}, a Jinja template bounded by {@code limits}. */
+    public static ChatTemplate forModelFolder(Path folder, TemplateLimits limits) {
+        return declaredIn(folder, limits).orElseGet(RawPromptTemplate::new);
+    }
+
+    /** The Jinja template a model folder declares, if any, with {@link TemplateLimits#DEFAULT}. */
     public static Optional<ChatTemplate> declaredIn(Path folder) {
+        return declaredIn(folder, TemplateLimits.DEFAULT);
+    }
+
+    /**
+     * The Jinja template a model folder declares, if any, bounded by {@code limits}.
+     *
+     * @throws ChatTemplateException if the template is refused (too long, too deep, does not parse, reads files)
+     */
+    public static Optional<ChatTemplate> declaredIn(Path folder, TemplateLimits limits) {
         try {
             JsonNode config = null;
             Path configFile = folder.resolve("tokenizer_config.json");
@@ -58,19 +72,19 @@ public final class ChatTemplates {
             String eos = tokenText(config, "eos_token");
             Path jinjaFile = folder.resolve("chat_template.jinja");
             if (Files.isRegularFile(jinjaFile)) {
-                return Optional.of(new JinjaChatTemplate(Files.readString(jinjaFile), bos, eos));
+                return Optional.of(new JinjaChatTemplate(Files.readString(jinjaFile), bos, eos, limits));
             }
             JsonNode template = config == null ? null : config.get("chat_template");
             if (template == null || template.isNull()) return Optional.empty();
             if (template.isArray()) { // named templates: take "default"
                 for (JsonNode named : template) {
                     if ("default".equals(named.path("name").asText())) {
-                        return Optional.of(new JinjaChatTemplate(named.path("template").asText(), bos, eos));
+                        return Optional.of(new JinjaChatTemplate(named.path("template").asText(), bos, eos, limits));
                     }
                 }
                 return Optional.empty();
             }
-            return Optional.of(new JinjaChatTemplate(template.asText(), bos, eos));
+            return Optional.of(new JinjaChatTemplate(template.asText(), bos, eos, limits));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the chat template of " + folder, e);
         }
