@@ -1,6 +1,7 @@
 package org.gptq4j.bench;
 
 import org.gptq4j.kernel.KernelBackend;
+import org.gptq4j.kernel.KernelLevel;
 import org.gptq4j.kernel.Linear;
 import org.gptq4j.kernel.NativeKernels;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -22,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What every linear-layer benchmark shares: the {@code threads} and {@code copies} parameters, the setup that builds
- * {@code copies} copies of the layer and cycles through them ({@link LayerRotation}), and the measured call. A
+ * {@code copies} copies of the layer and cycles through them ({@link LayerRotation}), the native {@code level}, and the measured call. A
  * subclass names its own {@code backend}, {@code shape} ({@code INxOUT}) and {@code rows} parameters and builds the
  * layer.
  */
@@ -38,6 +39,13 @@ public abstract class LinearBenchmark {
 
     @Param({"1"})
     public int copies;
+
+    /**
+     * The native kernels' instruction-set level: {@code cpu} (the CPU's highest) or one of {@code avx2}, {@code avx-vnni},
+     * {@code avx512}, {@code amx} that this CPU runs (as {@code bench --kernel-level}); ignored by the other backends.
+     */
+    @Param({"cpu"})
+    public String level;
 
     private Arena arena;
     private LayerRotation rotation;
@@ -59,6 +67,7 @@ public abstract class LinearBenchmark {
         KernelBackend kind = BenchParams.backend(backend());
         int[] dims = BenchParams.inOut(shape());
         if (copies < 1) throw new IllegalArgumentException("copies must be >= 1, got " + copies);
+        if (kind == KernelBackend.NATIVE && !level.equals("cpu")) NativeKernels.useLevel(KernelLevel.of(level));
         arena = Arena.ofShared();
         Linear[] layers = layers(arena, dims[0], dims[1], kind, copies);
         rotation = new LayerRotation(layers, rows(), threads);
