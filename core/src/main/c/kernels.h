@@ -32,6 +32,18 @@
 #define GPTQ4J_AMX 1
 #endif
 
+/* A kernel's per-thread scratch (*buf, *size: the caller's __thread variables; the Java compute threads are
+ * persistent, so it is kept for the thread's life), grown to at least `bytes`, 64-byte aligned, contents not kept.
+ * NULL when it cannot be allocated. */
+static inline void *scratch_grow(void **buf, size_t *size, size_t bytes) {
+    if (*size < bytes) {
+        free(*buf);
+        *buf = aligned_alloc(64, (bytes + 63) / 64 * 64);
+        *size = *buf ? bytes : 0;
+    }
+    return *buf;
+}
+
 /* The sum of 8 int32 lanes. */
 AVX2_TARGET INLINE int32_t hsum_epi32(__m256i v) {
     __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));

@@ -16,7 +16,7 @@ typedef struct {
 } __attribute__((packed)) tile_config;
 
 /* Per-thread scratch, grown on demand and kept for the thread's life (compute threads are persistent). */
-static __thread uint8_t *amx_b;
+static __thread void *amx_b;
 static __thread size_t amx_b_size;
 
 AMX_TARGET static void amx_configure(tile_config *cfg, int m, int tt) {
@@ -47,16 +47,12 @@ AMX_TARGET INLINE void amx_bits(const int BITS, const struct gptq4j_weights *w, 
     for (int c = 0; c < chunks; c++) steps += (cblk[c + 1] - cblk[c] + 1) / 2;
     size_t tileBytes = (size_t) steps * 2048;                     /* hi then lo planes of one 16-token tile */
     size_t need = tileBytes * (TOKEN_BLOCK / 16) + (size_t) (TOKEN_BLOCK / 16) * chunks * 16 * 8 + 64;
-    if (amx_b_size < need) {
-        free(amx_b);
-        amx_b = aligned_alloc(64, (need + 63) / 64 * 64);
-        amx_b_size = amx_b ? need : 0;
-        if (!amx_b) { gptq4j_qgemm_avx512(w, x, o); return; } /* out of memory: the AVX-512 kernel, same bits */
-    }
+    uint8_t *b = scratch_grow(&amx_b, &amx_b_size, need);
+    if (!b) { gptq4j_qgemm_avx512(w, x, o); return; } /* out of memory: the AVX-512 kernel, same bits */
     uint8_t a[2][16 * 128] __attribute__((aligned(64)));          /* a chunk of 16 unpacked weight rows, two chunks */
     int32_t ch[2][TOKEN_BLOCK / 16][256] __attribute__((aligned(64))), cl[2][TOKEN_BLOCK / 16][256] __attribute__((aligned(64)));
     float acc[TOKEN_BLOCK / 16][16][16] __attribute__((aligned(64)));
-    float *sxt = (float *) (amx_b + tileBytes * (TOKEN_BLOCK / 16));   /* [tile][chunk][16]: S of each token */
+    float *sxt = (float *) (b + tileBytes * (TOKEN_BLOCK / 16));   /* [tile][chunk][16]: S of each token */
     float *ext = (float *) (sxt + (TOKEN_BLOCK / 16) * chunks * 16);     /* [tile][chunk][16]: e of each token */
     tile_config cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -65,7 +61,7 @@ AMX_TARGET INLINE void amx_bits(const int BITS, const struct gptq4j_weights *w, 
         /* lay out the B planes of this token block (tile tt, step s, row kk, token t -> 4 bytes), and S, e by chunk */
         for (int tt = 0; tt < tiles; tt++) {
             int t0 = r0 + tt * 16, nt = rows - t0 < 16 ? rows - t0 : 16;
-            uint8_t *bh = amx_b + tt * tileBytes, *bl = bh + (size_t) steps * 1024;
+            uint8_t *bh = b + tt * tileBytes, *bl = bh + (size_t) steps * 1024;
             memset(bh, 0, tileBytes);
             int step = 0;
             for (int c = 0; c < chunks; c++) {
@@ -113,7 +109,7 @@ AMX_TARGET INLINE void amx_bits(const int BITS, const struct gptq4j_weights *w, 
                     }
                     for (int tt = 0; tt < tiles; tt++) {
                         int t0 = r0 + tt * 16, nt = rows - t0 < 16 ? rows - t0 : 16;
-                        const uint8_t *bh = amx_b + tt * tileBytes + (size_t) step * 1024, *bl = bh + (size_t) steps * 1024;
+                        const uint8_t *bh = b + tt * tileBytes + (size_t) step * 1024, *bl = bh + (size_t) steps * 1024;
                         amx_configure(&cfg, m, nt);
                         _tile_zero(3);
                         _tile_zero(4);

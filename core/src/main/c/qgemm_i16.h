@@ -29,18 +29,12 @@
 #define I16_TOKEN_BLOCK 64      /* tokens laid out as int16 per pass over the weights */
 #define I16_SLICE (128 * 1024)  /* bytes of a token block's activations over one K slice (they stay in L2) */
 
-/* Per-thread scratch for the int16 activations, grown on demand and kept for the thread's life (the Java compute
- * threads are persistent). NULL when it cannot be allocated. */
-static __thread int16_t *i16_scratch;
+/* Per-thread scratch for the int16 activations (scratch_grow, kernels.h). */
+static __thread void *i16_scratch;
 static __thread size_t i16_scratch_size;
 
 static int16_t *i16_scratch_of(size_t bytes) {
-    if (i16_scratch_size < bytes) {
-        free(i16_scratch);
-        i16_scratch = aligned_alloc(64, (bytes + 63) / 64 * 64);
-        i16_scratch_size = i16_scratch ? bytes : 0;
-    }
-    return i16_scratch;
+    return scratch_grow(&i16_scratch, &i16_scratch_size, bytes);
 }
 
 /* x[t][k] = 254 hi[t][k] + lo[t][k] for tokens t < nt and slots k < len (a multiple of 32: whole blocks). */
