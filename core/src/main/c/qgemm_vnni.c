@@ -1,9 +1,21 @@
-/* The AVX-VNNI product kernel (level 2): the int16-activation kernel of qgemm_i16.h with vpdpwssd. */
+/* The AVX-VNNI product kernel (level 2): qgemm_i16.h with vpdpwssd (int16) and vpdpbusd (int8 planes). */
 #include "kernels.h"
 
 /* One instruction: 16 int16 pairs multiplied, adjacent products added into 8 int32 lanes, accumulated. */
 VNNI_TARGET INLINE __m256i i16_dot(__m256i acc, __m256i w, __m256i x) {
     return _mm256_dpwssd_avx_epi32(acc, w, x);
+}
+
+/* One-token 4-bit dots on the int8 planes: vpdpbusd adds the products of 4 unsigned codes and 4 signed activations
+ * into each of 8 int32 lanes. */
+typedef __m256i i8_acc;
+VNNI_TARGET INLINE i8_acc i8_dot(i8_acc acc, __m256i q, __m256i x) {
+    return _mm256_dpbusd_avx_epi32(acc, q, x);
+}
+
+/* 254 * hi + lo (= 256 hi - 2 hi + lo) in 8 int32 lanes, exactly (|V| < 2^30). */
+VNNI_TARGET INLINE __m256i i8_combine(i8_acc hi, i8_acc lo) {
+    return _mm256_add_epi32(_mm256_sub_epi32(_mm256_slli_epi32(hi, 8), _mm256_slli_epi32(hi, 1)), lo);
 }
 
 #define I16_TARGET VNNI_TARGET
