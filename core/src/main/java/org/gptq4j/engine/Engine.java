@@ -1,6 +1,8 @@
 package org.gptq4j.engine;
 
 import org.gptq4j.kernel.ComputePool;
+import org.gptq4j.kv.KvCacheManager;
+import org.gptq4j.kv.KvLayout;
 import org.gptq4j.kv.PagedKvCache;
 import org.gptq4j.model.LlamaConfig;
 import org.gptq4j.model.LlamaModel;
@@ -40,6 +42,7 @@ public final class Engine implements AutoCloseable {
     private final LlamaModel model;
     private final Tokenizer tokenizer;
     private final PagedKvCache cache;
+    private final KvCacheManager kv;
     private final ComputePool pool;
     private final EngineLimits limits;
     private final Scheduler scheduler;
@@ -56,11 +59,13 @@ public final class Engine implements AutoCloseable {
         LlamaConfig config = model.config();
         this.limits = b.limits.resolve(config);
         int blocks = b.blocks(config, limits);
-        this.cache = new PagedKvCache(config.numLayers(), config.kvDim(), b.blockSize, blocks, b.prefixCaching);
-        this.scheduler = new Scheduler((batch, c) -> model.forward(batch, c, pool), cache, config.vocabSize(),
+        KvLayout layout = KvLayout.of(config.numLayers(), config.kvDim(), b.blockSize, blocks);
+        this.cache = new PagedKvCache(layout);
+        this.kv = new KvCacheManager(layout, b.prefixCaching);
+        this.scheduler = new Scheduler(batch -> model.forward(batch, cache, pool), kv, config.vocabSize(),
                 new SchedulerConfig(limits.maxBatchPrefillTokens(), limits.maxConcurrentSequences(), limits.maxQueuedRequests(),
                         limits.queueTimeout()), System::nanoTime);
-        this.metrics = new MetricsRecorder(scheduler, cache, b.metricsListener);
+        this.metrics = new MetricsRecorder(scheduler, kv, b.metricsListener);
         this.eosTokens = Set.copyOf(config.eosTokenIds());
         this.thread = new Thread(this::loop, "gptq4j-engine");
         this.thread.setDaemon(true);
@@ -128,11 +133,11 @@ public final class Engine implements AutoCloseable {
                     "the prompt's " + prompt + " tokens + maxNewTokens " + maxNew + " = " + total + " exceed max-total-tokens "
                             + limits.maxTotalTokens() + "; lower maxNewTokens or shorten the prompt");
         }
-        int blocks = cache.blocksFor((int) total), capacity = cache.pool().capacity();
+        int blocks = kv.blocksFor((int) total), capacity = kv.capacity();
         if (blocks > capacity) {
             throw new RequestRejectedException(RequestRejectedException.Limit.KV_CACHE_BLOCKS, blocks, capacity,
-                    total + " tokens need " + blocks + " KV blocks of " + cache.blockSize() + " positions, the KV cache has "
-                            + capacity + " blocks (" + (long) capacity * cache.blockSize() + " positions); raise kvCacheBytes or lower maxNewTokens");
+                    total + " tokens need " + blocks + " KV blocks of " + kv.blockSize() + " positions, the KV cache has "
+                            + capacity + " blocks (" + (long) capacity * kv.blockSize() + " positions); raise kvCacheBytes or lower maxNewTokens");
         }
     }
 
@@ -203,11 +208,11 @@ public final class Engine implements AutoCloseable {
 
     /** Blocks of {@link #kvCacheBlockSize()} positions in the KV cache. */
     public int kvCacheBlocks() {
-        return cache.pool().capacity();
+        return kv.capacity();
     }
 
     public int kvCacheBlockSize() {
-        return cache.blockSize();
+        return kv.blockSize();
     }
 
     private void loop() {
@@ -355,7 +360,7 @@ public final class Engine implements AutoCloseable {
         }
 
         int blocks(LlamaConfig config, EngineLimits resolved) {
-            long perBlock = PagedKvCache.bytesPerBlock(config.numLayers(), config.kvDim(), blockSize);
+            long perBlock = KvLayout.of(config.numLayers(), config.kvDim(), blockSize, 1).bytesPerBlock();
             if (kvCacheBlocks > 0) return kvCacheBlocks;
             if (kvCacheBytes > 0) {
                 long blocks = kvCacheBytes / perBlock;

@@ -1,6 +1,6 @@
 package org.gptq4j.engine;
 
-import org.gptq4j.kv.PagedKvCache;
+import org.gptq4j.kv.KvCacheManager;
 import org.gptq4j.kv.PrefixCache;
 import org.gptq4j.scheduler.Scheduler;
 import org.gptq4j.scheduler.StepResult;
@@ -18,7 +18,7 @@ final class MetricsRecorder {
     private record TokenMark(long nanos, long generatedTotal) {}
 
     private final Scheduler scheduler;
-    private final PagedKvCache cache;
+    private final KvCacheManager cache;
     private final EngineMetricsListener listener;
     private final AtomicLong rejected = new AtomicLong();
     private final ArrayDeque<TokenMark> marks = new ArrayDeque<>();
@@ -27,7 +27,7 @@ final class MetricsRecorder {
     private long completed, failed, generated, preemptions;
     private volatile EngineMetrics latest;
 
-    MetricsRecorder(Scheduler scheduler, PagedKvCache cache, EngineMetricsListener listener) {
+    MetricsRecorder(Scheduler scheduler, KvCacheManager cache, EngineMetricsListener listener) {
         this.scheduler = scheduler;
         this.cache = cache;
         this.listener = listener;
@@ -101,8 +101,8 @@ final class MetricsRecorder {
             long dt = last.nanos() - first.nanos();
             if (dt > 0) rate = (last.generatedTotal() - first.generatedTotal()) * 1e9 / dt;
         }
-        return new EngineMetrics(scheduler.queueDepth(), scheduler.runningCount(), cache.pool().capacity(),
-                cache.pool().usedBlocks(), cache.pool().freeBlocks(), prefix == null ? 0 : prefix.cachedBlocks(),
+        return new EngineMetrics(scheduler.queueDepth(), scheduler.runningCount(), cache.capacity(),
+                cache.usedBlocks(), cache.freeBlocks(), prefix == null ? 0 : prefix.cachedBlocks(),
                 prefix == null ? 0 : prefix.hitRate(), completed, failed, rejected.get(), promptTokens.get(), generated,
                 preemptions, rate, mean(ttft), mean(itl));
     }

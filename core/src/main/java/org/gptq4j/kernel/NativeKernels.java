@@ -1,5 +1,7 @@
 package org.gptq4j.kernel;
 
+import org.gptq4j.kv.KvDescriptor;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
@@ -16,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
@@ -66,7 +69,8 @@ public final class NativeKernels {
                 if (levels.isEmpty()) {
                     status = "this CPU lacks AVX2/FMA: Java Vector API fallback";
                 } else {
-                    checkStructs(linker, lookup);
+                    checkStructs(linker, lookup, "gptq4j_struct_layout", NativeWeights.LAYOUT, NativePlanes.LAYOUT);
+                    checkStructs(linker, lookup, "gptq4j_kv_struct_layout", KvDescriptor.LAYOUT);
                     Linker.Option critical = Linker.Option.critical(true);
                     // (level, weights, activations, y, ystride, bias, n0, n1)
                     q = linker.downcallHandle(lookup.findOrThrow("gptq4j_qgemm"), FunctionDescriptor.of(JAVA_INT,
@@ -74,9 +78,9 @@ public final class NativeKernels {
                     // (weights, x, in, gather, activations, i0, i1)
                     qz = linker.downcallHandle(lookup.findOrThrow("gptq4j_quantize"), FunctionDescriptor.ofVoid(
                             ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT), critical);
+                    // (kv, base, blocks, hd, pos, scale, q, scores, out)
                     at = linker.downcallHandle(lookup.findOrThrow("gptq4j_attend"), FunctionDescriptor.ofVoid(
-                            ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
-                            JAVA_FLOAT, ADDRESS, ADDRESS, JAVA_INT), critical);
+                            ADDRESS, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT, JAVA_FLOAT, ADDRESS, ADDRESS, ADDRESS), critical);
                     f = linker.downcallHandle(lookup.findOrThrow("gptq4j_f16gemm"), FunctionDescriptor.ofVoid(
                             JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), critical);
                     r = linker.downcallHandle(lookup.findOrThrow("gptq4j_stream_read"), FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_LONG));
@@ -194,15 +198,16 @@ public final class NativeKernels {
     }
 
     /**
-     * The descriptors' field offsets and sizes in C ({@code gptq4j_struct_layout}) must be those of
-     * {@link NativeWeights#LAYOUT} and {@link NativePlanes#LAYOUT}: a field added, moved or resized on one side only
+     * The descriptors' field offsets and sizes in C (written by {@code function}: {@code gptq4j_struct_layout} for
+     * {@link NativeWeights#LAYOUT} and {@link NativePlanes#LAYOUT}, {@code gptq4j_kv_struct_layout} for
+     * {@link KvDescriptor#LAYOUT}) must be those of the Java layouts: a field added, moved or resized on one side only
      * would make C read the wrong memory, so the library is refused instead.
      */
-    private static void checkStructs(Linker linker, SymbolLookup lookup) throws Throwable {
-        MethodHandle layout = linker.downcallHandle(lookup.findOrThrow("gptq4j_struct_layout"),
+    private static void checkStructs(Linker linker, SymbolLookup lookup, String function, StructLayout... structs) throws Throwable {
+        MethodHandle layout = linker.downcallHandle(lookup.findOrThrow(function),
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
         List<Long> expected = new ArrayList<>();
-        for (StructLayout struct : List.of(NativeWeights.LAYOUT, NativePlanes.LAYOUT)) {
+        for (StructLayout struct : structs) {
             for (MemoryLayout field : struct.memberLayouts()) {
                 if (!(field instanceof PaddingLayout)) expected.add(struct.byteOffset(PathElement.groupElement(field.name().orElseThrow())));
             }
@@ -215,7 +220,8 @@ public final class NativeKernels {
             for (int i = 0; i < n; i++) actual.add(out.getAtIndex(JAVA_LONG, i));
         }
         if (!actual.equals(expected)) {
-            throw new IllegalStateException("the library's structs (offsets and sizes " + actual + ") do not match NativeWeights and NativePlanes " + expected);
+            throw new IllegalStateException("the library's structs (" + function + ": offsets and sizes " + actual
+                    + ") do not match " + Arrays.stream(structs).map(s -> s.name().orElseThrow()).toList() + " " + expected);
         }
     }
 
@@ -245,12 +251,16 @@ public final class NativeKernels {
         }
     }
 
-    /** {@link Attention#attend} in C (AVX2/FMA). */
-    static void attend(float[] q, int qo, MemorySegment keys, MemorySegment values, long base, int[] blocks, int blockSize,
-                       int stride, int hd, int pos, float scale, float[] scores, float[] out, int oo) {
+    /**
+     * {@link Attention#attend} in C (AVX2/FMA) over the cache described by {@code kv} ({@link KvDescriptor}); the heap
+     * arrays are passed as direct arguments, {@code q} and {@code out} from their offsets.
+     */
+    static void attend(MemorySegment kv, long base, int[] blocks, int hd, int pos, float scale, float[] q, int qo,
+                       float[] scores, float[] out, int oo) {
         try {
-            ATTEND.invokeExact(MemorySegment.ofArray(q), qo, keys, values, base, MemorySegment.ofArray(blocks), blockSize,
-                    stride, hd, pos, scale, MemorySegment.ofArray(scores), MemorySegment.ofArray(out), oo);
+            ATTEND.invokeExact(kv, base, MemorySegment.ofArray(blocks), hd, pos, scale,
+                    MemorySegment.ofArray(q).asSlice((long) qo * Float.BYTES), MemorySegment.ofArray(scores),
+                    MemorySegment.ofArray(out).asSlice((long) oo * Float.BYTES));
         } catch (Throwable t) {
             throw new IllegalStateException("native attend failed", t);
         }

@@ -15,6 +15,7 @@ import org.gptq4j.kernel.NativeKernels;
 import org.gptq4j.kernel.LinearGroup;
 import org.gptq4j.kernel.VectorMath;
 import org.gptq4j.kv.BlockTable;
+import org.gptq4j.kv.KvLayout;
 import org.gptq4j.kv.PagedKvCache;
 
 import java.lang.foreign.Arena;
@@ -166,9 +167,14 @@ public final class LlamaModel implements AutoCloseable {
         return sum;
     }
 
-    /** A KV cache sized for this model. */
+    /** The layout of a KV cache of {@code blocks} blocks of {@code blockSize} positions for this model. */
+    public KvLayout kvLayout(int blockSize, int blocks) {
+        return KvLayout.of(config.numLayers(), config.kvDim(), blockSize, blocks);
+    }
+
+    /** A KV cache's memory sized for this model ({@link #kvLayout}). */
     public PagedKvCache newKvCache(int blockSize, int blocks) {
-        return new PagedKvCache(config.numLayers(), config.kvDim(), blockSize, blocks);
+        return new PagedKvCache(kvLayout(blockSize, blocks));
     }
 
     /**
@@ -223,6 +229,7 @@ public final class LlamaModel implements AutoCloseable {
         int heads = config.numHeads(), kvHeads = config.numKvHeads();
         float eps = (float) config.rmsNormEps();
         int maxPos = maxPosition(batch);
+        KvLayout kv = cache.layout();
         Buffers b = buffers;
         b.ensure(n, batch.logitRows(), config, pool.threads(), maxPos);
         float[] x = b.x, xb = b.xb, tmp = b.tmp, q = b.q, k = b.k, v = b.v, att = b.att, gate = b.gate, up = b.up;
@@ -240,7 +247,7 @@ public final class LlamaModel implements AutoCloseable {
                 int pos = batch.positions()[t];
                 rope.rotate(q, t * qd, heads, pos, freq[t]);
                 rope.rotate(k, t * kvd, kvHeads, pos, freq[t]);
-                long at = cache.offset(l, batch.tables()[t], pos);
+                long at = kv.offset(l, batch.tables()[t], pos);
                 MemorySegment.copy(k, t * kvd, cache.keys(), java.lang.foreign.ValueLayout.JAVA_FLOAT, at * Float.BYTES, kvd);
                 MemorySegment.copy(v, t * kvd, cache.values(), java.lang.foreign.ValueLayout.JAVA_FLOAT, at * Float.BYTES, kvd);
             }
@@ -278,9 +285,9 @@ public final class LlamaModel implements AutoCloseable {
     private void attend(int layer, ForwardBatch batch, int t, int h, float[] q, float[] att, float[] scores, PagedKvCache cache) {
         int hd = config.headDim(), qd = config.qDim();
         int kvHead = h / (config.numHeads() / config.numKvHeads());
-        long base = cache.layerOffset(layer) + (long) kvHead * hd;
-        attention.attend(q, t * qd + h * hd, cache.keys(), cache.values(), base, batch.tables()[t].blocks(), cache.blockSize(),
-                cache.positionStride(), hd, batch.positions()[t], scores, att, t * qd + h * hd);
+        long base = cache.layout().layerOffset(layer) + (long) kvHead * hd;
+        attention.attend(cache, base, batch.tables()[t].blocks(), hd, batch.positions()[t], q, t * qd + h * hd, scores,
+                att, t * qd + h * hd);
     }
 
     private static int maxPosition(ForwardBatch batch) {

@@ -1,6 +1,7 @@
 package org.gptq4j.kernel;
 
 import org.gptq4j.kv.BlockTable;
+import org.gptq4j.kv.KvCacheManager;
 import org.gptq4j.kv.PagedKvCache;
 import org.gptq4j.model.ForwardBatch;
 import org.gptq4j.model.LlamaModel;
@@ -52,9 +53,10 @@ public final class CacheRun {
                 System.setErr(err);
             }
             try (m; PagedKvCache cache = m.newKvCache(16, 2)) {
+                KvCacheManager blocks = new KvCacheManager(cache.layout(), false);
                 afterLoad.run();
                 BlockTable table = new BlockTable();
-                cache.reserve(table, PROMPT.length);
+                blocks.reserve(table, PROMPT.length);
                 return new Result(m.forward(ForwardBatch.prefill(PROMPT, 0, table, true), cache, pool), said.toString(StandardCharsets.UTF_8));
             }
         } catch (IOException e) {

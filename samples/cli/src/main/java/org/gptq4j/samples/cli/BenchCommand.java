@@ -9,6 +9,7 @@ import org.gptq4j.kernel.KernelLevel;
 import org.gptq4j.kernel.MemoryBandwidth;
 import org.gptq4j.kernel.NativeKernels;
 import org.gptq4j.kv.BlockTable;
+import org.gptq4j.kv.KvCacheManager;
 import org.gptq4j.kv.PagedKvCache;
 import org.gptq4j.model.ForwardBatch;
 import org.gptq4j.model.LlamaModel;
@@ -80,6 +81,7 @@ final class BenchCommand implements Callable<Integer> {
 
     private final Map<String, Object> result = new LinkedHashMap<>();
     private List<BenchConcurrency.Point> points;
+    private KvCacheManager blocks; // of the cache being measured: one sequence at a time
 
     @Override
     public Integer call() throws IOException {
@@ -125,6 +127,7 @@ final class BenchCommand implements Callable<Integer> {
             int positions = Math.max(Math.max(promptTokens, genTokens), 32) + 16; // warm-up needs 18
             try (PagedKvCache cache = llama.newKvCache(16, (positions + 15) / 16)) {
                 result.put("kv_cache_bytes", cache.keys().byteSize() + cache.values().byteSize());
+                blocks = new KvCacheManager(cache.layout(), false);
                 warmUp(llama, cache, pool);
                 if (promptTokens > 0) prefill(llama, cache, pool);
                 if (genTokens > 0) decode(llama, cache, pool);
@@ -165,12 +168,12 @@ final class BenchCommand implements Callable<Integer> {
     private void warmUp(LlamaModel llama, PagedKvCache cache, ComputePool pool) {
         BlockTable table = new BlockTable();
         int[] prompt = tokens(llama, 16, 7);
-        cache.reserve(table, prompt.length + 2);
+        blocks.reserve(table, prompt.length + 2);
         float[] logits = llama.forward(ForwardBatch.prefill(prompt, 0, table, false), cache, pool);
         for (int i = 0; i < 2; i++) {
             logits = llama.forward(ForwardBatch.prefill(new int[]{argmax(logits)}, prompt.length + i, table, false), cache, pool);
         }
-        cache.release(table);
+        blocks.free(table);
     }
 
     /** pp: the whole prompt in one forward pass (logits of the last position only), best of the repetitions. */
@@ -179,11 +182,11 @@ final class BenchCommand implements Callable<Integer> {
         for (int rep = 0; rep < repetitions; rep++) {
             BlockTable table = new BlockTable();
             int[] prompt = tokens(llama, promptTokens, 11 + rep);
-            cache.reserve(table, prompt.length);
+            blocks.reserve(table, prompt.length);
             long t = System.nanoTime();
             llama.forward(ForwardBatch.prefill(prompt, 0, table, false), cache, pool);
             best = Math.min(best, (System.nanoTime() - t) / 1e9);
-            cache.release(table);
+            blocks.free(table);
         }
         result.put("prefill_s", round(best, 3));
         result.put("prefill_tps", round(promptTokens / best, 3));
@@ -194,7 +197,7 @@ final class BenchCommand implements Callable<Integer> {
         double best = Double.MAX_VALUE;
         for (int rep = 0; rep < repetitions; rep++) {
             BlockTable table = new BlockTable();
-            cache.reserve(table, genTokens);
+            blocks.reserve(table, genTokens);
             int token = 1;
             long t = System.nanoTime();
             for (int p = 0; p < genTokens; p++) {
@@ -202,7 +205,7 @@ final class BenchCommand implements Callable<Integer> {
                 token = argmax(logits);
             }
             best = Math.min(best, (System.nanoTime() - t) / 1e9);
-            cache.release(table);
+            blocks.free(table);
         }
         result.put("decode_s", round(best, 3));
         result.put("decode_tps", round(genTokens / best, 3));

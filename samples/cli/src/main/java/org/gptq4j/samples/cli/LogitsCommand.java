@@ -4,6 +4,7 @@ import org.gptq4j.io.SafetensorsWriter;
 import org.gptq4j.kernel.ComputePool;
 import org.gptq4j.kernel.KernelBackend;
 import org.gptq4j.kv.BlockTable;
+import org.gptq4j.kv.KvCacheManager;
 import org.gptq4j.kv.PagedKvCache;
 import org.gptq4j.model.ForwardBatch;
 import org.gptq4j.model.LlamaModel;
@@ -71,9 +72,10 @@ final class LogitsCommand implements Callable<Integer> {
         try (LlamaModel llama = LlamaModel.load(location.resolve(Gptq4jCli.progressStream(spec)), backend(kernel));
              ComputePool pool = new ComputePool(threads != null ? threads : ComputePool.defaultThreads());
              PagedKvCache cache = llama.newKvCache(16, (ids.length + 15) / 16)) {
+            KvCacheManager blocks = new KvCacheManager(cache.layout(), false);
             int vocab = llama.config().vocabSize();
             BlockTable table = new BlockTable();
-            cache.reserve(table, ids.length);
+            blocks.reserve(table, ids.length);
             float[] all = new float[ids.length * vocab];
             if (mode == Mode.prefill) {
                 all = llama.forward(ForwardBatch.prefill(ids, 0, table, true), cache, pool);
