@@ -1,6 +1,8 @@
 package org.gptq4j.engine;
 
 import org.gptq4j.kernel.ComputePool;
+import org.gptq4j.kernel.KernelBackend;
+import org.gptq4j.kernel.KernelOptions;
 import org.gptq4j.kv.KvCacheManager;
 import org.gptq4j.kv.KvLayout;
 import org.gptq4j.kv.PagedKvCache;
@@ -44,6 +46,7 @@ public final class Engine implements AutoCloseable {
     private final PagedKvCache cache;
     private final KvCacheManager kv;
     private final ComputePool pool;
+    private final KernelOptions kernelOptions;
     private final EngineLimits limits;
     private final Scheduler scheduler;
     private final MetricsRecorder metrics;
@@ -52,7 +55,8 @@ public final class Engine implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean closing;
 
-    private Engine(Builder b, LlamaModel model, Tokenizer tokenizer, ComputePool pool) {
+    private Engine(Builder b, KernelOptions kernelOptions, LlamaModel model, Tokenizer tokenizer, ComputePool pool) {
+        this.kernelOptions = kernelOptions;
         this.model = model;
         this.tokenizer = tokenizer;
         this.pool = pool;
@@ -180,6 +184,14 @@ public final class Engine implements AutoCloseable {
         return model.config();
     }
 
+    /**
+     * The kernel options in force: backend (the requested one; {@link LlamaModel#kernels()} says what runs), native
+     * level, threads and pack cache.
+     */
+    public KernelOptions kernelOptions() {
+        return kernelOptions;
+    }
+
     /** The limits in force, with the model-derived values filled in. */
     public EngineLimits limits() {
         return limits;
@@ -200,6 +212,11 @@ public final class Engine implements AutoCloseable {
 
     Scheduler scheduler() {
         return scheduler;
+    }
+
+    /** The loaded model (for tests of what it runs on). */
+    LlamaModel llama() {
+        return model;
     }
 
     MetricsRecorder metricsRecorder() {
@@ -273,7 +290,9 @@ public final class Engine implements AutoCloseable {
     public static final class Builder {
         private Path modelPath;
         private Tokenizer tokenizer;
-        private int threads = ComputePool.defaultThreads();
+        private KernelOptions kernelOptions; // null: KernelOptions.fromSystemProperties() at build
+        private Integer threads;
+        private KernelBackend kernelBackend;
         private long kvCacheBytes = -1;
         private int kvCacheBlocks = -1;
         private int blockSize = 16;
@@ -296,12 +315,29 @@ public final class Engine implements AutoCloseable {
         }
 
         /**
-         * Compute threads (default: one per physical core), at most {@link ComputePool#maxThreads()}.
+         * The kernels' options: backend, native level, threads, pack cache (default:
+         * {@link KernelOptions#fromSystemProperties()}, the defaults with the {@code -Dgptq4j.*} switches applied).
+         * {@link #threads} and {@link #kernelBackend}, when set, override theirs.
+         */
+        public Builder kernelOptions(KernelOptions kernelOptions) {
+            this.kernelOptions = Objects.requireNonNull(kernelOptions, "kernelOptions");
+            return this;
+        }
+
+        /**
+         * Compute threads (default: one per physical core, or {@code -Dgptq4j.threads}), at most
+         * {@link ComputePool#maxThreads()}.
          *
          * @throws IllegalArgumentException outside {@code [1, ComputePool.maxThreads()]}
          */
         public Builder threads(int threads) {
             this.threads = ComputePool.checkThreads(threads, "threads");
+            return this;
+        }
+
+        /** The kernels that run the model (default: native where it runs here, else java, or {@code -Dgptq4j.kernel}). */
+        public Builder kernelBackend(KernelBackend kernelBackend) {
+            this.kernelBackend = Objects.requireNonNull(kernelBackend, "kernelBackend");
             return this;
         }
 
@@ -346,17 +382,26 @@ public final class Engine implements AutoCloseable {
         public Engine build() {
             if (modelPath == null) throw new IllegalStateException("modelPath is required");
             if (kvCacheBytes > 0 && kvCacheBlocks > 0) throw new IllegalStateException("set kvCacheBytes or kvCacheBlocks, not both");
-            LlamaModel model = LlamaModel.load(modelPath);
+            KernelOptions options = kernelOptions();
+            LlamaModel model = LlamaModel.load(modelPath, options);
             ComputePool pool = null;
             try {
                 Tokenizer tok = tokenizer != null ? tokenizer : Tokenizer.fromModelFolder(modelPath);
-                pool = new ComputePool(threads);
-                return new Engine(this, model, tok, pool);
+                pool = new ComputePool(options.threads());
+                return new Engine(this, options, model, tok, pool);
             } catch (RuntimeException | Error e) {
                 if (pool != null) pool.close();
                 model.close();
                 throw e;
             }
+        }
+
+        /** The options set, or read from the system properties, with {@link #threads} and {@link #kernelBackend} over them. */
+        private KernelOptions kernelOptions() {
+            KernelOptions.Builder b = (kernelOptions != null ? kernelOptions : KernelOptions.fromSystemProperties()).toBuilder();
+            if (threads != null) b.threads(threads);
+            if (kernelBackend != null) b.backend(kernelBackend);
+            return b.build();
         }
 
         int blocks(LlamaConfig config, EngineLimits resolved) {

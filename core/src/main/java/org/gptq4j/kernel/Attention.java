@@ -11,33 +11,22 @@ import java.util.Arrays;
  *   s_p = (q . k_p) / sqrt(hd),   w_p = softmax_p(s),   out = sum_p w_p v_p,   p in [0, pos]
  * </pre>
  * Position p's vector is where the cache's {@link KvLayout} puts it, from {@code base} (the layer's first element plus
- * the head's offset). The native backend runs it in C (the head dimension in 8-lane FMAs, four chains), the others
- * with the Vector API. Either way a token's head is computed alone, so its result does not depend on the batch around
+ * the head's offset). {@link Kernels#attend} runs it: the native kernels in C (the head dimension in 8-lane FMAs, four
+ * chains), the others with the Vector API here. Either way a token's head is computed alone, so its result does not depend on the batch around
  * it.
  */
 public final class Attention {
-    private final boolean nativeCode;
+    private Attention() {}
 
-    public Attention(KernelBackend backend) {
-        this.nativeCode = backend.orFallback() == KernelBackend.NATIVE;
+    /** The scale of the scores, {@code 1 / sqrt(hd)}, the same float for every kernel. */
+    static float scale(int hd) {
+        return (float) (1.0 / Math.sqrt(hd));
     }
 
-    /**
-     * @param kv     the cache: its memory and layout
-     * @param base   element index of the layer's first vector plus the head's offset ({@link KvLayout#layerOffset})
-     * @param blocks the sequence's KV block ids in position order (at least {@code pos / blockSize + 1})
-     * @param hd     the head dimension
-     * @param q      queries; this head's {@code hd} floats start at {@code qo}
-     * @param scores scratch of at least {@code pos + 1} floats
-     * @param out    receives the head's {@code hd} floats at {@code oo}
-     */
-    public void attend(PagedKvCache kv, long base, int[] blocks, int hd, int pos, float[] q, int qo, float[] scores,
+    /** The Vector API version ({@link Kernels#attend} has the parameters), run by the Java and float kernels. */
+    static void vector(PagedKvCache kv, long base, int[] blocks, int hd, int pos, float[] q, int qo, float[] scores,
                        float[] out, int oo) {
-        float scale = (float) (1.0 / Math.sqrt(hd));
-        if (nativeCode) {
-            NativeKernels.attend(kv.descriptor(), base, blocks, hd, pos, scale, q, qo, scores, out, oo);
-            return;
-        }
+        float scale = scale(hd);
         KvLayout layout = kv.layout();
         float max = Float.NEGATIVE_INFINITY;
         for (int p = 0; p <= pos; p++) {

@@ -46,10 +46,6 @@ public final class NativeKernels {
     private static final MethodHandle QGEMM, QUANTIZE, ATTEND, F16GEMM, STREAM_READ, REPACK, RELEASE;
     /** The levels this CPU runs (empty without the native kernels). */
     private static final Set<KernelLevel> LEVELS;
-    /** Caps the level: {@code avx2|avx-vnni|avx512|amx} or {@code 1..4}; the highest level the CPU runs at or below it runs. */
-    public static final String LEVEL_PROPERTY = "gptq4j.native.level";
-    /** The number of the level the kernels run at: the CPU's highest, capped by {@link #LEVEL_PROPERTY} (tests lower it). */
-    private static volatile int level;
     private static final String STATUS;
 
     static {
@@ -103,17 +99,7 @@ public final class NativeKernels {
         REPACK = rp;
         RELEASE = rel;
         LEVELS = Collections.unmodifiableSet(levels);
-        int cap = KernelLevel.AMX.number();
-        String capped = System.getProperty(LEVEL_PROPERTY, "");
-        if (!capped.isBlank()) {
-            try {
-                cap = KernelLevel.of(capped).number();
-            } catch (IllegalArgumentException e) {
-                status += " (-D" + LEVEL_PROPERTY + " ignored: " + e.getMessage() + ")";
-            }
-        }
         STATUS = status;
-        capLevel(cap);
     }
 
     /** The levels this CPU runs the native kernels at (empty when they are unavailable). */
@@ -121,37 +107,20 @@ public final class NativeKernels {
         return LEVELS;
     }
 
-    /** The level the native kernels run at now (empty when they are unavailable). */
-    public static Optional<KernelLevel> level() {
-        int l = level;
-        return l == 0 ? Optional.empty() : Optional.of(KernelLevel.ofNumber(l));
-    }
-
     /**
-     * Runs the kernels at the highest level this CPU runs that is at most {@code cap} (1 AVX2, 2 AVX-VNNI, 3 AVX-512,
-     * 4 AMX; AVX2 if none is) until changed again: lets tests cover every path.
-     */
-    static void capLevel(int cap) {
-        int chosen = 0;
-        for (KernelLevel l : LEVELS) if (l.number() <= cap || chosen == 0) chosen = l.number();
-        level = chosen;
-    }
-
-    /**
-     * Runs the native kernels at {@code level} from now on, in the whole process (the library and its dispatch are
-     * process-wide, as {@link KernelBackend#selected()} is): lets a newer CPU measure the lower levels, e.g.
-     * {@code bench --kernel-level avx2}. Every level gives the same bits; only the speed changes.
+     * Checks that this CPU runs the native kernels at {@code level}, so that asking for it (e.g.
+     * {@code bench --kernel-level avx2}) measures that level and not another one.
      *
      * @throws IllegalStateException    where the native kernels are unavailable
      * @throws IllegalArgumentException where this CPU does not run {@code level}
      */
-    public static void useLevel(KernelLevel level) {
+    public static KernelLevel requireLevel(KernelLevel level) {
         if (!available()) throw new IllegalStateException("no native kernels to run at " + level.id() + ": " + STATUS);
         if (!LEVELS.contains(level)) {
             throw new IllegalArgumentException("this CPU does not run the " + level.id() + " kernels; it runs "
                     + LEVELS.stream().map(KernelLevel::id).toList());
         }
-        NativeKernels.level = level.number();
+        return level;
     }
 
     /** Whether the native kernels loaded and this CPU runs them. */
@@ -231,10 +200,10 @@ public final class NativeKernels {
      * NULL) are heap memory, which only a downcall's direct arguments may point to; the weights and planes are
      * passed as their descriptors.
      */
-    static void qgemm(PackedGptq w, NativePlanes x, float[] y, int ystride, MemorySegment bias, int n0, int n1) {
+    static void qgemm(KernelLevel level, PackedGptq w, NativePlanes x, float[] y, int ystride, MemorySegment bias, int n0, int n1) {
         int rc;
         try {
-            rc = (int) QGEMM.invokeExact(level, w.nativeDescriptor(), x.descriptor(), MemorySegment.ofArray(y), ystride, bias, n0, n1);
+            rc = (int) QGEMM.invokeExact(level.number(), w.nativeDescriptor(), x.descriptor(), MemorySegment.ofArray(y), ystride, bias, n0, n1);
         } catch (Throwable t) {
             throw new IllegalStateException("native qgemm failed", t);
         }
@@ -300,9 +269,10 @@ public final class NativeKernels {
     }
 
     /** y[r*ystride + n] = sum_k W[n][k] x[r][k] + bias[n] over an F16 {@code [out][in]} matrix, n in [n0, n1). */
-    static void f16gemm(MemorySegment weight, int in, float[] x, int rows, float[] y, int ystride, MemorySegment bias, int n0, int n1) {
+    static void f16gemm(KernelLevel level, MemorySegment weight, int in, float[] x, int rows, float[] y, int ystride,
+                        MemorySegment bias, int n0, int n1) {
         try {
-            F16GEMM.invokeExact(level, weight, in, MemorySegment.ofArray(x), rows, MemorySegment.ofArray(y), ystride, bias, n0, n1);
+            F16GEMM.invokeExact(level.number(), weight, in, MemorySegment.ofArray(x), rows, MemorySegment.ofArray(y), ystride, bias, n0, n1);
         } catch (Throwable t) {
             throw new IllegalStateException("native f16gemm failed", t);
         }

@@ -4,11 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.gptq4j.io.Checkpoint;
 import org.gptq4j.io.CheckpointException;
 import org.gptq4j.io.Tensor;
-import org.gptq4j.kernel.Attention;
 import org.gptq4j.kernel.ComputePool;
 import org.gptq4j.kernel.DenseLinear;
 import org.gptq4j.kernel.GptqLinear;
 import org.gptq4j.kernel.KernelBackend;
+import org.gptq4j.kernel.KernelOptions;
+import org.gptq4j.kernel.Kernels;
 import org.gptq4j.kernel.PackCache;
 import org.gptq4j.kernel.Linear;
 import org.gptq4j.kernel.NativeKernels;
@@ -49,10 +50,10 @@ public final class LlamaModel implements AutoCloseable {
     private final float[] finalNorm;
     private final Linear lmHead;
     private final RotaryEmbedding rope;
-    private final Attention attention;
+    private final Kernels kernels;
 
     private LlamaModel(Path folder, LlamaConfig config, Optional<GptqConfig> gptq, Arena arena, Tensor embeddings,
-                       Layer[] layers, float[] finalNorm, Linear lmHead, Attention attention) {
+                       Layer[] layers, float[] finalNorm, Linear lmHead, Kernels kernels) {
         this.folder = folder;
         this.config = config;
         this.gptq = gptq;
@@ -61,17 +62,29 @@ public final class LlamaModel implements AutoCloseable {
         this.layers = layers;
         this.finalNorm = finalNorm;
         this.lmHead = lmHead;
-        this.attention = attention;
+        this.kernels = kernels;
         this.rope = new RotaryEmbedding(config);
     }
 
-    /** Loads a model folder laid out like a Hugging Face download (config, optional quantize config, safetensors). */
+    /**
+     * Loads a model folder laid out like a Hugging Face download (config, optional quantize config, safetensors) with
+     * the default {@link KernelOptions}.
+     */
     public static LlamaModel load(Path folder) {
-        return load(folder, KernelBackend.selected());
+        return load(folder, KernelOptions.defaults());
     }
 
     /** As {@link #load(Path)}, running the linear layers on {@code backend} (or its fallback where it cannot run). */
     public static LlamaModel load(Path folder, KernelBackend backend) {
+        return load(folder, KernelOptions.builder().backend(backend).build());
+    }
+
+    /**
+     * As {@link #load(Path)}, with the kernels of {@code options} (its backend, or the fallback where it cannot run,
+     * at its native level) and its pack cache; its thread count is the caller's, who makes the {@link ComputePool}.
+     */
+    public static LlamaModel load(Path folder, KernelOptions options) {
+        Kernels kernels = Kernels.of(options);
         if (!Files.isDirectory(folder)) throw new ConfigException("model folder " + folder + " does not exist");
         Path configFile = folder.resolve("config.json");
         if (!Files.isRegularFile(configFile)) throw new ConfigException("model folder " + folder + " has no config.json");
@@ -80,9 +93,9 @@ public final class LlamaModel implements AutoCloseable {
         Optional<GptqConfig> gptq = GptqConfig.read(folder, configJson);
         Arena arena = Arena.ofShared();
         try (Checkpoint checkpoint = Checkpoint.open(folder, gptq.map(GptqConfig::modelFileBaseName).orElse(null));
-             PackCache cache = gptq.map(q -> PackCache.open(checkpoint, q.bits() + "/" + q.groupSize() + "/" + q.format()))
+             PackCache cache = gptq.map(q -> PackCache.open(checkpoint, q.bits() + "/" + q.groupSize() + "/" + q.format(), options))
                      .orElse(PackCache.none())) {
-            WeightLoader w = new WeightLoader(checkpoint, gptq, arena, backend, cache);
+            WeightLoader w = new WeightLoader(checkpoint, gptq, arena, kernels, cache);
             int d = config.hiddenSize(), f = config.intermediateSize();
             Tensor embeddings = w.owned(checkpoint.get("model.embed_tokens.weight").requireFloat(config.vocabSize(), d));
             checkpoint.get("model.layers." + (config.numLayers() - 1) + ".input_layernorm.weight"); // before allocating for them all
@@ -102,10 +115,10 @@ public final class LlamaModel implements AutoCloseable {
             float[] finalNorm = w.vector("model.norm.weight", d);
             // Untied: the checkpoint must hold lm_head (transformers would initialise a missing one at random).
             Linear lmHead = config.tieWordEmbeddings()
-                    ? new DenseLinear(embeddings, null, backend)
+                    ? new DenseLinear(embeddings, null, kernels)
                     : w.linear("lm_head", d, config.vocabSize());
             cache.commit();
-            return new LlamaModel(folder, config, gptq, arena, embeddings, layers, finalNorm, lmHead, new Attention(backend));
+            return new LlamaModel(folder, config, gptq, arena, embeddings, layers, finalNorm, lmHead, kernels);
         } catch (InternalError e) {
             // a Java read of a mapped page that vanished: another process shrank a weight file while it was read
             arena.close();
@@ -118,7 +131,7 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /** Builds each layer's {@link Linear} from whichever tensors the checkpoint holds for it, in memory the model owns. */
-    private record WeightLoader(Checkpoint checkpoint, Optional<GptqConfig> gptq, Arena arena, KernelBackend backend, PackCache cache) {
+    private record WeightLoader(Checkpoint checkpoint, Optional<GptqConfig> gptq, Arena arena, Kernels kernels, PackCache cache) {
         Linear linear(String prefix, int in, int out) {
             Optional<Tensor> bias = checkpoint.find(prefix + ".bias");
             if (checkpoint.find(prefix + ".qweight").isPresent()) {
@@ -126,12 +139,12 @@ public final class LlamaModel implements AutoCloseable {
                         + "no quantize_config.json, quant_config.json or quantization_config in config.json"));
                 var stored = new GptqLinear.Stored(prefix, checkpoint.get(prefix + ".qweight"), checkpoint.get(prefix + ".qzeros"),
                         checkpoint.get(prefix + ".scales"), checkpoint.find(prefix + ".g_idx").orElse(null), bias.orElse(null));
-                return GptqLinear.load(stored, in, out, q.bits(), q.groupSize(), q.format() == GptqConfig.Format.GPTQ ? 1 : 0, arena, backend, cache);
+                return GptqLinear.load(stored, in, out, q.bits(), q.groupSize(), q.format() == GptqConfig.Format.GPTQ ? 1 : 0, arena, kernels, cache);
             }
             Tensor weight = checkpoint.find(prefix + ".weight").orElseThrow(() ->
                     new CheckpointException("checkpoint has neither " + prefix + ".qweight nor " + prefix + ".weight"));
             return new DenseLinear(owned(weight.requireFloat(out, in)),
-                    bias.map(b -> b.requireFloat(out).requireFinite().toFloatArray()).orElse(null), backend);
+                    bias.map(b -> b.requireFloat(out).requireFinite().toFloatArray()).orElse(null), kernels);
         }
 
         float[] vector(String name, int size) {
@@ -150,6 +163,11 @@ public final class LlamaModel implements AutoCloseable {
 
     public Optional<GptqConfig> gptq() {
         return gptq;
+    }
+
+    /** The kernels this model runs on. */
+    public Kernels kernels() {
+        return kernels;
     }
 
     public Path folder() {
@@ -286,7 +304,7 @@ public final class LlamaModel implements AutoCloseable {
         int hd = config.headDim(), qd = config.qDim();
         int kvHead = h / (config.numHeads() / config.numKvHeads());
         long base = cache.layout().layerOffset(layer) + (long) kvHead * hd;
-        attention.attend(cache, base, batch.tables()[t].blocks(), hd, batch.positions()[t], q, t * qd + h * hd, scores,
+        kernels.attend(cache, base, batch.tables()[t].blocks(), hd, batch.positions()[t], q, t * qd + h * hd, scores,
                 att, t * qd + h * hd);
     }
 

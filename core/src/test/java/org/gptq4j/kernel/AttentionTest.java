@@ -41,7 +41,7 @@ class AttentionTest {
                     double[] expected = reference(q, 5, keys, values, base, blocks, blockSize, kvDim, hd, pos);
                     for (KernelBackend backend : backends) {
                         float[] out = new float[hd + 3];
-                        new Attention(backend).attend(cache, base, blocks, hd, pos, q, 5, new float[pos + 1], out, 3);
+                        Kernels.of(backend).attend(cache, base, blocks, hd, pos, q, 5, new float[pos + 1], out, 3);
                         for (int d = 0; d < hd; d++) {
                             assertThat((double) out[3 + d]).as("%s hd %d pos %d dim %d", backend, hd, pos, d)
                                     .isCloseTo(expected[d], within(1e-5 * (1 + Math.abs(expected[d]))));

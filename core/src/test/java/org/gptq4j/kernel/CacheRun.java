@@ -18,7 +18,7 @@ import java.util.stream.Stream;
 
 /**
  * Loads a model with the repack cache in a given folder (or off), runs one prefill and returns its logits with what
- * the cache said on stderr. The cache settings are system properties: set for the load only, then cleared.
+ * the cache said on stderr.
  */
 public final class CacheRun {
     private CacheRun() {}
@@ -40,15 +40,13 @@ public final class CacheRun {
 
     /** As {@link #run(Path, Path)}, doing {@code afterLoad} before the forward pass. */
     public static Result run(Path model, Path cacheDir, Step afterLoad) {
-        System.setProperty("gptq4j.cache", cacheDir == null ? "off" : cacheDir.toString());
-        System.setProperty("gptq4j.cache.minBytes", "0");
         PrintStream err = System.err;
         ByteArrayOutputStream said = new ByteArrayOutputStream();
         try (ComputePool pool = new ComputePool(2)) {
             System.setErr(new PrintStream(said, true, StandardCharsets.UTF_8));
             LlamaModel m;
             try {
-                m = LlamaModel.load(model, KernelBackend.NATIVE);
+                m = LlamaModel.load(model, options(cacheDir));
             } finally {
                 System.setErr(err);
             }
@@ -61,10 +59,13 @@ public final class CacheRun {
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } finally {
-            System.clearProperty("gptq4j.cache");
-            System.clearProperty("gptq4j.cache.minBytes");
         }
+    }
+
+    /** The native backend with the pack cache in {@code cacheDir} (off if null) for checkpoints of any size. */
+    static KernelOptions options(Path cacheDir) {
+        KernelOptions.Builder b = KernelOptions.builder().backend(KernelBackend.NATIVE).packCacheMinBytes(0);
+        return (cacheDir == null ? b.packCacheOff() : b.packCacheDir(cacheDir)).build();
     }
 
     /** The cache files in {@code dir}. */

@@ -6,6 +6,7 @@ import org.gptq4j.engine.BenchConcurrency;
 import org.gptq4j.kernel.ComputePool;
 import org.gptq4j.kernel.KernelBackend;
 import org.gptq4j.kernel.KernelLevel;
+import org.gptq4j.kernel.KernelOptions;
 import org.gptq4j.kernel.MemoryBandwidth;
 import org.gptq4j.kernel.NativeKernels;
 import org.gptq4j.kv.BlockTable;
@@ -28,7 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
@@ -85,34 +85,31 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        int n = threads != null ? threads : ComputePool.defaultThreads();
+        KernelOptions options = KernelOptions.fromSystemProperties();
+        if (threads != null) options = options.toBuilder().threads(threads).build();
         if (concurrency != null) {
             for (int c : concurrency) {
                 if (c < 1) throw new ParameterException(spec.commandLine(), "--concurrency: every count must be >= 1, but got " + c);
             }
             if (genTokens < 2) throw new ParameterException(spec.commandLine(), "--concurrency needs --gen-tokens >= 2, but it is " + genTokens);
         }
-        KernelBackend backend = KernelBackend.selected();
-        Optional<KernelLevel> previous = NativeKernels.level();
-        if (kernelLevel != null) useLevel(backend);
-        try {
-            measure(backend, n);
-        } finally {
-            previous.ifPresent(NativeKernels::useLevel); // the level is process-wide: leave it as it was
-        }
+        if (kernelLevel != null) options = options.toBuilder().nativeLevel(kernelLevel(options.backend())).build();
+        measure(options);
         print();
         return 0;
     }
 
-    private void measure(KernelBackend backend, int n) throws IOException {
+    private void measure(KernelOptions options) throws IOException {
+        int n = options.threads();
         long t0 = System.nanoTime();
-        try (LlamaModel llama = LlamaModel.load(model);
+        try (LlamaModel llama = LlamaModel.load(model, options);
              ComputePool pool = new ComputePool(n)) {
+            KernelBackend backend = llama.kernels().backend();
             double loadS = (System.nanoTime() - t0) / 1e9;
             result.put("model", model.toString());
             result.put("backend", backend.name().toLowerCase());
             result.put("kernels", NativeKernels.status());
-            result.put("kernel_level", backend == KernelBackend.NATIVE ? NativeKernels.level().map(KernelLevel::id).orElse(null) : null);
+            result.put("kernel_level", llama.kernels().level().map(KernelLevel::id).orElse(null));
             result.put("cpu", cpuModel());
             result.put("threads", n);
             result.put("n_layers", llama.config().numLayers());
@@ -137,7 +134,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         result.put("concurrency", List.of());
         if (concurrency != null) { // after the model above is closed: the Engine loads its own
-            List<BenchConcurrency.Point> points = BenchConcurrency.run(model, n, concurrency, CONCURRENCY_PROMPT_TOKENS, genTokens,
+            List<BenchConcurrency.Point> points = BenchConcurrency.run(model, options, concurrency, CONCURRENCY_PROMPT_TOKENS, genTokens,
                     Math.max(1, repetitions));
             result.put("concurrency_prompt_tokens", CONCURRENCY_PROMPT_TOKENS);
             result.put("concurrency", BenchConcurrency.toMaps(points));
@@ -145,8 +142,8 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** Applies --kernel-level (process-wide: the concurrency sweep's Engine runs at it too), or says why it cannot. */
-    private void useLevel(KernelBackend backend) {
+    /** The level --kernel-level names, which the model and the concurrency sweep's Engine run at, or why it cannot be. */
+    private KernelLevel kernelLevel(KernelBackend backend) {
         KernelLevel level;
         try {
             level = KernelLevel.of(kernelLevel);
@@ -158,7 +155,7 @@ final class BenchCommand implements Callable<Integer> {
                     + backend.name().toLowerCase(Locale.ROOT) + " (" + NativeKernels.status() + ")");
         }
         try {
-            NativeKernels.useLevel(level);
+            return NativeKernels.requireLevel(level);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--kernel-level " + level.id() + ": " + e.getMessage());
         }
