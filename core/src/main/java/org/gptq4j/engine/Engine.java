@@ -285,7 +285,8 @@ public final class Engine implements AutoCloseable {
     /**
      * Configures an {@link Engine}. Only {@link #modelPath} is required. The KV cache defaults to 1 GiB, and
      * never less than one request of {@code maxTotalTokens}; set {@link #kvCacheBytes} or {@link #kvCacheBlocks}
-     * (not both) to size it.
+     * (not both) to size it. How the kernels run ({@link #kernelOptions}) is this engine's alone: other engines in the
+     * JVM may use other backends, levels and threads.
      */
     public static final class Builder {
         private Path modelPath;
