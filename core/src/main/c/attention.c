@@ -1,12 +1,15 @@
 /* Attention of one head of one token over a paged KV cache (Attention.java). */
 #include "kernels.h"
 
+#include <stddef.h>
+
 /*
  * Causal attention of one head of one token over its sequence in a paged KV cache (Attention.java):
  *   s_p = (q . k_p) * scale,  w_p = exp(s_p - max s) / sum exp(s - max s),  out = sum_p w_p v_p,  p in [0, pos]
  * Position p's vector starts at float index base + (blocks[p / blockSize] * blockSize + p % blockSize) * stride of
- * keys and values (base: the layer's first float plus the head's offset). Eight-lane FMAs in four chains over the
- * head dimension, exp by a polynomial, sums in a fixed order: a token's head has the same bits whatever else runs.
+ * keys and values (base: the layer's first float plus the head's offset; struct gptq4j_kv_cache holds the rest).
+ * Eight-lane FMAs in four chains over the head dimension, exp by a polynomial, sums in a fixed order: a token's head
+ * has the same bits whatever else runs.
  */
 /* e^x for x <= 0 (softmax arguments), 8 lanes: 2^n e^r with n = round(x / ln 2), |r| <= ln 2 / 2, e^r by its degree-6
  * Taylor polynomial (relative error < 3e-8 before rounding); below -87 it flushes to 0. */
@@ -26,11 +29,11 @@ AVX2_TARGET INLINE __m256 exp_neg_ps(__m256 x) {
     return _mm256_and_ps(_mm256_mul_ps(y, _mm256_castsi256_ps(e)), _mm256_cmp_ps(x, _mm256_set1_ps(-87.0f), _CMP_GT_OQ));
 }
 
-AVX2_TARGET void gptq4j_attend(const float *q, int qo, const float *keys, const float *values, long base, const int32_t *blocks,
-                               int blockSize, int stride, int hd, int pos, float scale, float *scores, float *out, int oo) {
+AVX2_TARGET void gptq4j_attend(const struct gptq4j_kv_cache *kv, int64_t base, const int32_t *blocks, int hd, int pos,
+                               float scale, const float *q, float *scores, float *out) {
+    const float *keys = kv->keys, *values = kv->values;
+    const int blockSize = kv->block_size, stride = kv->stride;
     const int whole = hd / 8 * 8;
-    q += qo;
-    out += oo;
     float max = -INFINITY;
     for (int b = 0, p = 0; p <= pos; b++) { /* position p = b * blockSize + slot */
         const float *kb = keys + base + (long) blocks[b] * blockSize * stride;
@@ -83,4 +86,18 @@ AVX2_TARGET void gptq4j_attend(const float *q, int qo, const float *keys, const 
         for (int i = 0; i < vecs; i++) _mm256_storeu_ps(out + d0 + 8 * i, acc[i]);
         for (int j = 8 * vecs; j < n; j++) out[d0 + j] = tail[j - 8 * vecs];
     }
+}
+
+/* Offsets in declaration order, then the size, of struct gptq4j_kv_cache (gptq4j.h), for Java's check of its layout. */
+int gptq4j_kv_struct_layout(int64_t *out, int capacity) {
+    const int64_t layout[] = {
+        offsetof(struct gptq4j_kv_cache, keys), offsetof(struct gptq4j_kv_cache, values),
+        offsetof(struct gptq4j_kv_cache, block_size), offsetof(struct gptq4j_kv_cache, stride),
+        offsetof(struct gptq4j_kv_cache, precision), offsetof(struct gptq4j_kv_cache, reserved),
+        sizeof(struct gptq4j_kv_cache),
+    };
+    int n = (int) (sizeof layout / sizeof layout[0]);
+    if (n > capacity) n = capacity;
+    for (int i = 0; i < n; i++) out[i] = layout[i];
+    return n;
 }

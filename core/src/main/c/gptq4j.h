@@ -105,9 +105,28 @@ void gptq4j_quantize(const struct gptq4j_weights *w, const float *x, int in, con
 void gptq4j_f16gemm(int level, const uint16_t *weight, int in, const float *x, int rows, float *y, int ystride,
                     const float *bias, int n0, int n1);
 
-/* Causal attention of one head of one token over its sequence in a paged KV cache (attention.c). */
-void gptq4j_attend(const float *q, int qo, const float *keys, const float *values, long base, const int32_t *blocks,
-                   int blockSize, int stride, int hd, int pos, float scale, float *scores, float *out, int oo);
+/* A paged KV cache as attention reads it (KvLayout.java, mirrored once in Java by KvDescriptor.java and checked
+ * against gptq4j_kv_struct_layout at load), written once per cache into the arena that owns keys and values. Keys and
+ * values are each [layers][blocks][block_size][stride] elements; position p of a sequence whose block ids are blocks[]
+ * starts, from a head's base (its layer's first element plus the head's offset), at element
+ *   base + (blocks[p / block_size] * block_size + p % block_size) * stride                                     */
+struct gptq4j_kv_cache {
+    const float *keys;
+    const float *values;
+    int32_t block_size;          /* positions per block */
+    int32_t stride;              /* elements from one position's vector to the next */
+    int32_t precision;           /* 0: float32 elements (KvPrecision.F32, the only one so far) */
+    int32_t reserved;            /* zero: the struct is 32 bytes on every ABI */
+};
+
+/* The byte offset of every field of struct gptq4j_kv_cache, then its size, written to out[0..]; returns how many were
+ * written (at most capacity). */
+int gptq4j_kv_struct_layout(int64_t *out, int capacity);
+
+/* Causal attention of one head of one token over its sequence in the paged KV cache kv (attention.c): q and out are
+ * the head's hd floats, scores scratch of pos + 1 floats, blocks the sequence's block ids in position order. */
+void gptq4j_attend(const struct gptq4j_kv_cache *kv, int64_t base, const int32_t *blocks, int hd, int pos, float scale,
+                   const float *q, float *scores, float *out);
 
 /* Reads bytes [0, n) once (n a multiple of 128) and returns an xor of everything read, so nothing is optimized away. */
 long gptq4j_stream_read(const uint8_t *p, long n);

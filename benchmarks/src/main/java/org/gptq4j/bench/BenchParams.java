@@ -2,6 +2,7 @@ package org.gptq4j.bench;
 
 import org.gptq4j.kernel.ComputePool;
 import org.gptq4j.kernel.KernelBackend;
+import org.gptq4j.kernel.KernelOptions;
 import org.gptq4j.kernel.NativeKernels;
 
 import java.util.Locale;
@@ -30,8 +31,8 @@ final class BenchParams {
         return backend;
     }
 
-    /** {@code threads}, or one per physical core ({@link ComputePool#defaultThreads()}) when 0. */
+    /** {@code threads}, or when 0 one per physical core ({@link ComputePool#defaultThreads()}) or {@code -Dgptq4j.threads}. */
     static int threads(int threads) {
-        return threads > 0 ? threads : ComputePool.defaultThreads();
+        return threads > 0 ? threads : KernelOptions.fromSystemProperties().threads();
     }
 }

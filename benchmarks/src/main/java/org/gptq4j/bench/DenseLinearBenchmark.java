@@ -3,7 +3,7 @@ package org.gptq4j.bench;
 import org.gptq4j.io.DType;
 import org.gptq4j.io.Tensor;
 import org.gptq4j.kernel.DenseLinear;
-import org.gptq4j.kernel.KernelBackend;
+import org.gptq4j.kernel.Kernels;
 import org.gptq4j.kernel.Linear;
 
 import org.openjdk.jmh.annotations.Param;
@@ -11,7 +11,6 @@ import org.openjdk.jmh.annotations.Param;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
@@ -53,7 +52,7 @@ public class DenseLinearBenchmark extends LinearBenchmark {
     }
 
     @Override
-    protected Linear[] layers(Arena arena, int in, int out, KernelBackend kind, int copies) {
+    protected Linear[] layers(Arena arena, int in, int out, Kernels kernels, int copies) {
         DenseLinear[] layers = new DenseLinear[copies];
         SplittableRandom rnd = new SplittableRandom(42);
         short[] values = new short[4096]; // F16 N(0, 0.02) values, drawn from at random: filling with one call each is slow
@@ -65,13 +64,13 @@ public class DenseLinearBenchmark extends LinearBenchmark {
                 for (int k = 0; k < in; k++) row[k] = values[rnd.nextInt(values.length)];
                 MemorySegment.copy(row, 0, w, ValueLayout.JAVA_SHORT, (long) n * in * Short.BYTES, in);
             }
-            layers[c] = new DenseLinear(new Tensor("lm_head.weight", DType.F16, new long[]{out, in}, w), null, kind);
+            layers[c] = new DenseLinear(new Tensor("lm_head.weight", DType.F16, new long[]{out, in}, w), null, kernels);
         }
         return layers;
     }
 
     @Override
-    protected String describe(Linear layer, KernelBackend kind) {
-        return "dense F16 " + layer.inFeatures() + "x" + layer.outFeatures() + " " + kind.name().toLowerCase(Locale.ROOT);
+    protected String describe(Linear layer, Kernels kernels) {
+        return "dense F16 " + layer.inFeatures() + "x" + layer.outFeatures() + " " + kernels;
     }
 }

@@ -3,6 +3,7 @@ package org.gptq4j.bench;
 import org.gptq4j.kernel.ComputePool;
 import org.gptq4j.kernel.GptqLinear;
 import org.gptq4j.kernel.KernelBackend;
+import org.gptq4j.kernel.Kernels;
 import org.gptq4j.kernel.Linear;
 
 import org.openjdk.jmh.annotations.Param;
@@ -59,18 +60,18 @@ public class GptqLinearBenchmark extends LinearBenchmark {
     }
 
     @Override
-    protected Linear[] layers(Arena arena, int in, int out, KernelBackend kind, int copies) {
+    protected Linear[] layers(Arena arena, int in, int out, Kernels kernels, int copies) {
         GptqLinear[] layers = new GptqLinear[copies];
         try (Arena stored = Arena.ofShared()) { // AutoGPTQ's tensors are only read by the repack
             GptqLinear.Stored s = RandomGptqLayer.stored(stored, in, out, bits, GROUP_SIZE, 42);
-            for (int i = 0; i < copies; i++) layers[i] = GptqLinear.repack(s, in, out, bits, GROUP_SIZE, 1, arena, kind);
+            for (int i = 0; i < copies; i++) layers[i] = GptqLinear.repack(s, in, out, bits, GROUP_SIZE, 1, arena, kernels);
         }
-        if (layers[0].backend() != kind) throw new IllegalStateException("asked for " + kind + ", got " + layers[0].backend());
+        if (layers[0].kernels() != kernels) throw new IllegalStateException("asked for " + kernels + ", got " + layers[0].kernels());
         return layers;
     }
 
     @Override
-    protected String describe(Linear layer, KernelBackend kind) {
+    protected String describe(Linear layer, Kernels kernels) {
         return layer.toString();
     }
 }

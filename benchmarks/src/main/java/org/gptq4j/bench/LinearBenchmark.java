@@ -2,6 +2,7 @@ package org.gptq4j.bench;
 
 import org.gptq4j.kernel.KernelBackend;
 import org.gptq4j.kernel.KernelLevel;
+import org.gptq4j.kernel.Kernels;
 import org.gptq4j.kernel.Linear;
 import org.gptq4j.kernel.NativeKernels;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -57,21 +58,22 @@ public abstract class LinearBenchmark {
     protected abstract int rows();
 
     /** {@code copies} copies of the layer ({@code in x out}, on {@code kind}), their weights allocated in {@code arena}. */
-    protected abstract Linear[] layers(Arena arena, int in, int out, KernelBackend kind, int copies);
+    protected abstract Linear[] layers(Arena arena, int in, int out, Kernels kernels, int copies);
 
     /** The layer, as the setup line names it. */
-    protected abstract String describe(Linear layer, KernelBackend kind);
+    protected abstract String describe(Linear layer, Kernels kernels);
 
     @Setup(Level.Trial)
     public void setUp() {
         KernelBackend kind = BenchParams.backend(backend());
         int[] dims = BenchParams.inOut(shape());
         if (copies < 1) throw new IllegalArgumentException("copies must be >= 1, got " + copies);
-        if (kind == KernelBackend.NATIVE && !level.equals("cpu")) NativeKernels.useLevel(KernelLevel.of(level));
+        KernelLevel cap = kind == KernelBackend.NATIVE && !level.equals("cpu") ? NativeKernels.requireLevel(KernelLevel.of(level)) : KernelLevel.AMX;
+        Kernels kernels = Kernels.of(kind, cap);
         arena = Arena.ofShared();
-        Linear[] layers = layers(arena, dims[0], dims[1], kind, copies);
+        Linear[] layers = layers(arena, dims[0], dims[1], kernels, copies);
         rotation = new LayerRotation(layers, rows(), threads);
-        System.out.println("# " + describe(layers[0], kind) + ", " + rotation.describe() + "; " + NativeKernels.status());
+        System.out.println("# " + describe(layers[0], kernels) + ", " + rotation.describe() + "; " + NativeKernels.status());
     }
 
     @TearDown(Level.Trial)

@@ -1,5 +1,6 @@
 package org.gptq4j.engine;
 
+import org.gptq4j.kernel.KernelOptions;
 import org.gptq4j.sampling.SamplingParameters;
 
 import java.nio.file.Path;
@@ -33,17 +34,17 @@ public final class BenchConcurrency {
      * Builds an engine sized for the largest count (every sequence fits in the KV cache, so nothing is preempted;
      * prefix caching off), warms every count up, keeps the best of {@link #REPEATS} runs of each, and closes it.
      */
-    public static List<Point> run(Path model, int threads, int[] concurrency, int promptLength, int newTokens) {
-        return run(model, threads, concurrency, promptLength, newTokens, REPEATS);
+    public static List<Point> run(Path model, KernelOptions options, int[] concurrency, int promptLength, int newTokens) {
+        return run(model, options, concurrency, promptLength, newTokens, REPEATS);
     }
 
-    /** As {@link #run(Path, int, int[], int, int)}, keeping the best of {@code repeats} runs of each count. */
-    public static List<Point> run(Path model, int threads, int[] concurrency, int promptLength, int newTokens, int repeats) {
+    /** As {@link #run(Path, KernelOptions, int[], int, int)}, keeping the best of {@code repeats} runs of each count. */
+    public static List<Point> run(Path model, KernelOptions options, int[] concurrency, int promptLength, int newTokens, int repeats) {
         if (repeats < 1) throw new IllegalArgumentException("repeats must be >= 1, but was " + repeats);
         int max = Arrays.stream(concurrency).max().orElseThrow();
         int blockSize = 16;
         int blocksPerSequence = (promptLength + newTokens + blockSize - 1) / blockSize;
-        try (Engine engine = Engine.builder().modelPath(model).threads(threads).prefixCaching(false)
+        try (Engine engine = Engine.builder().modelPath(model).kernelOptions(options).prefixCaching(false)
                 .blockSize(blockSize).kvCacheBlocks(blocksPerSequence * max)
                 .limits(EngineLimits.builder().maxConcurrentSequences(max).maxQueuedRequests(max)
                         .maxBatchPrefillTokens(Math.max(1, promptLength * max)).build())
@@ -143,7 +144,8 @@ public final class BenchConcurrency {
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : Runtime.getRuntime().availableProcessors();
         int newTokens = args.length > 3 ? Integer.parseInt(args[3]) : 64;
         int promptLength = args.length > 4 ? Integer.parseInt(args[4]) : 16;
-        List<Point> points = run(Path.of(args[0]), threads, counts, promptLength, newTokens);
+        List<Point> points = run(Path.of(args[0]), KernelOptions.fromSystemProperties().toBuilder().threads(threads).build(),
+                counts, promptLength, newTokens);
         System.out.print(toTable(points));
         System.out.println("{\"concurrency\": " + toJson(points) + "}");
     }

@@ -1,6 +1,10 @@
 package org.gptq4j.engine;
 
 import org.gptq4j.kernel.ComputePool;
+import org.gptq4j.kernel.KernelBackend;
+import org.gptq4j.kernel.KernelOptions;
+import org.gptq4j.kv.KvCacheManager;
+import org.gptq4j.kv.KvLayout;
 import org.gptq4j.kv.PagedKvCache;
 import org.gptq4j.model.LlamaConfig;
 import org.gptq4j.model.LlamaModel;
@@ -40,7 +44,9 @@ public final class Engine implements AutoCloseable {
     private final LlamaModel model;
     private final Tokenizer tokenizer;
     private final PagedKvCache cache;
+    private final KvCacheManager kv;
     private final ComputePool pool;
+    private final KernelOptions kernelOptions;
     private final EngineLimits limits;
     private final Scheduler scheduler;
     private final MetricsRecorder metrics;
@@ -49,18 +55,21 @@ public final class Engine implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean closing;
 
-    private Engine(Builder b, LlamaModel model, Tokenizer tokenizer, ComputePool pool) {
+    private Engine(Builder b, KernelOptions kernelOptions, LlamaModel model, Tokenizer tokenizer, ComputePool pool) {
+        this.kernelOptions = kernelOptions;
         this.model = model;
         this.tokenizer = tokenizer;
         this.pool = pool;
         LlamaConfig config = model.config();
         this.limits = b.limits.resolve(config);
         int blocks = b.blocks(config, limits);
-        this.cache = new PagedKvCache(config.numLayers(), config.kvDim(), b.blockSize, blocks, b.prefixCaching);
-        this.scheduler = new Scheduler((batch, c) -> model.forward(batch, c, pool), cache, config.vocabSize(),
+        KvLayout layout = KvLayout.of(config.numLayers(), config.kvDim(), b.blockSize, blocks);
+        this.cache = new PagedKvCache(layout);
+        this.kv = new KvCacheManager(layout, b.prefixCaching);
+        this.scheduler = new Scheduler(batch -> model.forward(batch, cache, pool), kv, config.vocabSize(),
                 new SchedulerConfig(limits.maxBatchPrefillTokens(), limits.maxConcurrentSequences(), limits.maxQueuedRequests(),
                         limits.queueTimeout()), System::nanoTime);
-        this.metrics = new MetricsRecorder(scheduler, cache, b.metricsListener);
+        this.metrics = new MetricsRecorder(scheduler, kv, b.metricsListener);
         this.eosTokens = Set.copyOf(config.eosTokenIds());
         this.thread = new Thread(this::loop, "gptq4j-engine");
         this.thread.setDaemon(true);
@@ -128,11 +137,11 @@ public final class Engine implements AutoCloseable {
                     "the prompt's " + prompt + " tokens + maxNewTokens " + maxNew + " = " + total + " exceed max-total-tokens "
                             + limits.maxTotalTokens() + "; lower maxNewTokens or shorten the prompt");
         }
-        int blocks = cache.blocksFor((int) total), capacity = cache.pool().capacity();
+        int blocks = kv.blocksFor((int) total), capacity = kv.capacity();
         if (blocks > capacity) {
             throw new RequestRejectedException(RequestRejectedException.Limit.KV_CACHE_BLOCKS, blocks, capacity,
-                    total + " tokens need " + blocks + " KV blocks of " + cache.blockSize() + " positions, the KV cache has "
-                            + capacity + " blocks (" + (long) capacity * cache.blockSize() + " positions); raise kvCacheBytes or lower maxNewTokens");
+                    total + " tokens need " + blocks + " KV blocks of " + kv.blockSize() + " positions, the KV cache has "
+                            + capacity + " blocks (" + (long) capacity * kv.blockSize() + " positions); raise kvCacheBytes or lower maxNewTokens");
         }
     }
 
@@ -175,6 +184,14 @@ public final class Engine implements AutoCloseable {
         return model.config();
     }
 
+    /**
+     * The kernel options in force: backend (the requested one; {@link LlamaModel#kernels()} says what runs), native
+     * level, threads and pack cache.
+     */
+    public KernelOptions kernelOptions() {
+        return kernelOptions;
+    }
+
     /** The limits in force, with the model-derived values filled in. */
     public EngineLimits limits() {
         return limits;
@@ -197,17 +214,22 @@ public final class Engine implements AutoCloseable {
         return scheduler;
     }
 
+    /** The loaded model (for tests of what it runs on). */
+    LlamaModel llama() {
+        return model;
+    }
+
     MetricsRecorder metricsRecorder() {
         return metrics;
     }
 
     /** Blocks of {@link #kvCacheBlockSize()} positions in the KV cache. */
     public int kvCacheBlocks() {
-        return cache.pool().capacity();
+        return kv.capacity();
     }
 
     public int kvCacheBlockSize() {
-        return cache.blockSize();
+        return kv.blockSize();
     }
 
     private void loop() {
@@ -263,12 +285,15 @@ public final class Engine implements AutoCloseable {
     /**
      * Configures an {@link Engine}. Only {@link #modelPath} is required. The KV cache defaults to 1 GiB, and
      * never less than one request of {@code maxTotalTokens}; set {@link #kvCacheBytes} or {@link #kvCacheBlocks}
-     * (not both) to size it.
+     * (not both) to size it. How the kernels run ({@link #kernelOptions}) is this engine's alone: other engines in the
+     * JVM may use other backends, levels and threads.
      */
     public static final class Builder {
         private Path modelPath;
         private Tokenizer tokenizer;
-        private int threads = ComputePool.defaultThreads();
+        private KernelOptions kernelOptions; // null: KernelOptions.fromSystemProperties() at build
+        private Integer threads;
+        private KernelBackend kernelBackend;
         private long kvCacheBytes = -1;
         private int kvCacheBlocks = -1;
         private int blockSize = 16;
@@ -291,12 +316,29 @@ public final class Engine implements AutoCloseable {
         }
 
         /**
-         * Compute threads (default: one per physical core), at most {@link ComputePool#maxThreads()}.
+         * The kernels' options: backend, native level, threads, pack cache (default:
+         * {@link KernelOptions#fromSystemProperties()}, the defaults with the {@code -Dgptq4j.*} switches applied).
+         * {@link #threads} and {@link #kernelBackend}, when set, override theirs.
+         */
+        public Builder kernelOptions(KernelOptions kernelOptions) {
+            this.kernelOptions = Objects.requireNonNull(kernelOptions, "kernelOptions");
+            return this;
+        }
+
+        /**
+         * Compute threads (default: one per physical core, or {@code -Dgptq4j.threads}), at most
+         * {@link ComputePool#maxThreads()}.
          *
          * @throws IllegalArgumentException outside {@code [1, ComputePool.maxThreads()]}
          */
         public Builder threads(int threads) {
             this.threads = ComputePool.checkThreads(threads, "threads");
+            return this;
+        }
+
+        /** The kernels that run the model (default: native where it runs here, else java, or {@code -Dgptq4j.kernel}). */
+        public Builder kernelBackend(KernelBackend kernelBackend) {
+            this.kernelBackend = Objects.requireNonNull(kernelBackend, "kernelBackend");
             return this;
         }
 
@@ -341,12 +383,13 @@ public final class Engine implements AutoCloseable {
         public Engine build() {
             if (modelPath == null) throw new IllegalStateException("modelPath is required");
             if (kvCacheBytes > 0 && kvCacheBlocks > 0) throw new IllegalStateException("set kvCacheBytes or kvCacheBlocks, not both");
-            LlamaModel model = LlamaModel.load(modelPath);
+            KernelOptions options = kernelOptions();
+            LlamaModel model = LlamaModel.load(modelPath, options);
             ComputePool pool = null;
             try {
                 Tokenizer tok = tokenizer != null ? tokenizer : Tokenizer.fromModelFolder(modelPath);
-                pool = new ComputePool(threads);
-                return new Engine(this, model, tok, pool);
+                pool = new ComputePool(options.threads());
+                return new Engine(this, options, model, tok, pool);
             } catch (RuntimeException | Error e) {
                 if (pool != null) pool.close();
                 model.close();
@@ -354,8 +397,16 @@ public final class Engine implements AutoCloseable {
             }
         }
 
+        /** The options set, or read from the system properties, with {@link #threads} and {@link #kernelBackend} over them. */
+        private KernelOptions kernelOptions() {
+            KernelOptions.Builder b = (kernelOptions != null ? kernelOptions : KernelOptions.fromSystemProperties()).toBuilder();
+            if (threads != null) b.threads(threads);
+            if (kernelBackend != null) b.backend(kernelBackend);
+            return b.build();
+        }
+
         int blocks(LlamaConfig config, EngineLimits resolved) {
-            long perBlock = PagedKvCache.bytesPerBlock(config.numLayers(), config.kvDim(), blockSize);
+            long perBlock = KvLayout.of(config.numLayers(), config.kvDim(), blockSize, 1).bytesPerBlock();
             if (kvCacheBlocks > 0) return kvCacheBlocks;
             if (kvCacheBytes > 0) {
                 long blocks = kvCacheBytes / perBlock;

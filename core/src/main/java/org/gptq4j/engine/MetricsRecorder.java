@@ -1,6 +1,6 @@
 package org.gptq4j.engine;
 
-import org.gptq4j.kv.PagedKvCache;
+import org.gptq4j.kv.KvCacheManager;
 import org.gptq4j.kv.PrefixCache;
 import org.gptq4j.scheduler.Scheduler;
 import org.gptq4j.scheduler.StepResult;
@@ -18,7 +18,7 @@ final class MetricsRecorder {
     private record TokenMark(long nanos, long generatedTotal) {}
 
     private final Scheduler scheduler;
-    private final PagedKvCache cache;
+    private final KvCacheManager kv;
     private final EngineMetricsListener listener;
     private final AtomicLong rejected = new AtomicLong();
     private final ArrayDeque<TokenMark> marks = new ArrayDeque<>();
@@ -27,9 +27,9 @@ final class MetricsRecorder {
     private long completed, failed, generated, preemptions;
     private volatile EngineMetrics latest;
 
-    MetricsRecorder(Scheduler scheduler, PagedKvCache cache, EngineMetricsListener listener) {
+    MetricsRecorder(Scheduler scheduler, KvCacheManager kv, EngineMetricsListener listener) {
         this.scheduler = scheduler;
-        this.cache = cache;
+        this.kv = kv;
         this.listener = listener;
         this.latest = snapshot(System.nanoTime());
     }
@@ -94,15 +94,15 @@ final class MetricsRecorder {
     }
 
     private EngineMetrics snapshot(long now) {
-        PrefixCache prefix = cache.prefixCache();
+        PrefixCache prefix = kv.prefixCache();
         double rate = 0;
         if (marks.size() >= 2) {
             TokenMark first = marks.peekFirst(), last = marks.peekLast();
             long dt = last.nanos() - first.nanos();
             if (dt > 0) rate = (last.generatedTotal() - first.generatedTotal()) * 1e9 / dt;
         }
-        return new EngineMetrics(scheduler.queueDepth(), scheduler.runningCount(), cache.pool().capacity(),
-                cache.pool().usedBlocks(), cache.pool().freeBlocks(), prefix == null ? 0 : prefix.cachedBlocks(),
+        return new EngineMetrics(scheduler.queueDepth(), scheduler.runningCount(), kv.capacity(),
+                kv.usedBlocks(), kv.freeBlocks(), prefix == null ? 0 : prefix.cachedBlocks(),
                 prefix == null ? 0 : prefix.hitRate(), completed, failed, rejected.get(), promptTokens.get(), generated,
                 preemptions, rate, mean(ttft), mean(itl));
     }

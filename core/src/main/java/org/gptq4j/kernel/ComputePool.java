@@ -80,16 +80,15 @@ public final class ComputePool implements AutoCloseable {
 
     /**
      * One thread per physical core is the right default for these kernels (SMT siblings share the SIMD units and the
-     * memory bus); {@code -Dgptq4j.threads=N} overrides it, within {@link #checkThreads}.
+     * memory bus); {@link KernelOptions} reads {@code -Dgptq4j.threads=N} over it, within {@link #checkThreads}.
      */
     public static int defaultThreads() {
-        String configured = System.getProperty("gptq4j.threads");
-        if (configured != null && !configured.isBlank()) return threadsProperty(configured);
         int logical = Runtime.getRuntime().availableProcessors();
         int perCore = siblingsPerCore();
         return Math.max(1, logical / perCore);
     }
 
+    /** The value of {@code -Dgptq4j.threads}, checked as {@link #checkThreads} does. */
     static int threadsProperty(String value) {
         try {
             return checkThreads(Long.parseLong(value.strip()), "-Dgptq4j.threads");

@@ -19,21 +19,22 @@ public final class DenseLinear implements Linear {
     private final Tensor weight;
     private final float[] bias;
     private final int in, out;
-    private final boolean nativeF16;
+    private final Kernels kernels;
 
-    public DenseLinear(Tensor weight, float[] bias) {
-        this(weight, bias, KernelBackend.selected());
+    /** The layer on the kernels of {@code backend} ({@link Kernels#of(KernelBackend)}). */
+    public DenseLinear(Tensor weight, float[] bias, KernelBackend backend) {
+        this(weight, bias, Kernels.of(backend));
     }
 
-    public DenseLinear(Tensor weight, float[] bias, KernelBackend backend) {
+    public DenseLinear(Tensor weight, float[] bias, Kernels kernels) {
         if (weight.rank() != 2) throw new IllegalArgumentException(weight + " is not a matrix");
         this.weight = weight;
         this.out = weight.dim(0);
         this.in = weight.dim(1);
         if (bias != null && bias.length != out) throw new IllegalArgumentException("bias of " + weight.name() + " has " + bias.length + " entries, expected " + out);
         this.bias = bias;
-        this.nativeF16 = backend.orFallback() == KernelBackend.NATIVE && weight.dtype() == DType.F16;
-        if (nativeF16 && weight.data().isMapped()) {
+        this.kernels = kernels;
+        if (kernels.nativeCode() && weight.dtype() == DType.F16 && weight.data().isMapped()) {
             throw new IllegalArgumentException(weight.name() + ": the native kernels read only memory the engine owns, not a mapped"
                     + " file (copy the tensor with Tensor.copyTo)");
         }
@@ -54,14 +55,22 @@ public final class DenseLinear implements Linear {
         return weight.data().byteSize();
     }
 
+    Tensor weight() {
+        return weight;
+    }
+
+    float[] bias() {
+        return bias;
+    }
+
     @Override
     public void apply(float[] x, float[] y, int rows, ComputePool pool) {
+        kernels.dense(this, x, y, rows, pool);
+    }
+
+    /** {@link #apply} in the Vector API, float32 activations: every backend but the native one's F16 product. */
+    void applyVector(float[] x, float[] y, int rows, ComputePool pool) {
         long work = (long) rows * in * out;
-        if (nativeF16) {
-            MemorySegment b = bias == null ? MemorySegment.NULL : MemorySegment.ofArray(bias);
-            pool.parallelFor(out, work, (n0, n1) -> NativeKernels.f16gemm(weight.data(), in, x, rows, y, out, b, n0, n1));
-            return;
-        }
         Workspace ws = pool.workspace();
         pool.parallelForSlices(out, work, (slice, start, end) -> {
             float[] w = ws.floats(Workspace.ROW, slice, in);

@@ -22,7 +22,7 @@ import java.util.stream.IntStream;
  * whose size is not a multiple of 32 is padded with zero activations), stores the codes row by row per output
  * feature (2- and 3-bit codes widen to 4-bit nibbles), the scales as F16 and the zeros as int16 {@code [N][G]} (F32 or
  * BF16 scales are rounded to F16, as GPTQ's own kernels compute with them).
- * {@link #apply} gathers the activations through the same permutation, then runs the layer's {@link KernelBackend}.
+ * {@link #apply} gathers the activations through the same permutation, then runs the layer's {@link Kernels}.
  */
 public final class GptqLinear implements Linear {
     private static final int CHUNK = 64; // output features repacked per task
@@ -33,17 +33,17 @@ public final class GptqLinear implements Linear {
     private final int[] gather;        // activation slot s reads input feature gather[s] (-1: padding); null = identity
     private final float[] bias;        // [out] or null
     private final MemorySegment nativeBias; // bias as a heap segment for the native kernels, or NULL
-    private final KernelBackend backend;
+    private final Kernels kernels;
 
-    private GptqLinear(String name, PackedGptq w, int[] perm, float[] bias, KernelBackend backend) {
+    private GptqLinear(String name, PackedGptq w, int[] perm, float[] bias, Kernels kernels) {
         this.name = name;
         this.w = w;
         this.perm = perm;
         this.gather = ActivationQuantizer.gather(w, perm);
         this.bias = bias;
         this.nativeBias = bias == null ? MemorySegment.NULL : MemorySegment.ofArray(bias);
-        this.backend = backend;
-        if (backend == KernelBackend.NATIVE && (w.codes().isMapped() || w.scales().isMapped() || w.zeros().isMapped())) {
+        this.kernels = kernels;
+        if (kernels.nativeCode() && (w.codes().isMapped() || w.scales().isMapped() || w.zeros().isMapped())) {
             throw new IllegalArgumentException(name + ": the native kernels read only memory the engine owns, not a mapped file");
         }
     }
@@ -67,18 +67,13 @@ public final class GptqLinear implements Linear {
         }
     }
 
-    /** As {@link #repack(Stored, int, int, int, int, int, Arena, KernelBackend)} with the selected backend. */
-    public static GptqLinear repack(Stored s, int in, int out, int bits, int groupSize, int zeroOffset, Arena arena) {
-        return repack(s, in, out, bits, groupSize, zeroOffset, arena, KernelBackend.selected());
-    }
-
     /**
      * The layer from {@code cache} when it holds a valid copy made from exactly these stored tensors (see
      * {@link PackCache}), else repacked from them; either way recorded in the cache. The layout, the permutation and the
      * bias always come from the stored tensors, so a cache file can change the packed bytes at most.
      */
     public static GptqLinear load(Stored s, int in, int out, int bits, int groupSize, int zeroOffset, Arena arena,
-                                  KernelBackend backend, PackCache cache) {
+                                  Kernels kernels, PackCache cache) {
         Layout layout = layout(s, in, out, bits, groupSize);
         PackCache.Blobs hit = cache.find(s, layout.codesBytes(out), layout.groupBytes(out), arena);
         GptqLinear layer;
@@ -86,9 +81,9 @@ public final class GptqLinear implements Linear {
             releaseStoredPages(s);
             PackedGptq p = PackedGptq.of(in, out, bits, layout.storedBits, layout.nb, layout.rowBytes, layout.groups,
                     layout.gblk, hit.codes(), hit.scales(), hit.zeros(), arena);
-            layer = new GptqLinear(s.name, p, layout.perm, bias(s, out), backend.orFallback());
+            layer = new GptqLinear(s.name, p, layout.perm, bias(s, out), kernels);
         } else {
-            layer = repack(s, layout, in, out, bits, zeroOffset, arena, backend);
+            layer = repack(s, layout, in, out, bits, zeroOffset, arena, kernels);
         }
         cache.put(s, layer.w);
         return layer;
@@ -108,8 +103,14 @@ public final class GptqLinear implements Linear {
      * @param zeroOffset 1 for GPTQ format v1 (stored zero is zero-1), 0 for gptq_v2
      */
     public static GptqLinear repack(Stored s, int in, int out, int bits, int groupSize, int zeroOffset, Arena arena,
+                                    Kernels kernels) {
+        return repack(s, layout(s, in, out, bits, groupSize), in, out, bits, zeroOffset, arena, kernels);
+    }
+
+    /** As {@link #repack(Stored, int, int, int, int, int, Arena, Kernels)} on the kernels of {@code backend}. */
+    public static GptqLinear repack(Stored s, int in, int out, int bits, int groupSize, int zeroOffset, Arena arena,
                                     KernelBackend backend) {
-        return repack(s, layout(s, in, out, bits, groupSize), in, out, bits, zeroOffset, arena, backend);
+        return repack(s, in, out, bits, groupSize, zeroOffset, arena, Kernels.of(backend));
     }
 
     /** Checks the stored tensors' shapes and {@code g_idx}, and lays out the groups (see {@link Layout}). */
@@ -163,7 +164,7 @@ public final class GptqLinear implements Linear {
     }
 
     private static GptqLinear repack(Stored s, Layout layout, int in, int out, int bits, int zeroOffset, Arena arena,
-                                     KernelBackend backend) {
+                                     Kernels kernels) {
         int storedBits = layout.storedBits, nb = layout.nb, groups = layout.groups;
         long rowBytes = layout.rowBytes;
         int[] position = layout.position;
@@ -174,7 +175,7 @@ public final class GptqLinear implements Linear {
         int mask = (1 << bits) - 1;
         int zeroShift = zeroOffset - (storedBits == 8 ? 128 : 0);
         MemorySegment qz = s.qzeros.data();
-        boolean nativeRepack = backend.orFallback() == KernelBackend.NATIVE && s.qweight.data().isNative(); // Java repack otherwise (tests cover both)
+        boolean nativeRepack = kernels.nativeCode() && s.qweight.data().isNative(); // Java repack otherwise (tests cover both)
         // native code reads only memory the engine owns: a mapped qweight is copied first (a file that shrinks under a
         // Java copy throws InternalError; under native code it would crash the JVM), one layer at a time
         try (Arena scratch = Arena.ofShared()) {
@@ -212,7 +213,7 @@ public final class GptqLinear implements Linear {
         releaseStoredPages(s);
         float[] bias = bias(s, out);
         PackedGptq packed = PackedGptq.of(in, out, bits, storedBits, nb, rowBytes, groups, layout.gblk, codes, scales, zeros, arena);
-        return new GptqLinear(s.name, packed, layout.perm, bias, backend.orFallback());
+        return new GptqLinear(s.name, packed, layout.perm, bias, kernels);
     }
 
     /** The stored tensors are consumed: their file pages need not stay resident (they remain in the page cache). */
@@ -287,7 +288,22 @@ public final class GptqLinear implements Linear {
     }
 
     public KernelBackend backend() {
-        return backend;
+        return kernels.backend();
+    }
+
+    /** The kernels that run this layer. */
+    public Kernels kernels() {
+        return kernels;
+    }
+
+    /** The bias, or null. */
+    float[] bias() {
+        return bias;
+    }
+
+    /** The bias as a heap segment for the native kernels, or NULL. */
+    MemorySegment nativeBias() {
+        return nativeBias;
     }
 
     @Override
@@ -297,21 +313,21 @@ public final class GptqLinear implements Linear {
 
     @Override
     public void apply(float[] x, float[] y, int rows, ComputePool pool) {
+        kernels.gptq(this, x, y, rows, pool);
+    }
+
+    /** {@link #apply} on float32 activations (the float kernels). */
+    void applyFloat(float[] x, float[] y, int rows, ComputePool pool) {
         Workspace ws = pool.workspace();
         int padded = w.nb() * 32, out = w.out();
         long work = (long) rows * padded * out;
-        if (backend == KernelBackend.FLOAT) {
-            // xs = x gathered into permuted order (zero padding), then y[r][n] = xs[r] . W[n] row by row
-            float[] xs = ws.floats(Workspace.GATHERED, rows * padded);
-            for (int r = 0; r < rows; r++) {
-                for (int k = 0; k < padded; k++) xs[r * padded + k] = ActivationQuantizer.at(x, r * w.in(), w.in(), perm, k);
-            }
-            pool.parallelForSlices(out, work, (slice, n0, n1) ->
-                    VectorKernels.floatGemm(w, xs, rows, y, bias, n0, n1, ws.floats(Workspace.ROW, slice, padded)));
-            return;
+        // xs = x gathered into permuted order (zero padding), then y[r][n] = xs[r] . W[n] row by row
+        float[] xs = ws.floats(Workspace.GATHERED, rows * padded);
+        for (int r = 0; r < rows; r++) {
+            for (int k = 0; k < padded; k++) xs[r * padded + k] = ActivationQuantizer.at(x, r * w.in(), w.in(), perm, k);
         }
-        Planes planes = quantize(x, rows, pool);
-        pool.parallelFor(out, work, (n0, n1) -> multiply(planes, rows, y, n0, n1));
+        pool.parallelForSlices(out, work, (slice, n0, n1) ->
+                VectorKernels.floatGemm(w, xs, rows, y, bias, n0, n1, ws.floats(Workspace.ROW, slice, padded)));
     }
 
     /**
@@ -328,40 +344,24 @@ public final class GptqLinear implements Linear {
      * on the same int8 backend), so that both can multiply one quantization of a shared input ({@link LinearGroup}).
      */
     boolean sharesActivations(GptqLinear other) {
-        return backend != KernelBackend.FLOAT && backend == other.backend && w.in() == other.w.in()
+        return kernels.int8Activations() && kernels == other.kernels && w.in() == other.w.in()
                 && w.storedBits() == other.w.storedBits() && Arrays.equals(w.chunkBlock(), other.w.chunkBlock())
                 && Arrays.equals(gather, other.gather);
     }
 
     /** Quantizes {@code x} ({@code [rows][in]}) into planes held by the pool's workspace (valid until its next use). */
     Planes quantize(float[] x, int rows, ComputePool pool) {
-        Workspace ws = pool.workspace();
-        int padded = w.nb() * 32, chunks = w.chunks();
-        // (row, chunk) pairs split over the pool: a prefill quantizes hundreds of rows; a decode step's one row costs
-        // the native code about a microsecond, less than waking the pool (~16 operations per element in Java)
-        if (backend == KernelBackend.NATIVE) {
-            NativePlanes planes = ws.nativePlanes().layOut(rows, w);
-            pool.parallelFor(rows * chunks, 2L * rows * padded, (i0, i1) -> NativeKernels.quantize(x, i0, i1, w.in(), gather, w, planes));
-            return planes;
-        }
-        byte[] hi = ws.bytes(Workspace.HI, rows * padded), lo = ws.bytes(Workspace.LO, rows * padded);
-        float[] e = ws.floats(Workspace.XE, rows * chunks);
-        int[] sums = ws.ints(Workspace.SUMS, rows * chunks);
-        pool.parallelFor(rows * chunks, 16L * rows * padded, (i0, i1) -> ActivationQuantizer.quantizeChunks(x, i0, i1, w.in(), gather, w, hi, lo, e, sums));
-        return new HeapPlanes(hi, lo, e, sums);
+        return kernels.quantize(this, x, rows, pool);
     }
 
     /** Outputs {@code [n0, n1)} of every row of {@code y} ({@code [rows][out]}) from activations quantized by {@link #quantize}. */
     void multiply(Planes x, int rows, float[] y, int n0, int n1) {
-        switch (x) {
-            case NativePlanes p -> NativeKernels.qgemm(w, p, y, w.out(), nativeBias, n0, n1);
-            case HeapPlanes p -> VectorKernels.int8Gemm(w, p.hi(), p.lo(), p.e(), p.sums(), rows, y, bias, n0, n1);
-        }
+        kernels.multiply(this, x, rows, y, n0, n1);
     }
 
     @Override
     public String toString() {
         return name + " gptq " + w.bits() + "-bit " + w.in() + "x" + w.out() + " groups=" + w.groups() + (perm != null ? " act-order" : "")
-                + " " + backend.name().toLowerCase(java.util.Locale.ROOT);
+                + " " + kernels;
     }
 }

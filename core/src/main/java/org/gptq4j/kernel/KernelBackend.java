@@ -1,9 +1,11 @@
 package org.gptq4j.kernel;
 
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Which kernels run the linear layers.
+ * Which kernels run the linear layers and attention (an engine's {@link KernelOptions#backend()}; {@link Kernels#of}
+ * makes the implementation).
  * <ul>
  *   <li>{@link #NATIVE}: C SIMD kernels (AVX2/FMA, AVX-VNNI, AVX-512 VNNI, AMX-INT8 where present) through FFM
  *       downcalls, on activations quantized to two int8 planes ({@link ActivationQuantizer}); F16 dense layers in C
@@ -12,11 +14,11 @@ import java.util.Locale;
  *   <li>{@link #FLOAT}: float32 activations in the Vector API: the exact path (fixtures' float32 tolerance).</li>
  * </ul>
  * The int8 backends meet the fixtures' quantized-activation tolerance, not the float32 one.
- * {@code -Dgptq4j.kernel=native|java|float} forces a backend; by default {@link #NATIVE} when its library loads on
- * this CPU, else {@link #JAVA} (said once at startup).
  */
 public enum KernelBackend {
     NATIVE, JAVA, FLOAT;
+
+    private static final AtomicBoolean SAID = new AtomicBoolean();
 
     /** Whether activations are quantized to int8 (the quantized-activation tolerance applies). */
     public boolean int8Activations() {
@@ -28,36 +30,12 @@ public enum KernelBackend {
         return this == NATIVE && !NativeKernels.available() ? JAVA : this;
     }
 
-    private static volatile KernelBackend selected;
-
-    /** The backend chosen by {@code -Dgptq4j.kernel} or, by default, the fastest one available; logged once. */
-    public static KernelBackend selected() {
-        KernelBackend b = selected;
-        if (b == null) {
-            synchronized (KernelBackend.class) {
-                if (selected == null) selected = choose();
-                b = selected;
-            }
+    /** {@link #NATIVE} when its library loads on this CPU, else {@link #JAVA}; said once per process. */
+    static KernelBackend fastestAvailable() {
+        KernelBackend b = NativeKernels.available() ? NATIVE : JAVA;
+        if (SAID.compareAndSet(false, true)) {
+            System.err.println("gptq4j: kernels " + b.name().toLowerCase(Locale.ROOT) + " (" + NativeKernels.status() + ")");
         }
-        return b;
-    }
-
-    private static KernelBackend choose() {
-        String forced = System.getProperty("gptq4j.kernel");
-        KernelBackend b;
-        if (forced != null && !forced.isBlank() && !forced.equalsIgnoreCase("auto")) {
-            try {
-                b = valueOf(forced.trim().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("-Dgptq4j.kernel=" + forced + " is not one of native, java, float, auto");
-            }
-            if (b == NATIVE && !NativeKernels.available()) {
-                throw new IllegalStateException("-Dgptq4j.kernel=native, but the native kernels cannot run here: " + NativeKernels.status());
-            }
-        } else {
-            b = NativeKernels.available() ? NATIVE : JAVA;
-        }
-        System.err.println("gptq4j: kernels " + b.name().toLowerCase(Locale.ROOT) + " (" + NativeKernels.status() + ")");
         return b;
     }
 }

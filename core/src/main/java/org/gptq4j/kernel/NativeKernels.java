@@ -1,5 +1,7 @@
 package org.gptq4j.kernel;
 
+import org.gptq4j.kv.KvDescriptor;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
@@ -16,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
@@ -43,10 +46,6 @@ public final class NativeKernels {
     private static final MethodHandle QGEMM, QUANTIZE, ATTEND, F16GEMM, STREAM_READ, REPACK, RELEASE;
     /** The levels this CPU runs (empty without the native kernels). */
     private static final Set<KernelLevel> LEVELS;
-    /** Caps the level: {@code avx2|avx-vnni|avx512|amx} or {@code 1..4}; the highest level the CPU runs at or below it runs. */
-    public static final String LEVEL_PROPERTY = "gptq4j.native.level";
-    /** The number of the level the kernels run at: the CPU's highest, capped by {@link #LEVEL_PROPERTY} (tests lower it). */
-    private static volatile int level;
     private static final String STATUS;
 
     static {
@@ -66,7 +65,8 @@ public final class NativeKernels {
                 if (levels.isEmpty()) {
                     status = "this CPU lacks AVX2/FMA: Java Vector API fallback";
                 } else {
-                    checkStructs(linker, lookup);
+                    checkStructs(linker, lookup, "gptq4j_struct_layout", NativeWeights.LAYOUT, NativePlanes.LAYOUT);
+                    checkStructs(linker, lookup, "gptq4j_kv_struct_layout", KvDescriptor.LAYOUT);
                     Linker.Option critical = Linker.Option.critical(true);
                     // (level, weights, activations, y, ystride, bias, n0, n1)
                     q = linker.downcallHandle(lookup.findOrThrow("gptq4j_qgemm"), FunctionDescriptor.of(JAVA_INT,
@@ -74,9 +74,9 @@ public final class NativeKernels {
                     // (weights, x, in, gather, activations, i0, i1)
                     qz = linker.downcallHandle(lookup.findOrThrow("gptq4j_quantize"), FunctionDescriptor.ofVoid(
                             ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT), critical);
+                    // (kv, base, blocks, hd, pos, scale, q, scores, out)
                     at = linker.downcallHandle(lookup.findOrThrow("gptq4j_attend"), FunctionDescriptor.ofVoid(
-                            ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
-                            JAVA_FLOAT, ADDRESS, ADDRESS, JAVA_INT), critical);
+                            ADDRESS, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT, JAVA_FLOAT, ADDRESS, ADDRESS, ADDRESS), critical);
                     f = linker.downcallHandle(lookup.findOrThrow("gptq4j_f16gemm"), FunctionDescriptor.ofVoid(
                             JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), critical);
                     r = linker.downcallHandle(lookup.findOrThrow("gptq4j_stream_read"), FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_LONG));
@@ -99,17 +99,7 @@ public final class NativeKernels {
         REPACK = rp;
         RELEASE = rel;
         LEVELS = Collections.unmodifiableSet(levels);
-        int cap = KernelLevel.AMX.number();
-        String capped = System.getProperty(LEVEL_PROPERTY, "");
-        if (!capped.isBlank()) {
-            try {
-                cap = KernelLevel.of(capped).number();
-            } catch (IllegalArgumentException e) {
-                status += " (-D" + LEVEL_PROPERTY + " ignored: " + e.getMessage() + ")";
-            }
-        }
         STATUS = status;
-        capLevel(cap);
     }
 
     /** The levels this CPU runs the native kernels at (empty when they are unavailable). */
@@ -117,37 +107,20 @@ public final class NativeKernels {
         return LEVELS;
     }
 
-    /** The level the native kernels run at now (empty when they are unavailable). */
-    public static Optional<KernelLevel> level() {
-        int l = level;
-        return l == 0 ? Optional.empty() : Optional.of(KernelLevel.ofNumber(l));
-    }
-
     /**
-     * Runs the kernels at the highest level this CPU runs that is at most {@code cap} (1 AVX2, 2 AVX-VNNI, 3 AVX-512,
-     * 4 AMX; AVX2 if none is) until changed again: lets tests cover every path.
-     */
-    static void capLevel(int cap) {
-        int chosen = 0;
-        for (KernelLevel l : LEVELS) if (l.number() <= cap || chosen == 0) chosen = l.number();
-        level = chosen;
-    }
-
-    /**
-     * Runs the native kernels at {@code level} from now on, in the whole process (the library and its dispatch are
-     * process-wide, as {@link KernelBackend#selected()} is): lets a newer CPU measure the lower levels, e.g.
-     * {@code bench --kernel-level avx2}. Every level gives the same bits; only the speed changes.
+     * Checks that this CPU runs the native kernels at {@code level}, so that asking for it (e.g.
+     * {@code bench --kernel-level avx2}) measures that level and not another one.
      *
      * @throws IllegalStateException    where the native kernels are unavailable
      * @throws IllegalArgumentException where this CPU does not run {@code level}
      */
-    public static void useLevel(KernelLevel level) {
+    public static KernelLevel requireLevel(KernelLevel level) {
         if (!available()) throw new IllegalStateException("no native kernels to run at " + level.id() + ": " + STATUS);
         if (!LEVELS.contains(level)) {
             throw new IllegalArgumentException("this CPU does not run the " + level.id() + " kernels; it runs "
                     + LEVELS.stream().map(KernelLevel::id).toList());
         }
-        NativeKernels.level = level.number();
+        return level;
     }
 
     /** Whether the native kernels loaded and this CPU runs them. */
@@ -194,15 +167,16 @@ public final class NativeKernels {
     }
 
     /**
-     * The descriptors' field offsets and sizes in C ({@code gptq4j_struct_layout}) must be those of
-     * {@link NativeWeights#LAYOUT} and {@link NativePlanes#LAYOUT}: a field added, moved or resized on one side only
+     * The descriptors' field offsets and sizes in C (written by {@code function}: {@code gptq4j_struct_layout} for
+     * {@link NativeWeights#LAYOUT} and {@link NativePlanes#LAYOUT}, {@code gptq4j_kv_struct_layout} for
+     * {@link KvDescriptor#LAYOUT}) must be those of the Java layouts: a field added, moved or resized on one side only
      * would make C read the wrong memory, so the library is refused instead.
      */
-    private static void checkStructs(Linker linker, SymbolLookup lookup) throws Throwable {
-        MethodHandle layout = linker.downcallHandle(lookup.findOrThrow("gptq4j_struct_layout"),
+    private static void checkStructs(Linker linker, SymbolLookup lookup, String function, StructLayout... structs) throws Throwable {
+        MethodHandle layout = linker.downcallHandle(lookup.findOrThrow(function),
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
         List<Long> expected = new ArrayList<>();
-        for (StructLayout struct : List.of(NativeWeights.LAYOUT, NativePlanes.LAYOUT)) {
+        for (StructLayout struct : structs) {
             for (MemoryLayout field : struct.memberLayouts()) {
                 if (!(field instanceof PaddingLayout)) expected.add(struct.byteOffset(PathElement.groupElement(field.name().orElseThrow())));
             }
@@ -215,7 +189,8 @@ public final class NativeKernels {
             for (int i = 0; i < n; i++) actual.add(out.getAtIndex(JAVA_LONG, i));
         }
         if (!actual.equals(expected)) {
-            throw new IllegalStateException("the library's structs (offsets and sizes " + actual + ") do not match NativeWeights and NativePlanes " + expected);
+            throw new IllegalStateException("the library's structs (" + function + ": offsets and sizes " + actual
+                    + ") do not match " + Arrays.stream(structs).map(s -> s.name().orElseThrow()).toList() + " " + expected);
         }
     }
 
@@ -225,10 +200,10 @@ public final class NativeKernels {
      * NULL) are heap memory, which only a downcall's direct arguments may point to; the weights and planes are
      * passed as their descriptors.
      */
-    static void qgemm(PackedGptq w, NativePlanes x, float[] y, int ystride, MemorySegment bias, int n0, int n1) {
+    static void qgemm(KernelLevel level, PackedGptq w, NativePlanes x, float[] y, int ystride, MemorySegment bias, int n0, int n1) {
         int rc;
         try {
-            rc = (int) QGEMM.invokeExact(level, w.nativeDescriptor(), x.descriptor(), MemorySegment.ofArray(y), ystride, bias, n0, n1);
+            rc = (int) QGEMM.invokeExact(level.number(), w.nativeDescriptor(), x.descriptor(), MemorySegment.ofArray(y), ystride, bias, n0, n1);
         } catch (Throwable t) {
             throw new IllegalStateException("native qgemm failed", t);
         }
@@ -245,12 +220,16 @@ public final class NativeKernels {
         }
     }
 
-    /** {@link Attention#attend} in C (AVX2/FMA). */
-    static void attend(float[] q, int qo, MemorySegment keys, MemorySegment values, long base, int[] blocks, int blockSize,
-                       int stride, int hd, int pos, float scale, float[] scores, float[] out, int oo) {
+    /**
+     * {@link Attention#attend} in C (AVX2/FMA) over the cache described by {@code kv} ({@link KvDescriptor}); the heap
+     * arrays are passed as direct arguments, {@code q} and {@code out} from their offsets.
+     */
+    static void attend(MemorySegment kv, long base, int[] blocks, int hd, int pos, float scale, float[] q, int qo,
+                       float[] scores, float[] out, int oo) {
         try {
-            ATTEND.invokeExact(MemorySegment.ofArray(q), qo, keys, values, base, MemorySegment.ofArray(blocks), blockSize,
-                    stride, hd, pos, scale, MemorySegment.ofArray(scores), MemorySegment.ofArray(out), oo);
+            ATTEND.invokeExact(kv, base, MemorySegment.ofArray(blocks), hd, pos, scale,
+                    MemorySegment.ofArray(q).asSlice((long) qo * Float.BYTES), MemorySegment.ofArray(scores),
+                    MemorySegment.ofArray(out).asSlice((long) oo * Float.BYTES));
         } catch (Throwable t) {
             throw new IllegalStateException("native attend failed", t);
         }
@@ -290,9 +269,10 @@ public final class NativeKernels {
     }
 
     /** y[r*ystride + n] = sum_k W[n][k] x[r][k] + bias[n] over an F16 {@code [out][in]} matrix, n in [n0, n1). */
-    static void f16gemm(MemorySegment weight, int in, float[] x, int rows, float[] y, int ystride, MemorySegment bias, int n0, int n1) {
+    static void f16gemm(KernelLevel level, MemorySegment weight, int in, float[] x, int rows, float[] y, int ystride,
+                        MemorySegment bias, int n0, int n1) {
         try {
-            F16GEMM.invokeExact(level, weight, in, MemorySegment.ofArray(x), rows, MemorySegment.ofArray(y), ystride, bias, n0, n1);
+            F16GEMM.invokeExact(level.number(), weight, in, MemorySegment.ofArray(x), rows, MemorySegment.ofArray(y), ystride, bias, n0, n1);
         } catch (Throwable t) {
             throw new IllegalStateException("native f16gemm failed", t);
         }

@@ -45,8 +45,9 @@ import java.util.zip.CRC32C;
  * one line; every later layer is repacked and the file rewritten. Blobs are read into memory the model owns, not
  * mapped: the file can be truncated or deleted under a running model without effect.
  *
- * <p>{@code -Dgptq4j.cache=DIR} moves it (default {@code ~/.cache/gptq4j}), {@code -Dgptq4j.cache=off} disables it;
- * checkpoints under {@code -Dgptq4j.cache.minBytes} (default 256 MiB) are repacked every time instead.
+ * <p>{@link KernelOptions#packCacheDir()} places it (default {@code ~/.cache/gptq4j}, {@code -Dgptq4j.cache=DIR}) or turns
+ * it off ({@code -Dgptq4j.cache=off}); checkpoints under {@link KernelOptions#packCacheMinBytes()} (default 256 MiB,
+ * {@code -Dgptq4j.cache.minBytes}) are repacked every time instead.
  */
 public final class PackCache implements AutoCloseable {
     /** Bumped whenever {@link PackedGptq}'s layout or this file format changes, so stale files are never read. */
@@ -86,14 +87,15 @@ public final class PackCache implements AutoCloseable {
     }
 
     /**
-     * The cache of {@code checkpoint} with GPTQ {@code settings}: reading if a file exists for it, else collecting layers
-     * to write on {@link #commit()}. Any problem disables or bypasses it (a cache must never stop a load).
+     * The cache of {@code checkpoint} with GPTQ {@code settings} in the folder of {@code options}: reading if a file
+     * exists for it, else collecting layers to write on {@link #commit()}. Any problem disables or bypasses it (a cache
+     * must never stop a load).
      */
-    public static PackCache open(Checkpoint checkpoint, String settings) {
-        String configured = System.getProperty("gptq4j.cache", "");
-        if (configured.equalsIgnoreCase("off")) return NONE;
+    public static PackCache open(Checkpoint checkpoint, String settings, KernelOptions options) {
+        if (options.packCacheDir().isEmpty()) return NONE;
+        Path dir = options.packCacheDir().get();
         try {
-            long minBytes = Long.getLong("gptq4j.cache.minBytes", 256L << 20);
+            long minBytes = options.packCacheMinBytes();
             long total = 0;
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update(("gptq4j-pack-v" + LAYOUT_VERSION + "|" + settings).getBytes(StandardCharsets.UTF_8));
@@ -107,7 +109,6 @@ public final class PackCache implements AutoCloseable {
                 sha.update(headers.get(i));
             }
             if (total < minBytes) return NONE;
-            Path dir = configured.isBlank() ? Path.of(System.getProperty("user.home"), ".cache", "gptq4j") : Path.of(configured);
             String key = HexFormat.of().formatHex(sha.digest());
             Path file = dir.resolve(key + ".gptq4j");
             String names = files.toString();

@@ -2,12 +2,17 @@ package org.gptq4j.kv;
 
 import java.util.Arrays;
 
-/** The KV blocks of one sequence, in position order: position p lives in block {@code blocks[p / blockSize]}. */
+/**
+ * The KV blocks of one sequence, in position order: position p lives in block {@code blocks[p / blockSize]}. Filled
+ * and emptied by the {@link KvCacheManager} only; it also keeps the hashes of the sequence's full blocks, which
+ * outlive a preemption (the tokens do not change).
+ */
 public final class BlockTable {
     private int[] blocks = new int[8];
     private int blockCount;
     private int length; // tokens whose K/V have been (or are being) written
     private int cachedBlocks; // leading blocks already registered in (or taken from) the prefix cache
+    private BlockHashChain hashes; // of the full blocks, made when prefix caching first needs them
 
     public int blockCount() {
         return blockCount;
@@ -37,6 +42,13 @@ public final class BlockTable {
 
     void setCachedBlocks(int cachedBlocks) {
         this.cachedBlocks = cachedBlocks;
+    }
+
+    /** The hashes of the full blocks of {@code tokens[0, length)} (the tokens before must not have changed). */
+    BlockHashChain hashes(int blockSize, int[] tokens, int length) {
+        if (hashes == null) hashes = new BlockHashChain(blockSize);
+        hashes.update(tokens, length);
+        return hashes;
     }
 
     void setLength(int length) {

@@ -4,17 +4,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.gptq4j.io.Checkpoint;
 import org.gptq4j.io.CheckpointException;
 import org.gptq4j.io.Tensor;
-import org.gptq4j.kernel.Attention;
 import org.gptq4j.kernel.ComputePool;
 import org.gptq4j.kernel.DenseLinear;
 import org.gptq4j.kernel.GptqLinear;
 import org.gptq4j.kernel.KernelBackend;
+import org.gptq4j.kernel.KernelOptions;
+import org.gptq4j.kernel.Kernels;
 import org.gptq4j.kernel.PackCache;
 import org.gptq4j.kernel.Linear;
 import org.gptq4j.kernel.NativeKernels;
 import org.gptq4j.kernel.LinearGroup;
 import org.gptq4j.kernel.VectorMath;
 import org.gptq4j.kv.BlockTable;
+import org.gptq4j.kv.KvLayout;
 import org.gptq4j.kv.PagedKvCache;
 
 import java.lang.foreign.Arena;
@@ -48,10 +50,10 @@ public final class LlamaModel implements AutoCloseable {
     private final float[] finalNorm;
     private final Linear lmHead;
     private final RotaryEmbedding rope;
-    private final Attention attention;
+    private final Kernels kernels;
 
     private LlamaModel(Path folder, LlamaConfig config, Optional<GptqConfig> gptq, Arena arena, Tensor embeddings,
-                       Layer[] layers, float[] finalNorm, Linear lmHead, Attention attention) {
+                       Layer[] layers, float[] finalNorm, Linear lmHead, Kernels kernels) {
         this.folder = folder;
         this.config = config;
         this.gptq = gptq;
@@ -60,17 +62,29 @@ public final class LlamaModel implements AutoCloseable {
         this.layers = layers;
         this.finalNorm = finalNorm;
         this.lmHead = lmHead;
-        this.attention = attention;
+        this.kernels = kernels;
         this.rope = new RotaryEmbedding(config);
     }
 
-    /** Loads a model folder laid out like a Hugging Face download (config, optional quantize config, safetensors). */
+    /**
+     * Loads a model folder laid out like a Hugging Face download (config, optional quantize config, safetensors) with
+     * the default {@link KernelOptions}.
+     */
     public static LlamaModel load(Path folder) {
-        return load(folder, KernelBackend.selected());
+        return load(folder, KernelOptions.defaults());
     }
 
     /** As {@link #load(Path)}, running the linear layers on {@code backend} (or its fallback where it cannot run). */
     public static LlamaModel load(Path folder, KernelBackend backend) {
+        return load(folder, KernelOptions.builder().backend(backend).build());
+    }
+
+    /**
+     * As {@link #load(Path)}, with the kernels of {@code options} (its backend, or the fallback where it cannot run,
+     * at its native level) and its pack cache; its thread count is the caller's, who makes the {@link ComputePool}.
+     */
+    public static LlamaModel load(Path folder, KernelOptions options) {
+        Kernels kernels = Kernels.of(options);
         if (!Files.isDirectory(folder)) throw new ConfigException("model folder " + folder + " does not exist");
         Path configFile = folder.resolve("config.json");
         if (!Files.isRegularFile(configFile)) throw new ConfigException("model folder " + folder + " has no config.json");
@@ -79,9 +93,9 @@ public final class LlamaModel implements AutoCloseable {
         Optional<GptqConfig> gptq = GptqConfig.read(folder, configJson);
         Arena arena = Arena.ofShared();
         try (Checkpoint checkpoint = Checkpoint.open(folder, gptq.map(GptqConfig::modelFileBaseName).orElse(null));
-             PackCache cache = gptq.map(q -> PackCache.open(checkpoint, q.bits() + "/" + q.groupSize() + "/" + q.format()))
+             PackCache cache = gptq.map(q -> PackCache.open(checkpoint, q.bits() + "/" + q.groupSize() + "/" + q.format(), options))
                      .orElse(PackCache.none())) {
-            WeightLoader w = new WeightLoader(checkpoint, gptq, arena, backend, cache);
+            WeightLoader w = new WeightLoader(checkpoint, gptq, arena, kernels, cache);
             int d = config.hiddenSize(), f = config.intermediateSize();
             Tensor embeddings = w.owned(checkpoint.get("model.embed_tokens.weight").requireFloat(config.vocabSize(), d));
             checkpoint.get("model.layers." + (config.numLayers() - 1) + ".input_layernorm.weight"); // before allocating for them all
@@ -101,10 +115,10 @@ public final class LlamaModel implements AutoCloseable {
             float[] finalNorm = w.vector("model.norm.weight", d);
             // Untied: the checkpoint must hold lm_head (transformers would initialise a missing one at random).
             Linear lmHead = config.tieWordEmbeddings()
-                    ? new DenseLinear(embeddings, null, backend)
+                    ? new DenseLinear(embeddings, null, kernels)
                     : w.linear("lm_head", d, config.vocabSize());
             cache.commit();
-            return new LlamaModel(folder, config, gptq, arena, embeddings, layers, finalNorm, lmHead, new Attention(backend));
+            return new LlamaModel(folder, config, gptq, arena, embeddings, layers, finalNorm, lmHead, kernels);
         } catch (InternalError e) {
             // a Java read of a mapped page that vanished: another process shrank a weight file while it was read
             arena.close();
@@ -117,7 +131,7 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /** Builds each layer's {@link Linear} from whichever tensors the checkpoint holds for it, in memory the model owns. */
-    private record WeightLoader(Checkpoint checkpoint, Optional<GptqConfig> gptq, Arena arena, KernelBackend backend, PackCache cache) {
+    private record WeightLoader(Checkpoint checkpoint, Optional<GptqConfig> gptq, Arena arena, Kernels kernels, PackCache cache) {
         Linear linear(String prefix, int in, int out) {
             Optional<Tensor> bias = checkpoint.find(prefix + ".bias");
             if (checkpoint.find(prefix + ".qweight").isPresent()) {
@@ -125,12 +139,12 @@ public final class LlamaModel implements AutoCloseable {
                         + "no quantize_config.json, quant_config.json or quantization_config in config.json"));
                 var stored = new GptqLinear.Stored(prefix, checkpoint.get(prefix + ".qweight"), checkpoint.get(prefix + ".qzeros"),
                         checkpoint.get(prefix + ".scales"), checkpoint.find(prefix + ".g_idx").orElse(null), bias.orElse(null));
-                return GptqLinear.load(stored, in, out, q.bits(), q.groupSize(), q.format() == GptqConfig.Format.GPTQ ? 1 : 0, arena, backend, cache);
+                return GptqLinear.load(stored, in, out, q.bits(), q.groupSize(), q.format() == GptqConfig.Format.GPTQ ? 1 : 0, arena, kernels, cache);
             }
             Tensor weight = checkpoint.find(prefix + ".weight").orElseThrow(() ->
                     new CheckpointException("checkpoint has neither " + prefix + ".qweight nor " + prefix + ".weight"));
             return new DenseLinear(owned(weight.requireFloat(out, in)),
-                    bias.map(b -> b.requireFloat(out).requireFinite().toFloatArray()).orElse(null), backend);
+                    bias.map(b -> b.requireFloat(out).requireFinite().toFloatArray()).orElse(null), kernels);
         }
 
         float[] vector(String name, int size) {
@@ -151,6 +165,11 @@ public final class LlamaModel implements AutoCloseable {
         return gptq;
     }
 
+    /** The kernels this model runs on. */
+    public Kernels kernels() {
+        return kernels;
+    }
+
     public Path folder() {
         return folder;
     }
@@ -166,9 +185,14 @@ public final class LlamaModel implements AutoCloseable {
         return sum;
     }
 
-    /** A KV cache sized for this model. */
+    /** The layout of a KV cache of {@code blocks} blocks of {@code blockSize} positions for this model. */
+    public KvLayout kvLayout(int blockSize, int blocks) {
+        return KvLayout.of(config.numLayers(), config.kvDim(), blockSize, blocks);
+    }
+
+    /** A KV cache's memory sized for this model ({@link #kvLayout}). */
     public PagedKvCache newKvCache(int blockSize, int blocks) {
-        return new PagedKvCache(config.numLayers(), config.kvDim(), blockSize, blocks);
+        return new PagedKvCache(kvLayout(blockSize, blocks));
     }
 
     /**
@@ -223,6 +247,7 @@ public final class LlamaModel implements AutoCloseable {
         int heads = config.numHeads(), kvHeads = config.numKvHeads();
         float eps = (float) config.rmsNormEps();
         int maxPos = maxPosition(batch);
+        KvLayout kv = cache.layout();
         Buffers b = buffers;
         b.ensure(n, batch.logitRows(), config, pool.threads(), maxPos);
         float[] x = b.x, xb = b.xb, tmp = b.tmp, q = b.q, k = b.k, v = b.v, att = b.att, gate = b.gate, up = b.up;
@@ -240,7 +265,7 @@ public final class LlamaModel implements AutoCloseable {
                 int pos = batch.positions()[t];
                 rope.rotate(q, t * qd, heads, pos, freq[t]);
                 rope.rotate(k, t * kvd, kvHeads, pos, freq[t]);
-                long at = cache.offset(l, batch.tables()[t], pos);
+                long at = kv.offset(l, batch.tables()[t], pos);
                 MemorySegment.copy(k, t * kvd, cache.keys(), java.lang.foreign.ValueLayout.JAVA_FLOAT, at * Float.BYTES, kvd);
                 MemorySegment.copy(v, t * kvd, cache.values(), java.lang.foreign.ValueLayout.JAVA_FLOAT, at * Float.BYTES, kvd);
             }
@@ -278,9 +303,9 @@ public final class LlamaModel implements AutoCloseable {
     private void attend(int layer, ForwardBatch batch, int t, int h, float[] q, float[] att, float[] scores, PagedKvCache cache) {
         int hd = config.headDim(), qd = config.qDim();
         int kvHead = h / (config.numHeads() / config.numKvHeads());
-        long base = cache.layerOffset(layer) + (long) kvHead * hd;
-        attention.attend(q, t * qd + h * hd, cache.keys(), cache.values(), base, batch.tables()[t].blocks(), cache.blockSize(),
-                cache.positionStride(), hd, batch.positions()[t], scores, att, t * qd + h * hd);
+        long base = cache.layout().layerOffset(layer) + (long) kvHead * hd;
+        kernels.attend(cache, base, batch.tables()[t].blocks(), hd, batch.positions()[t], q, t * qd + h * hd, scores,
+                att, t * qd + h * hd);
     }
 
     private static int maxPosition(ForwardBatch batch) {

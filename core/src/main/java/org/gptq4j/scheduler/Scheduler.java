@@ -1,9 +1,7 @@
 package org.gptq4j.scheduler;
 
-import org.gptq4j.kv.BlockPool;
 import org.gptq4j.kv.BlockTable;
-import org.gptq4j.kv.PagedKvCache;
-import org.gptq4j.kv.PrefixCache;
+import org.gptq4j.kv.KvCacheManager;
 import org.gptq4j.model.ForwardBatch;
 import org.gptq4j.model.NonFiniteLogitsException;
 
@@ -15,8 +13,8 @@ import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
- * Continuous batching over the paged KV cache. Each {@link #step()} runs one forward pass for every sequence it
- * schedules:
+ * Continuous batching over the paged KV cache, whose blocks it asks of the {@link KvCacheManager} alone (the KV
+ * memory is the {@link ModelRunner}'s). Each {@link #step()} runs one forward pass for every sequence it schedules:
  * <ol>
  *   <li>ends cancelled sequences and those that waited longer than the queue timeout, freeing their blocks;</li>
  *   <li>gives every running sequence its next tokens: one decode token each, or the next chunk of a prompt being
@@ -46,7 +44,7 @@ public final class Scheduler {
     }
 
     private final ModelRunner model;
-    private final PagedKvCache cache;
+    private final KvCacheManager kv;
     private final int vocabSize;
     private final SchedulerConfig config;
     private final LongSupplier clock;
@@ -54,9 +52,9 @@ public final class Scheduler {
     private final ArrayDeque<Sequence> preempted = new ArrayDeque<>();
     private final List<Sequence> running = new ArrayList<>();
 
-    public Scheduler(ModelRunner model, PagedKvCache cache, int vocabSize, SchedulerConfig config, LongSupplier nanoClock) {
+    public Scheduler(ModelRunner model, KvCacheManager kv, int vocabSize, SchedulerConfig config, LongSupplier nanoClock) {
         this.model = model;
-        this.cache = cache;
+        this.kv = kv;
         this.vocabSize = vocabSize;
         this.config = config;
         this.clock = nanoClock;
@@ -67,8 +65,8 @@ public final class Scheduler {
         return config;
     }
 
-    public PagedKvCache cache() {
-        return cache;
+    public KvCacheManager kvCacheManager() {
+        return kv;
     }
 
     /**
@@ -130,7 +128,7 @@ public final class Scheduler {
             int n = decode ? 1 : Math.min(remaining, budget);
             if (n == 0) continue;
             boolean fits = true;
-            while (!reserve(s.table(), s.computedTokens() + n)) {
+            while (!kv.allocateSlots(s.table(), s.computedTokens() + n)) {
                 Sequence victim = running.removeLast();
                 preempt(victim);
                 preemptions++;
@@ -176,24 +174,19 @@ public final class Scheduler {
 
     /** Admits waiting sequences FIFO, preempted ones first; returns the prefill budget left. */
     private int admit(List<Chunk> chunks, int budget, long now) {
-        BlockPool pool = cache.pool();
         while (running.size() < config.maxConcurrentSequences() && budget > 0) {
             boolean resumed = !preempted.isEmpty();
             Sequence s = resumed ? preempted.peekFirst() : waiting.peek();
             if (s == null) break;
             // Reuse cached full blocks, but compute at least the last token: its logits pick the next one.
-            int reused = cache.prefixCache() == null ? 0
-                    : cache.attachCachedPrefix(s.table(), s.hashes(cache.blockSize()), s.length() - 1);
+            int reused = kv.getComputedBlocks(s.table(), s.tokenArray(), s.length() - 1);
             int n = Math.min(s.length() - reused, budget);
-            int needed = cache.blocksFor(reused + n) - s.table().blockCount();
-            // Leave one free block per running sequence, so that admitting does not force a preemption next step.
-            if (needed + running.size() > pool.freeBlocks()) {
-                cache.release(s.table());
+            if (!kv.allocateSlotsToAdmit(s.table(), reused + n, running.size())) {
+                kv.free(s.table());
                 break;
             }
-            reserve(s.table(), reused + n);
             if (resumed) preempted.removeFirst(); else waiting.removeHead(s);
-            if (!resumed && cache.prefixCache() != null) cache.prefixCache().recordLookup(s.length() - 1, reused);
+            if (!resumed) kv.recordPrefixLookup(s.length() - 1, reused);
             s.admitted(now, reused);
             running.add(s);
             chunks.add(new Chunk(s, reused, n, false));
@@ -223,7 +216,7 @@ public final class Scheduler {
                 continue;
             }
             s.computed(c.count());
-            if (cache.prefixCache() != null) cache.cacheFullBlocks(s.table(), s.hashes(cache.blockSize()), s.computedTokens());
+            kv.cacheComputedBlocks(s.table(), s.tokenArray(), s.computedTokens());
             if (!c.reachesEnd()) continue;
             SequenceEnd end;
             try {
@@ -297,28 +290,20 @@ public final class Scheduler {
             }
             want[t - 1] = c.reachesEnd();
         }
-        return model.forward(new ForwardBatch(tokens, positions, tables, want), cache);
-    }
-
-    /** Grows the table to {@code length} positions if the pool has the blocks; false (table unchanged) if not. */
-    private boolean reserve(BlockTable table, int length) {
-        int needed = cache.blocksFor(length) - table.blockCount();
-        if (needed > cache.pool().freeBlocks()) return false;
-        cache.reserve(table, length);
-        return true;
+        return model.forward(new ForwardBatch(tokens, positions, tables, want));
     }
 
     private void preempt(Sequence victim) {
-        cache.release(victim.table());
+        kv.free(victim.table());
         victim.preempted();
         preempted.addFirst(victim); // victims leave from the tail of running, so earlier ones end up first
-        LOG.log(System.Logger.Level.DEBUG, () -> "preempted " + victim + "; " + cache.pool().freeBlocks() + " blocks free");
+        LOG.log(System.Logger.Level.DEBUG, () -> "preempted " + victim + "; " + kv.freeBlocks() + " blocks free");
     }
 
     private void end(Sequence s, SequenceEnd end) {
         running.remove(s);
         preempted.remove(s);
-        cache.release(s.table());
+        kv.free(s.table());
         s.ended();
         try {
             s.callbacks().onEnd(s, end);
@@ -343,9 +328,8 @@ public final class Scheduler {
      * blocks, and every reference count equals the number of running tables that hold the block.
      */
     public void checkInvariants() {
-        cache.checkInvariants();
-        BlockPool pool = cache.pool();
-        int[] refs = new int[pool.capacity()];
+        kv.checkInvariants();
+        int[] refs = new int[kv.capacity()];
         for (Sequence s : running) {
             BlockTable table = s.table();
             if (table.length() < s.computedTokens()) throw new IllegalStateException(s + " computed more than its table holds: " + table);
@@ -355,8 +339,8 @@ public final class Scheduler {
             if (s.table().blockCount() != 0) throw new IllegalStateException("preempted " + s + " still holds blocks");
         }
         for (int id = 0; id < refs.length; id++) {
-            if (refs[id] != pool.refCount(id)) {
-                throw new IllegalStateException("block " + id + " has reference count " + pool.refCount(id) + " but " + refs[id] + " running tables hold it");
+            if (refs[id] != kv.refCount(id)) {
+                throw new IllegalStateException("block " + id + " has reference count " + kv.refCount(id) + " but " + refs[id] + " running tables hold it");
             }
         }
     }

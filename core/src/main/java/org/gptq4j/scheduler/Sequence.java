@@ -1,6 +1,5 @@
 package org.gptq4j.scheduler;
 
-import org.gptq4j.kv.BlockHashChain;
 import org.gptq4j.kv.BlockTable;
 
 import java.util.Arrays;
@@ -26,7 +25,6 @@ public final class Sequence {
     private int[] tokens;
     private int length;
     private int computed;
-    private BlockHashChain hashes;
     private Status status = Status.WAITING;
     private volatile boolean cancelRequested;
     private int preemptions;
@@ -140,12 +138,6 @@ public final class Sequence {
 
     int[] tokenArray() {
         return tokens;
-    }
-
-    BlockHashChain hashes(int blockSize) {
-        if (hashes == null) hashes = new BlockHashChain(blockSize);
-        hashes.update(tokens, length);
-        return hashes;
     }
 
     void submitted(long now) {

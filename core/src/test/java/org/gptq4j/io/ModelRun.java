@@ -2,6 +2,7 @@ package org.gptq4j.io;
 
 import org.gptq4j.kernel.ComputePool;
 import org.gptq4j.kv.BlockTable;
+import org.gptq4j.kv.KvCacheManager;
 import org.gptq4j.kv.PagedKvCache;
 import org.gptq4j.model.ForwardBatch;
 import org.gptq4j.model.LlamaModel;
@@ -16,10 +17,11 @@ final class ModelRun {
         try (LlamaModel model = LlamaModel.load(folder);
              PagedKvCache cache = model.newKvCache(16, 8);
              ComputePool pool = new ComputePool(2)) {
+            KvCacheManager blocks = new KvCacheManager(cache.layout(), false);
             BlockTable table = new BlockTable();
-            cache.reserve(table, ids.length);
+            blocks.reserve(table, ids.length);
             float[] flat = model.forward(ForwardBatch.prefill(ids, 0, table, true), cache, pool);
-            cache.release(table);
+            blocks.free(table);
             int vocab = model.config().vocabSize();
             float[][] rows = new float[ids.length][];
             for (int i = 0; i < ids.length; i++) rows[i] = java.util.Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);

@@ -1,8 +1,10 @@
 package org.gptq4j.kernel;
 
+import org.gptq4j.kv.KvLayout;
+import org.gptq4j.kv.KvPrecision;
+import org.gptq4j.kv.PagedKvCache;
 import org.junit.jupiter.api.Test;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -21,9 +23,10 @@ class AttentionTest {
         if (NativeKernels.available()) backends.add(KernelBackend.NATIVE);
         int blockSize = 4, capacity = 40, kvDim = 3 * 36 + 4; // a stride of three heads of 36 (a tail after 32 dims), or one of 100
         Random rnd = new Random(11);
-        try (Arena arena = Arena.ofConfined()) {
-            long floats = 2L * capacity * blockSize * kvDim; // two layers
-            MemorySegment keys = arena.allocate(floats * 4, 64), values = arena.allocate(floats * 4, 64);
+        KvLayout layout = new KvLayout(2, kvDim, blockSize, capacity, kvDim, KvPrecision.F32);
+        try (PagedKvCache cache = new PagedKvCache(layout)) {
+            long floats = layout.elements(); // two layers
+            MemorySegment keys = cache.keys(), values = cache.values();
             for (long i = 0; i < floats; i++) {
                 keys.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rnd.nextGaussian());
                 values.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rnd.nextGaussian());
@@ -34,11 +37,11 @@ class AttentionTest {
                     float[] q = new float[hd + 5];
                     float sharp = hd == 8 ? 40 : 1; // hd 8: scores far apart, exp underflows for most positions
                     for (int i = 0; i < q.length; i++) q[i] = sharp * (float) rnd.nextGaussian();
-                    long base = (long) capacity * blockSize * kvDim + (hd == 36 ? 36 : 0); // layer 1, head 1 (or 0)
+                    long base = layout.layerOffset(1) + (hd == 36 ? 36 : 0); // layer 1, head 1 (or 0)
                     double[] expected = reference(q, 5, keys, values, base, blocks, blockSize, kvDim, hd, pos);
                     for (KernelBackend backend : backends) {
                         float[] out = new float[hd + 3];
-                        new Attention(backend).attend(q, 5, keys, values, base, blocks, blockSize, kvDim, hd, pos, new float[pos + 1], out, 3);
+                        Kernels.of(backend).attend(cache, base, blocks, hd, pos, q, 5, new float[pos + 1], out, 3);
                         for (int d = 0; d < hd; d++) {
                             assertThat((double) out[3 + d]).as("%s hd %d pos %d dim %d", backend, hd, pos, d)
                                     .isCloseTo(expected[d], within(1e-5 * (1 + Math.abs(expected[d]))));

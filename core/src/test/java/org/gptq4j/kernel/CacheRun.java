@@ -1,6 +1,7 @@
 package org.gptq4j.kernel;
 
 import org.gptq4j.kv.BlockTable;
+import org.gptq4j.kv.KvCacheManager;
 import org.gptq4j.kv.PagedKvCache;
 import org.gptq4j.model.ForwardBatch;
 import org.gptq4j.model.LlamaModel;
@@ -17,7 +18,7 @@ import java.util.stream.Stream;
 
 /**
  * Loads a model with the repack cache in a given folder (or off), runs one prefill and returns its logits with what
- * the cache said on stderr. The cache settings are system properties: set for the load only, then cleared.
+ * the cache said on stderr.
  */
 public final class CacheRun {
     private CacheRun() {}
@@ -39,30 +40,32 @@ public final class CacheRun {
 
     /** As {@link #run(Path, Path)}, doing {@code afterLoad} before the forward pass. */
     public static Result run(Path model, Path cacheDir, Step afterLoad) {
-        System.setProperty("gptq4j.cache", cacheDir == null ? "off" : cacheDir.toString());
-        System.setProperty("gptq4j.cache.minBytes", "0");
         PrintStream err = System.err;
         ByteArrayOutputStream said = new ByteArrayOutputStream();
         try (ComputePool pool = new ComputePool(2)) {
             System.setErr(new PrintStream(said, true, StandardCharsets.UTF_8));
             LlamaModel m;
             try {
-                m = LlamaModel.load(model, KernelBackend.NATIVE);
+                m = LlamaModel.load(model, options(cacheDir));
             } finally {
                 System.setErr(err);
             }
             try (m; PagedKvCache cache = m.newKvCache(16, 2)) {
+                KvCacheManager blocks = new KvCacheManager(cache.layout(), false);
                 afterLoad.run();
                 BlockTable table = new BlockTable();
-                cache.reserve(table, PROMPT.length);
+                blocks.reserve(table, PROMPT.length);
                 return new Result(m.forward(ForwardBatch.prefill(PROMPT, 0, table, true), cache, pool), said.toString(StandardCharsets.UTF_8));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } finally {
-            System.clearProperty("gptq4j.cache");
-            System.clearProperty("gptq4j.cache.minBytes");
         }
+    }
+
+    /** The native backend with the pack cache in {@code cacheDir} (off if null) for checkpoints of any size. */
+    static KernelOptions options(Path cacheDir) {
+        KernelOptions.Builder b = KernelOptions.builder().backend(KernelBackend.NATIVE).packCacheMinBytes(0);
+        return (cacheDir == null ? b.packCacheOff() : b.packCacheDir(cacheDir)).build();
     }
 
     /** The cache files in {@code dir}. */

@@ -138,14 +138,11 @@ class GptqKernelTest {
                 if (backend == KernelBackend.NATIVE && !NativeKernels.available()) continue;
                 int level = variant.startsWith("native") ? variant.charAt(6) - '0' : 3;
                 if (backend == KernelBackend.NATIVE && !NativeKernels.levels().contains(KernelLevel.ofNumber(level))) continue;
-                GptqLinear lin = GptqLinear.repack(l.stored, in, out, bits, group, l.zeroOffset, arena, backend);
+                // AVX2, AVX-VNNI, AVX-512 and AMX paths of the native kernel, where the CPU has them
+                Kernels kernels = Kernels.of(backend, KernelLevel.ofNumber(level));
+                GptqLinear lin = GptqLinear.repack(l.stored, in, out, bits, group, l.zeroOffset, arena, kernels);
                 float[] y = new float[rows * out];
-                NativeKernels.capLevel(level); // AVX2, AVX-VNNI, AVX-512 and AMX paths of the native kernel, where the CPU has them
-                try {
-                    lin.apply(x, y, rows, pool);
-                } finally {
-                    NativeKernels.capLevel(4);
-                }
+                lin.apply(x, y, rows, pool);
                 double err = 0, norm = 0, worst = 0;
                 for (int i = 0; i < y.length; i++) {
                     err += (y[i] - ref[i]) * (y[i] - ref[i]);
@@ -181,21 +178,17 @@ class GptqKernelTest {
             List<String> paths = new ArrayList<>(List.of("java"));
             for (KernelLevel level : NativeKernels.levels()) paths.add("native" + level.number());
             for (String path : paths) {
-                GptqLinear lin = path.equals("java") ? javaLayer : GptqLinear.repack(l.stored, in, out, bits, group, 1, arena, KernelBackend.NATIVE);
-                NativeKernels.capLevel(path.equals("java") ? 4 : path.charAt(6) - '0');
-                try {
-                    float[] batch = new float[rows * out];
-                    lin.apply(x, batch, rows, pool);
-                    for (int r = 0; r < rows; r++) {
-                        float[] alone = new float[out];
-                        lin.apply(Arrays.copyOfRange(x, r * in, (r + 1) * in), alone, 1, pool);
-                        for (int n = 0; n < out; n++) {
-                            assertThat(batch[r * out + n]).as("%s token %d of %d, output %d", path, r, rows, n).isEqualTo(expected[r * out + n]);
-                            assertThat(alone[n]).as("%s token %d alone, output %d", path, r, n).isEqualTo(expected[r * out + n]);
-                        }
+                GptqLinear lin = path.equals("java") ? javaLayer : GptqLinear.repack(l.stored, in, out, bits, group, 1, arena,
+                        Kernels.of(KernelBackend.NATIVE, KernelLevel.ofNumber(path.charAt(6) - '0')));
+                float[] batch = new float[rows * out];
+                lin.apply(x, batch, rows, pool);
+                for (int r = 0; r < rows; r++) {
+                    float[] alone = new float[out];
+                    lin.apply(Arrays.copyOfRange(x, r * in, (r + 1) * in), alone, 1, pool);
+                    for (int n = 0; n < out; n++) {
+                        assertThat(batch[r * out + n]).as("%s token %d of %d, output %d", path, r, rows, n).isEqualTo(expected[r * out + n]);
+                        assertThat(alone[n]).as("%s token %d alone, output %d", path, r, n).isEqualTo(expected[r * out + n]);
                     }
-                } finally {
-                    NativeKernels.capLevel(4);
                 }
             }
         }
@@ -228,23 +221,19 @@ class GptqKernelTest {
             for (KernelLevel level : NativeKernels.levels()) paths.add("native" + level.number());
             for (String path : paths) {
                 KernelBackend backend = path.equals("java") ? KernelBackend.JAVA : path.equals("float") ? KernelBackend.FLOAT : KernelBackend.NATIVE;
-                NativeKernels.capLevel(backend == KernelBackend.NATIVE ? path.charAt(6) - '0' : 4);
-                try {
-                    DenseLinear dense = new DenseLinear(t, bias, backend);
-                    float[] y = new float[rows * out];
-                    dense.apply(x, y, rows, pool);
-                    for (int r = 0; r < rows; r++) {
-                        float[] alone = new float[out];
-                        dense.apply(Arrays.copyOfRange(x, r * in, (r + 1) * in), alone, 1, pool);
-                        for (int n = 0; n < out; n++) {
-                            double e = bias[n];
-                            for (int k = 0; k < in; k++) e += ref[n][k] * x[r * in + k];
-                            assertThat((double) y[r * out + n]).as("%s r%d n%d", path, r, n).isCloseTo(e, org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(e))));
-                            if (backend == KernelBackend.NATIVE) assertThat(alone[n]).as("%s r%d n%d alone", path, r, n).isEqualTo(y[r * out + n]);
-                        }
+                DenseLinear dense = new DenseLinear(t, bias,
+                        Kernels.of(backend, backend == KernelBackend.NATIVE ? KernelLevel.ofNumber(path.charAt(6) - '0') : KernelLevel.AMX));
+                float[] y = new float[rows * out];
+                dense.apply(x, y, rows, pool);
+                for (int r = 0; r < rows; r++) {
+                    float[] alone = new float[out];
+                    dense.apply(Arrays.copyOfRange(x, r * in, (r + 1) * in), alone, 1, pool);
+                    for (int n = 0; n < out; n++) {
+                        double e = bias[n];
+                        for (int k = 0; k < in; k++) e += ref[n][k] * x[r * in + k];
+                        assertThat((double) y[r * out + n]).as("%s r%d n%d", path, r, n).isCloseTo(e, org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(e))));
+                        if (backend == KernelBackend.NATIVE) assertThat(alone[n]).as("%s r%d n%d alone", path, r, n).isEqualTo(y[r * out + n]);
                     }
-                } finally {
-                    NativeKernels.capLevel(4);
                 }
             }
         }

@@ -44,7 +44,7 @@ class NativeKernelsTest {
         }
     }
 
-    /** -Dgptq4j.native.level takes a level's name or number; anything else is ignored, and the status says so. */
+    /** -Dgptq4j.native.level (read by KernelOptions) takes a level's name or number; anything else is ignored, and said. */
     @Test
     void theLevelPropertyTakesNamesAndNumbers(@TempDir Path tmp) throws Exception {
         assumeTrue(NativeKernels.available(), NativeKernels.status());
@@ -79,36 +79,26 @@ class NativeKernelsTest {
     void aCapSelectsTheHighestLevelThisCpuRunsAtOrBelowIt() {
         assumeTrue(NativeKernels.available(), NativeKernels.status());
         assertThat(NativeKernels.levels()).contains(KernelLevel.AVX2);
-        try {
-            for (KernelLevel cap : KernelLevel.values()) {
-                NativeKernels.capLevel(cap.number());
-                KernelLevel expected = KernelLevel.AVX2;
-                for (KernelLevel l : NativeKernels.levels()) if (l.compareTo(cap) <= 0) expected = l;
-                assertThat(NativeKernels.level()).as("cap %s", cap).contains(expected);
-            }
-        } finally {
-            NativeKernels.capLevel(4);
+        for (KernelLevel cap : KernelLevel.values()) {
+            KernelLevel expected = KernelLevel.AVX2;
+            for (KernelLevel l : NativeKernels.levels()) if (l.compareTo(cap) <= 0) expected = l;
+            assertThat(Kernels.of(KernelBackend.NATIVE, cap).level()).as("cap %s", cap).contains(expected);
         }
-        assertThat(NativeKernels.level()).contains(NativeKernels.levels().stream().reduce((a, b) -> b).orElseThrow());
+        assertThat(Kernels.of(KernelBackend.NATIVE).level()).contains(NativeKernels.levels().stream().reduce((a, b) -> b).orElseThrow());
+        assertThat(Kernels.of(KernelBackend.JAVA).level()).isEmpty();
     }
 
     @Test
-    void useLevelRunsALevelThisCpuHasAndRefusesOthers() {
+    void requireLevelAcceptsALevelThisCpuHasAndRefusesOthers() {
         assumeTrue(NativeKernels.available(), NativeKernels.status());
-        try {
-            for (KernelLevel l : KernelLevel.values()) {
-                if (NativeKernels.levels().contains(l)) {
-                    NativeKernels.useLevel(l);
-                    assertThat(NativeKernels.level()).contains(l);
-                } else {
-                    KernelLevel before = NativeKernels.level().orElseThrow();
-                    assertThatThrownBy(() -> NativeKernels.useLevel(l)).isInstanceOf(IllegalArgumentException.class)
-                            .hasMessageContaining("does not run the " + l.id() + " kernels").hasMessageContaining("avx2");
-                    assertThat(NativeKernels.level()).contains(before);
-                }
+        for (KernelLevel l : KernelLevel.values()) {
+            if (NativeKernels.levels().contains(l)) {
+                assertThat(NativeKernels.requireLevel(l)).isEqualTo(l);
+                assertThat(Kernels.of(KernelBackend.NATIVE, l).level()).contains(l);
+            } else {
+                assertThatThrownBy(() -> NativeKernels.requireLevel(l)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("does not run the " + l.id() + " kernels").hasMessageContaining("avx2");
             }
-        } finally {
-            NativeKernels.capLevel(4);
         }
     }
 

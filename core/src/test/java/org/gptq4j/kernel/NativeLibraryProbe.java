@@ -4,8 +4,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Run in a forked JVM by {@link NativeKernelsTest}: loads the native kernels, calls one, prints what it saw (its level
- * and status too), then
+ * Run in a forked JVM by {@link NativeKernelsTest}: loads the native kernels, calls one, prints what it saw (the level
+ * its system properties' {@link KernelOptions} pick, and the status too), then
  * halts the JVM as a crash would (no shutdown hooks, so no deleteOnExit).
  */
 public final class NativeLibraryProbe {
@@ -13,7 +13,7 @@ public final class NativeLibraryProbe {
 
     public static void main(String[] args) {
         System.out.println("available=" + NativeKernels.available());
-        System.out.println("level=" + NativeKernels.level().map(KernelLevel::id).orElse("none"));
+        System.out.println("level=" + Kernels.of(KernelOptions.fromSystemProperties()).level().map(KernelLevel::id).orElse("none"));
         System.out.println("status=" + NativeKernels.status());
         if (NativeKernels.available()) {
             try (Arena arena = Arena.ofConfined()) {

@@ -61,13 +61,8 @@ class PackCacheTest {
     void secondLoadReadsTheCacheAndMatchesBitForBit() {
         CacheRun.run(MODEL, cacheDir);
         try (Checkpoint checkpoint = Checkpoint.open(MODEL, null)) {
-            System.setProperty("gptq4j.cache", cacheDir.toString());
-            System.setProperty("gptq4j.cache.minBytes", "0");
-            try (PackCache cache = PackCache.open(checkpoint, "3/128/GPTQ")) {
+            try (PackCache cache = PackCache.open(checkpoint, "3/128/GPTQ", CacheRun.options(cacheDir))) {
                 assertThat(cache.reading()).isTrue();
-            } finally {
-                System.clearProperty("gptq4j.cache");
-                System.clearProperty("gptq4j.cache.minBytes");
             }
         }
         CacheRun.Result second = CacheRun.run(MODEL, cacheDir);

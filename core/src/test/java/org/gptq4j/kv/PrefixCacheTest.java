@@ -69,82 +69,91 @@ class PrefixCacheTest {
 
     @Test
     void cachedPrefixIsReusedWithReferenceCountsAndEvictedWhenThePoolNeedsIt() {
-        try (PagedKvCache cache = new PagedKvCache(1, 2, BS, 6, true)) {
-            int[] prompt = tokens(10, 3);
-            BlockTable first = new BlockTable();
-            BlockHashChain chain = new BlockHashChain(BS);
-            chain.update(prompt, prompt.length);
-            assertThat(cache.attachCachedPrefix(first, chain, prompt.length - 1)).isZero();
-            cache.reserve(first, prompt.length);
-            cache.cacheFullBlocks(first, chain, prompt.length);
-            assertThat(cache.prefixCache().cachedBlocks()).isEqualTo(2);
+        KvCacheManager kv = new KvCacheManager(BS, 6, true);
+        int[] prompt = tokens(10, 3);
+        BlockTable first = new BlockTable();
+        assertThat(kv.getComputedBlocks(first, prompt, prompt.length - 1)).isZero();
+        kv.reserve(first, prompt.length);
+        kv.cacheComputedBlocks(first, prompt, prompt.length);
+        assertThat(kv.prefixCache().cachedBlocks()).isEqualTo(2);
 
-            // A second sequence with the same prompt shares both full blocks while the first still holds them.
-            BlockTable second = new BlockTable();
-            assertThat(cache.attachCachedPrefix(second, chain, prompt.length - 1)).isEqualTo(8);
-            assertThat(second.block(0)).isEqualTo(first.block(0));
-            assertThat(cache.pool().refCount(first.block(0))).isEqualTo(2);
-            cache.reserve(second, prompt.length);
-            assertThat(second.block(2)).isNotEqualTo(first.block(2));
-            cache.checkInvariants();
+        // A second sequence with the same prompt shares both full blocks while the first still holds them.
+        BlockTable second = new BlockTable();
+        assertThat(kv.getComputedBlocks(second, prompt, prompt.length - 1)).isEqualTo(8);
+        assertThat(second.block(0)).isEqualTo(first.block(0));
+        assertThat(kv.refCount(first.block(0))).isEqualTo(2);
+        kv.reserve(second, prompt.length);
+        assertThat(second.block(2)).isNotEqualTo(first.block(2));
+        kv.checkInvariants();
 
-            cache.release(first);
-            cache.release(second);
-            cache.checkInvariants();
-            assertThat(cache.pool().freeBlocks()).isEqualTo(6);
-            assertThat(cache.prefixCache().cachedBlocks()).as("cached blocks survive their owners").isEqualTo(2);
+        kv.free(first);
+        kv.free(second);
+        kv.checkInvariants();
+        assertThat(kv.freeBlocks()).isEqualTo(6);
+        assertThat(kv.prefixCache().cachedBlocks()).as("cached blocks survive their owners").isEqualTo(2);
 
-            // At most maxTokens are reused: a prompt of exactly 8 tokens reuses one block, never its last token's.
-            BlockTable third = new BlockTable();
-            int[] eight = java.util.Arrays.copyOf(prompt, 8);
-            BlockHashChain eightChain = new BlockHashChain(BS);
-            eightChain.update(eight, 8);
-            assertThat(cache.attachCachedPrefix(third, eightChain, 7)).isEqualTo(4);
-            cache.release(third);
+        // At most maxTokens are reused: a prompt of exactly 8 tokens reuses one block, never its last token's.
+        BlockTable third = new BlockTable();
+        int[] eight = java.util.Arrays.copyOf(prompt, 8);
+        assertThat(kv.getComputedBlocks(third, eight, 7)).isEqualTo(4);
+        kv.free(third);
 
-            // Filling the pool with other content evicts them, and lookups then miss.
-            BlockTable other = new BlockTable();
-            cache.reserve(other, 6 * BS);
-            assertThat(cache.prefixCache().cachedBlocks()).isZero();
-            cache.checkInvariants();
-            cache.release(other);
-            assertThat(cache.attachCachedPrefix(new BlockTable(), chain, prompt.length - 1)).isZero();
-            cache.checkInvariants();
-        }
+        // Filling the pool with other content evicts them, and lookups then miss.
+        BlockTable other = new BlockTable();
+        kv.reserve(other, 6 * BS);
+        assertThat(kv.prefixCache().cachedBlocks()).isZero();
+        kv.checkInvariants();
+        kv.free(other);
+        assertThat(kv.getComputedBlocks(new BlockTable(), prompt, prompt.length - 1)).isZero();
+        kv.checkInvariants();
     }
 
     @Test
     void duplicateContentStaysPrivate() {
-        try (PagedKvCache cache = new PagedKvCache(1, 2, BS, 4, true)) {
-            int[] prompt = tokens(4, 1);
-            BlockHashChain chain = new BlockHashChain(BS);
-            chain.update(prompt, 4);
-            BlockTable a = new BlockTable(), b = new BlockTable();
-            cache.reserve(a, 4);
-            cache.reserve(b, 4);
-            cache.cacheFullBlocks(a, chain, 4);
-            cache.cacheFullBlocks(b, chain, 4);
-            assertThat(cache.prefixCache().cachedBlocks()).isEqualTo(1);
-            assertThat(cache.pool().isReusable(b.block(0))).isFalse();
-            cache.release(a);
-            cache.release(b);
-            cache.checkInvariants();
-        }
+        KvCacheManager kv = new KvCacheManager(BS, 4, true);
+        int[] prompt = tokens(4, 1);
+        BlockTable a = new BlockTable(), b = new BlockTable();
+        kv.reserve(a, 4);
+        kv.reserve(b, 4);
+        kv.cacheComputedBlocks(a, prompt, 4);
+        kv.cacheComputedBlocks(b, prompt, 4);
+        assertThat(kv.prefixCache().cachedBlocks()).isEqualTo(1);
+        kv.free(a);
+        kv.free(b);
+        kv.checkInvariants();
+        assertThat(kv.getComputedBlocks(new BlockTable(), prompt, 4)).as("the registered copy").isEqualTo(4);
     }
 
     @Test
     void withoutPrefixCachingNothingIsReused() {
-        try (PagedKvCache cache = new PagedKvCache(1, 2, BS, 4)) {
-            int[] prompt = tokens(8, 1);
-            BlockHashChain chain = new BlockHashChain(BS);
-            chain.update(prompt, 8);
-            BlockTable a = new BlockTable();
-            cache.reserve(a, 8);
-            cache.cacheFullBlocks(a, chain, 8);
-            cache.release(a);
-            assertThat(cache.attachCachedPrefix(new BlockTable(), chain, 7)).isZero();
-            assertThat(cache.prefixCache()).isNull();
-            cache.checkInvariants();
-        }
+        KvCacheManager kv = new KvCacheManager(BS, 4, false);
+        int[] prompt = tokens(8, 1);
+        BlockTable a = new BlockTable();
+        kv.reserve(a, 8);
+        kv.cacheComputedBlocks(a, prompt, 8);
+        kv.free(a);
+        assertThat(kv.getComputedBlocks(new BlockTable(), prompt, 7)).isZero();
+        assertThat(kv.prefixCache()).isNull();
+        kv.checkInvariants();
+    }
+
+    @Test
+    void slotsThatDoNotFitLeaveTheTableAsItWasAndAdmissionKeepsHeadroomForTheRunning() {
+        KvCacheManager kv = new KvCacheManager(BS, 4, false);
+        BlockTable a = new BlockTable();
+        assertThat(kv.allocateSlots(a, 3 * BS)).isTrue();
+        assertThat(kv.allocateSlots(a, 5 * BS)).as("two more blocks, one free").isFalse();
+        assertThat(a.blockCount()).isEqualTo(3);
+        assertThat(a.length()).isEqualTo(3 * BS);
+        BlockTable b = new BlockTable();
+        assertThat(kv.allocateSlotsToAdmit(b, BS, 1)).as("the last free block is the running sequence's headroom").isFalse();
+        assertThat(b.blockCount()).isZero();
+        assertThat(kv.allocateSlotsToAdmit(b, BS, 0)).isTrue();
+        assertThatThrownBy(() -> kv.reserve(new BlockTable(), 1)).isInstanceOf(KvCacheExhaustedException.class)
+                .hasMessageContaining("0 of 4 free");
+        kv.free(a);
+        kv.free(b);
+        kv.checkInvariants();
+        assertThat(kv.usedBlocks()).isZero();
     }
 }

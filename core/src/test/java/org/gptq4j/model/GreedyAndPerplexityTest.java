@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.gptq4j.kernel.ComputePool;
 import org.gptq4j.kernel.KernelBackend;
 import org.gptq4j.kv.BlockTable;
+import org.gptq4j.kv.KvCacheManager;
 import org.gptq4j.kv.PagedKvCache;
 import org.gptq4j.testing.Fixtures;
 import org.junit.jupiter.api.AfterAll;
@@ -66,8 +67,9 @@ class GreedyAndPerplexityTest {
 
         try (LlamaModel model = LlamaModel.load(Fixtures.model(repo, branch), backend);
              PagedKvCache cache = model.newKvCache(16, 16)) {
+            KvCacheManager blocks = new KvCacheManager(cache.layout(), false);
             BlockTable table = new BlockTable();
-            cache.reserve(table, prompt.length);
+            blocks.reserve(table, prompt.length);
             float[] logits = model.forward(ForwardBatch.prefill(prompt, 0, table, false), cache, pool);
             int compared = 0;
             for (int i = 0; i < expected.length; i++) {
@@ -76,7 +78,7 @@ class GreedyAndPerplexityTest {
                 assertThat(next).as("%s/%s greedy token %d (margin %.4f)", repo, branch, i, margins[i]).isEqualTo(expected[i]);
                 compared++;
                 int pos = prompt.length + i;
-                cache.reserve(table, pos + 1);
+                blocks.reserve(table, pos + 1);
                 logits = model.forward(ForwardBatch.prefill(new int[]{next}, pos, table, false), cache, pool);
             }
             // a first step below the tolerance is a near tie already: nothing is comparable then
@@ -91,19 +93,20 @@ class GreedyAndPerplexityTest {
         double reference = golden.get("by_branch").get(branch).asDouble();
         try (LlamaModel model = LlamaModel.load(Fixtures.model(Fixtures.STORIES, branch), backend);
              PagedKvCache cache = model.newKvCache(16, 16)) {
+            KvCacheManager blocks = new KvCacheManager(cache.layout(), false);
             double nll = 0;
             long count = 0;
             int vocab = model.config().vocabSize();
             for (JsonNode seq : golden.get("eval_sequences")) {
                 int[] ids = ints(seq);
                 BlockTable table = new BlockTable();
-                cache.reserve(table, ids.length);
+                blocks.reserve(table, ids.length);
                 float[] logits = model.forward(ForwardBatch.prefill(ids, 0, table, true), cache, pool);
                 for (int p = 0; p + 1 < ids.length; p++) {
                     nll -= logSoftmax(logits, p * vocab, vocab, ids[p + 1]);
                     count++;
                 }
-                cache.release(table);
+                blocks.free(table);
             }
             double perplexity = Math.exp(nll / count);
             assertThat(perplexity).isCloseTo(reference, within(reference * 0.01));

@@ -4,6 +4,7 @@ import org.gptq4j.kernel.ComputePool;
 import org.gptq4j.kernel.KernelBackend;
 import org.gptq4j.kernel.NativeKernels;
 import org.gptq4j.kv.BlockTable;
+import org.gptq4j.kv.KvCacheManager;
 import org.gptq4j.kv.PagedKvCache;
 import org.gptq4j.testing.Fixtures;
 import org.junit.jupiter.api.AfterAll;
@@ -55,20 +56,21 @@ class LlamaGoldenTest {
     void prefillMatchesReference(String repo, String branch, KernelBackend backend) {
         try (LlamaModel model = LlamaModel.load(Fixtures.model(repo, branch), backend);
              PagedKvCache cache = model.newKvCache(16, 64)) {
+            KvCacheManager blocks = new KvCacheManager(cache.layout(), false);
             for (GoldenLogits golden : GoldenLogits.read(repo, branch)) {
                 int last = Arrays.stream(golden.positions()).max().orElseThrow();
                 int[] prompt = Arrays.copyOf(golden.ids(), last + 1);
                 BlockTable table = new BlockTable();
-                cache.reserve(table, prompt.length);
+                blocks.reserve(table, prompt.length);
                 float[] logits = model.forward(ForwardBatch.prefill(prompt, 0, table, true), cache, pool);
                 int vocab = model.config().vocabSize();
                 for (int i = 0; i < golden.positions().length; i++) {
                     int p = golden.positions()[i];
                     assertClose(backend, Arrays.copyOfRange(logits, p * vocab, (p + 1) * vocab), golden.logits()[i], golden.name() + " position " + p);
                 }
-                cache.release(table);
+                blocks.free(table);
             }
-            assertThat(cache.pool().freeBlocks()).isEqualTo(64);
+            assertThat(blocks.freeBlocks()).isEqualTo(64);
         }
     }
 
@@ -77,12 +79,13 @@ class LlamaGoldenTest {
     void decodeThroughKvCacheMatchesReference(String repo, String branch, KernelBackend backend) {
         try (LlamaModel model = LlamaModel.load(Fixtures.model(repo, branch), backend);
              PagedKvCache cache = model.newKvCache(16, 64)) {
+            KvCacheManager blocks = new KvCacheManager(cache.layout(), false);
             for (GoldenLogits golden : GoldenLogits.read(repo, branch)) {
                 int last = Arrays.stream(golden.positions()).max().orElseThrow();
                 BlockTable table = new BlockTable();
                 int next = 0;
                 for (int p = 0; p <= last; p++) {
-                    cache.reserve(table, p + 1);
+                    blocks.reserve(table, p + 1);
                     float[] logits = model.forward(ForwardBatch.prefill(new int[]{golden.ids()[p]}, p, table, true), cache, pool);
                     if (next < golden.positions().length && golden.positions()[next] == p) {
                         assertClose(backend, logits, golden.logits()[next], golden.name() + " decode position " + p);
@@ -90,7 +93,7 @@ class LlamaGoldenTest {
                     }
                 }
                 assertThat(next).isEqualTo(golden.positions().length);
-                cache.release(table);
+                blocks.free(table);
             }
         }
     }

@@ -5,6 +5,7 @@ import org.gptq4j.io.Tensor;
 import org.gptq4j.kernel.ComputePool;
 import org.gptq4j.kernel.KernelBackend;
 import org.gptq4j.kv.BlockTable;
+import org.gptq4j.kv.KvCacheManager;
 import org.gptq4j.kv.PagedKvCache;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,10 +37,11 @@ class SyntheticCheckpointTest {
         try (ComputePool pool = new ComputePool(2)) {
             for (KernelBackend backend : new KernelBackend[]{KernelBackend.FLOAT, KernelBackend.NATIVE, KernelBackend.JAVA}) {
                 try (LlamaModel model = LlamaModel.load(dir, backend); PagedKvCache cache = model.newKvCache(16, 4)) {
+                    KvCacheManager blocks = new KvCacheManager(cache.layout(), false);
                     assertThat(model.config().vocabSize()).isEqualTo(512);
                     assertThat(model.gptq()).hasValueSatisfying(q -> assertThat(q.bits()).isEqualTo(bits));
                     BlockTable table = new BlockTable();
-                    cache.reserve(table, prompt.length);
+                    blocks.reserve(table, prompt.length);
                     float[] logits = model.forward(ForwardBatch.prefill(prompt, 0, table, true), cache, pool);
                     for (float v : logits) assertThat(Float.isFinite(v)).isTrue();
                     if (reference == null) {

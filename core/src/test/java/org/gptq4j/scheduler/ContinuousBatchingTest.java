@@ -1,6 +1,5 @@
 package org.gptq4j.scheduler;
 
-import org.gptq4j.kv.PagedKvCache;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,7 +54,7 @@ class ContinuousBatchingTest {
     void logitsOfEverySequenceInAMixedBatchMatchTheGoldenFiles(boolean prefixCaching) {
         List<TinyModel.Golden> golden = TinyModel.Golden.read("main");
         TinyModel.Golden g0 = golden.get(0), g1 = golden.get(1);
-        try (PagedKvCache cache = tiny.cache(8, 96, prefixCaching)) {
+        try (TinyModel.Kv cache = tiny.cache(8, 96, prefixCaching)) {
             Scheduler s = tiny.scheduler(cache, 16, 8); // prompts of 40 and 57 tokens are prefilled in chunks
             for (int wave = 0; wave < (prefixCaching ? 2 : 1); wave++) {
                 List<Forced> requests = List.of(Forced.of(g0, 1), Forced.of(g1, 40), Forced.of(g0, 20), Forced.of(g1, 1), Forced.of(g1, 57));
@@ -68,11 +67,11 @@ class ContinuousBatchingTest {
                     compared += f.check("wave " + wave + " prompt " + f.promptLength());
                 }
                 assertThat(compared).isGreaterThan(100);
-                assertThat(cache.pool().usedBlocks()).isZero();
+                assertThat(cache.manager().usedBlocks()).isZero();
             }
             if (prefixCaching) {
-                assertThat(cache.prefixCache().hitTokens()).as("the second wave reused the first wave's blocks").isGreaterThan(0);
-                assertThat(cache.prefixCache().hitRate()).isBetween(0.01, 1.0);
+                assertThat(cache.manager().prefixCache().hitTokens()).as("the second wave reused the first wave's blocks").isGreaterThan(0);
+                assertThat(cache.manager().prefixCache().hitRate()).isBetween(0.01, 1.0);
             }
         }
     }
@@ -84,12 +83,12 @@ class ContinuousBatchingTest {
         int[] first = concat(system, TinyModel.randomPrompt(random, 5, tiny.vocab));
         int[] second = concat(system, TinyModel.randomPrompt(random, 9, tiny.vocab));
         Recorder cold = Recorder.greedy();
-        try (PagedKvCache cache = tiny.cache(8, 32, false)) {
+        try (TinyModel.Kv cache = tiny.cache(8, 32, false)) {
             Scheduler s = tiny.scheduler(cache, 64, 4);
             s.submit(new Sequence(second, 4, cold));
             TinyModel.drain(s);
         }
-        try (PagedKvCache cache = tiny.cache(8, 32, true)) {
+        try (TinyModel.Kv cache = tiny.cache(8, 32, true)) {
             Scheduler s = tiny.scheduler(cache, 64, 4);
             s.submit(new Sequence(first, 4, Recorder.greedy()));
             TinyModel.drain(s);
@@ -101,9 +100,9 @@ class ContinuousBatchingTest {
             for (int i = 0; i < 4; i++) TinyModel.assertClose(warm.logits.get(i), cold.logits.get(i), "token " + i);
             assertThat(warm.tokens()).containsExactly(cold.tokens());
             // looked up: 41 + 45 prompt tokens (all but the last of each); reused: 32
-            assertThat(cache.prefixCache().queriedTokens()).isEqualTo(first.length - 1 + second.length - 1);
-            assertThat(cache.prefixCache().hitTokens()).isEqualTo(32);
-            assertThat(cache.prefixCache().hitRate()).isEqualTo(32.0 / (first.length - 1 + second.length - 1));
+            assertThat(cache.manager().prefixCache().queriedTokens()).isEqualTo(first.length - 1 + second.length - 1);
+            assertThat(cache.manager().prefixCache().hitTokens()).isEqualTo(32);
+            assertThat(cache.manager().prefixCache().hitRate()).isEqualTo(32.0 / (first.length - 1 + second.length - 1));
         }
     }
 
@@ -119,7 +118,7 @@ class ContinuousBatchingTest {
         List<int[]> prompts = new ArrayList<>();
         for (int i = 0; i < 8; i++) prompts.add(TinyModel.randomPrompt(random, 1 + random.nextInt(40), tiny.vocab));
         List<Recorder> recorders = new ArrayList<>();
-        try (PagedKvCache cache = tiny.cache(8, 128, false)) {
+        try (TinyModel.Kv cache = tiny.cache(8, 128, false)) {
             Scheduler s = tiny.scheduler(cache, 24, 8);
             int maxBatch = 0;
             for (int[] p : prompts) {
@@ -148,7 +147,7 @@ class ContinuousBatchingTest {
         List<Recorder> recorders = new ArrayList<>();
         List<Sequence> sequences = new ArrayList<>();
         // 4 sequences of 30 tokens need 32 blocks of 4; the pool has 14, so later ones are preempted.
-        try (PagedKvCache cache = tiny.cache(4, 14, false)) {
+        try (TinyModel.Kv cache = tiny.cache(4, 14, false)) {
             Scheduler s = tiny.scheduler(cache, 64, 4);
             int preemptions = 0;
             for (int[] p : prompts) {
@@ -164,7 +163,7 @@ class ContinuousBatchingTest {
             }
             assertThat(preemptions).isGreaterThan(0);
             assertThat(sequences.stream().mapToInt(Sequence::preemptions).sum()).isEqualTo(preemptions);
-            assertThat(cache.pool().usedBlocks()).isZero();
+            assertThat(cache.manager().usedBlocks()).isZero();
         }
         for (int i = 0; i < 4; i++) {
             assertThat(recorders.get(i).end.kind()).isEqualTo(SequenceEnd.Kind.LENGTH);
@@ -174,7 +173,7 @@ class ContinuousBatchingTest {
 
     @Test
     void concurrencyLimitKeepsTheRestWaitingInOrder() {
-        try (PagedKvCache cache = tiny.cache(8, 64, false)) {
+        try (TinyModel.Kv cache = tiny.cache(8, 64, false)) {
             Scheduler s = tiny.scheduler(cache, 64, 2);
             List<Sequence> seqs = new ArrayList<>();
             for (int i = 0; i < 5; i++) {

@@ -1,6 +1,5 @@
 package org.gptq4j.scheduler;
 
-import org.gptq4j.kv.PagedKvCache;
 import org.gptq4j.model.NonFiniteLogitsException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,7 +32,7 @@ class SchedulerLifecycleTest {
     @Test
     void cancellingFreesBlocksAtTheNextStepAndLeavesOthersUndisturbed() {
         int[] a = {5, 6, 7, 8, 9}, b = {11, 12, 13};
-        try (PagedKvCache cache = tiny.cache(4, 32, false)) {
+        try (TinyModel.Kv cache = tiny.cache(4, 32, false)) {
             Scheduler s = tiny.scheduler(cache, 64, 4);
             Recorder ra = Recorder.greedy(), rb = Recorder.greedy();
             Sequence sa = new Sequence(a, 20, ra), sb = new Sequence(b, 20, rb);
@@ -41,24 +40,24 @@ class SchedulerLifecycleTest {
             s.submit(sb);
             for (int i = 0; i < 6; i++) s.step();
             int held = sa.table().blockCount();
-            int used = cache.pool().usedBlocks();
+            int used = cache.manager().usedBlocks();
             assertThat(held).isGreaterThan(0);
             s.cancel(sa);
             s.step();
             s.checkInvariants();
             assertThat(ra.end.kind()).isEqualTo(SequenceEnd.Kind.CANCELLED);
             assertThat(sa.table().blockCount()).isZero();
-            assertThat(cache.pool().usedBlocks()).isLessThanOrEqualTo(used - held + 1);
+            assertThat(cache.manager().usedBlocks()).isLessThanOrEqualTo(used - held + 1);
             TinyModel.drain(s);
             assertThat(rb.tokens()).containsExactly(tiny.soloGreedy(b, 20));
-            assertThat(cache.pool().usedBlocks()).isZero();
+            assertThat(cache.manager().usedBlocks()).isZero();
         }
     }
 
     @Test
     void aThrowingCallbackFailsOnlyItsOwnSequence() {
         int[] a = {5, 6, 7, 8, 9}, b = {11, 12, 13};
-        try (PagedKvCache cache = tiny.cache(4, 32, false)) {
+        try (TinyModel.Kv cache = tiny.cache(4, 32, false)) {
             Scheduler s = tiny.scheduler(cache, 64, 4);
             Recorder ra = Recorder.greedy(), rb = Recorder.greedy();
             ra.throwAtToken = 3;
@@ -69,19 +68,19 @@ class SchedulerLifecycleTest {
             assertThat(ra.end.error()).hasMessageContaining("listener failure");
             assertThat(rb.end.kind()).isEqualTo(SequenceEnd.Kind.LENGTH);
             assertThat(rb.tokens()).containsExactly(tiny.soloGreedy(b, 12));
-            assertThat(cache.pool().usedBlocks()).isZero();
+            assertThat(cache.manager().usedBlocks()).isZero();
         }
     }
 
     @Test
     void aFailedForwardPassFailsItsBatchAndTheSchedulerCarriesOn() {
-        try (PagedKvCache cache = tiny.cache(4, 32, false)) {
+        try (TinyModel.Kv cache = tiny.cache(4, 32, false)) {
             AtomicLong calls = new AtomicLong();
-            ModelRunner flaky = (batch, c) -> {
+            ModelRunner flaky = batch -> {
                 if (calls.incrementAndGet() == 3) throw new IllegalStateException("injected forward failure");
-                return tiny.runner().forward(batch, c);
+                return tiny.runner(cache).forward(batch);
             };
-            Scheduler s = new Scheduler(flaky, cache, tiny.vocab, new SchedulerConfig(64, 4, 10, Duration.ofMinutes(1)), System::nanoTime);
+            Scheduler s = new Scheduler(flaky, cache.manager(), tiny.vocab, new SchedulerConfig(64, 4, 10, Duration.ofMinutes(1)), System::nanoTime);
             Recorder r1 = Recorder.greedy();
             s.submit(new Sequence(new int[]{1, 2, 3}, 8, r1));
             TinyModel.drain(s);
@@ -91,7 +90,7 @@ class SchedulerLifecycleTest {
             s.submit(new Sequence(new int[]{1, 2, 3}, 8, r2));
             TinyModel.drain(s);
             assertThat(r2.tokens()).containsExactly(tiny.soloGreedy(new int[]{1, 2, 3}, 8));
-            assertThat(cache.pool().usedBlocks()).isZero();
+            assertThat(cache.manager().usedBlocks()).isZero();
         }
     }
 
@@ -102,7 +101,7 @@ class SchedulerLifecycleTest {
     @Test
     void anErrorInOneSequencesCallbacksFailsOnlyThatSequence() {
         int[] a = {5, 6, 7, 8, 9}, b = {11, 12, 13}, c = {21, 22};
-        try (PagedKvCache cache = tiny.cache(4, 32, false)) {
+        try (TinyModel.Kv cache = tiny.cache(4, 32, false)) {
             Scheduler s = tiny.scheduler(cache, 64, 4);
             Recorder ra = Recorder.greedy(), rb = Recorder.greedy(), rc = Recorder.greedy();
             ra.throwAtToken = 2;
@@ -119,7 +118,7 @@ class SchedulerLifecycleTest {
             assertThat(rb.end.error()).isSameAs(rb.errorAtToken);
             assertThat(rc.end.kind()).isEqualTo(SequenceEnd.Kind.LENGTH);
             assertThat(rc.tokens()).containsExactly(tiny.soloGreedy(c, 10));
-            assertThat(cache.pool().usedBlocks()).isZero();
+            assertThat(cache.manager().usedBlocks()).isZero();
         }
     }
 
@@ -131,18 +130,18 @@ class SchedulerLifecycleTest {
     @Test
     void aForwardPassFailingForOneSequenceFailsOnlyThatSequence() {
         int[] poisoned = {40, 41, 42, 43}, healthy = {5, 6, 7, 8, 9};
-        try (PagedKvCache cache = tiny.cache(4, 32, false)) {
+        try (TinyModel.Kv cache = tiny.cache(4, 32, false)) {
             Recorder rp = Recorder.greedy(), rh = Recorder.greedy();
             Sequence sp = new Sequence(poisoned, 8, rp), sh = new Sequence(healthy, 8, rh);
             AtomicLong batches = new AtomicLong();
-            ModelRunner failsFor = (batch, c) -> {
+            ModelRunner failsFor = batch -> {
                 batches.incrementAndGet();
                 for (var table : batch.tables()) {
                     if (table == sp.table()) throw new OutOfMemoryError("injected: this prompt's activations");
                 }
-                return tiny.runner().forward(batch, c);
+                return tiny.runner(cache).forward(batch);
             };
-            Scheduler s = new Scheduler(failsFor, cache, tiny.vocab, new SchedulerConfig(64, 4, 10, Duration.ofMinutes(1)), System::nanoTime);
+            Scheduler s = new Scheduler(failsFor, cache.manager(), tiny.vocab, new SchedulerConfig(64, 4, 10, Duration.ofMinutes(1)), System::nanoTime);
             s.submit(sp);
             s.submit(sh);
             TinyModel.drain(s);
@@ -152,7 +151,7 @@ class SchedulerLifecycleTest {
             assertThat(rh.tokens()).containsExactly(tiny.soloGreedy(healthy, 8));
             assertThat(batches.get()).as("the shared batch, each sequence alone, then the healthy one's 7 decode steps")
                     .isEqualTo(3 + 7);
-            assertThat(cache.pool().usedBlocks()).isZero();
+            assertThat(cache.manager().usedBlocks()).isZero();
         }
     }
 
@@ -163,14 +162,14 @@ class SchedulerLifecycleTest {
     @Test
     void aNonFiniteLogitFailsItsSequenceAsAModelFault() {
         int[] a = {5, 6, 7, 8, 9}, b = {11, 12, 13};
-        try (PagedKvCache cache = tiny.cache(4, 32, false)) {
+        try (TinyModel.Kv cache = tiny.cache(4, 32, false)) {
             AtomicLong calls = new AtomicLong();
-            ModelRunner overflowing = (batch, c) -> {
-                float[] logits = tiny.runner().forward(batch, c);
+            ModelRunner overflowing = batch -> {
+                float[] logits = tiny.runner(cache).forward(batch);
                 if (calls.incrementAndGet() == 1) logits[7] = Float.NaN; // row 0: sequence a
                 return logits;
             };
-            Scheduler s = new Scheduler(overflowing, cache, tiny.vocab, new SchedulerConfig(64, 4, 10, Duration.ofMinutes(1)), System::nanoTime);
+            Scheduler s = new Scheduler(overflowing, cache.manager(), tiny.vocab, new SchedulerConfig(64, 4, 10, Duration.ofMinutes(1)), System::nanoTime);
             Recorder ra = Recorder.greedy(), rb = Recorder.greedy();
             s.submit(new Sequence(a, 8, ra));
             s.submit(new Sequence(b, 8, rb));
@@ -179,15 +178,15 @@ class SchedulerLifecycleTest {
             assertThat(ra.end.error()).isInstanceOf(NonFiniteLogitsException.class).isNotInstanceOf(IllegalArgumentException.class)
                     .hasMessageContainingAll("NaN", "token 7", "not of the request");
             assertThat(rb.tokens()).containsExactly(tiny.soloGreedy(b, 8));
-            assertThat(cache.pool().usedBlocks()).isZero();
+            assertThat(cache.manager().usedBlocks()).isZero();
         }
     }
 
     @Test
     void theQueueIsBoundedAndWaitingTooLongEndsARequest() {
         AtomicLong now = new AtomicLong(1_000);
-        try (PagedKvCache cache = tiny.cache(4, 32, false)) {
-            Scheduler s = new Scheduler(tiny.runner(), cache, tiny.vocab, new SchedulerConfig(64, 1, 2, Duration.ofMillis(50)), now::get);
+        try (TinyModel.Kv cache = tiny.cache(4, 32, false)) {
+            Scheduler s = new Scheduler(tiny.runner(cache), cache.manager(), tiny.vocab, new SchedulerConfig(64, 1, 2, Duration.ofMillis(50)), now::get);
             Recorder running = Recorder.greedy(), waiting = Recorder.greedy();
             assertThat(s.submit(new Sequence(new int[]{1, 2}, 30, running))).isTrue();
             s.step(); // admitted: the queue is empty again
@@ -206,7 +205,7 @@ class SchedulerLifecycleTest {
             assertThat(running.end).isNull();
             s.shutdown();
             assertThat(running.end.kind()).isEqualTo(SequenceEnd.Kind.SHUTDOWN);
-            assertThat(cache.pool().usedBlocks()).isZero();
+            assertThat(cache.manager().usedBlocks()).isZero();
         }
     }
 
@@ -219,13 +218,13 @@ class SchedulerLifecycleTest {
     void randomizedArrivalsCancellationsFailuresAndPreemptionsKeepTheAccountingExact() {
         Random random = new Random(20261126);
         int[] shared = TinyModel.randomPrompt(random, 24, tiny.vocab);
-        try (PagedKvCache cache = tiny.cache(4, 40, true)) {
+        try (TinyModel.Kv cache = tiny.cache(4, 40, true)) {
             AtomicLong calls = new AtomicLong();
-            ModelRunner flaky = (batch, c) -> {
+            ModelRunner flaky = batch -> {
                 if (calls.incrementAndGet() % 37 == 0) throw new IllegalStateException("injected forward failure");
-                return tiny.runner().forward(batch, c);
+                return tiny.runner(cache).forward(batch);
             };
-            Scheduler s = new Scheduler(flaky, cache, tiny.vocab, new SchedulerConfig(12, 6, 1000, Duration.ofMinutes(5)), System::nanoTime);
+            Scheduler s = new Scheduler(flaky, cache.manager(), tiny.vocab, new SchedulerConfig(12, 6, 1000, Duration.ofMinutes(5)), System::nanoTime);
             List<Sequence> all = new ArrayList<>();
             Map<Sequence, Recorder> recorders = new HashMap<>();
             int preemptions = 0, steps = 0;
@@ -247,9 +246,9 @@ class SchedulerLifecycleTest {
                 steps++;
                 assertThat(steps).isLessThan(20_000);
             }
-            assertThat(cache.pool().usedBlocks()).isZero();
-            assertThat(cache.pool().freeBlocks()).isEqualTo(40);
-            cache.checkInvariants();
+            assertThat(cache.manager().usedBlocks()).isZero();
+            assertThat(cache.manager().freeBlocks()).isEqualTo(40);
+            cache.manager().checkInvariants();
             Map<SequenceEnd.Kind, Integer> kinds = new HashMap<>();
             for (Sequence seq : all) {
                 Recorder r = recorders.get(seq);
@@ -259,7 +258,7 @@ class SchedulerLifecycleTest {
             }
             assertThat(preemptions).as("preemptions").isGreaterThan(0);
             assertThat(kinds).containsKeys(SequenceEnd.Kind.LENGTH, SequenceEnd.Kind.CANCELLED, SequenceEnd.Kind.FAILED);
-            assertThat(cache.prefixCache().hitTokens()).isGreaterThan(0);
+            assertThat(cache.manager().prefixCache().hitTokens()).isGreaterThan(0);
         }
     }
 

@@ -2,6 +2,8 @@ package org.gptq4j.scheduler;
 
 import org.gptq4j.io.SafetensorsFile;
 import org.gptq4j.kernel.ComputePool;
+import org.gptq4j.kv.KvCacheManager;
+import org.gptq4j.kv.KvLayout;
 import org.gptq4j.kv.PagedKvCache;
 import org.gptq4j.model.LlamaModel;
 import org.gptq4j.testing.Fixtures;
@@ -21,20 +23,29 @@ final class TinyModel implements AutoCloseable {
     final ComputePool pool = new ComputePool(1);
     final int vocab = model.config().vocabSize();
 
-    PagedKvCache cache(int blockSize, int blocks, boolean prefixCaching) {
-        return new PagedKvCache(model.config().numLayers(), model.config().kvDim(), blockSize, blocks, prefixCaching);
+    /** A KV cache for the model: its memory (the model's) and its manager (the scheduler's). */
+    record Kv(PagedKvCache memory, KvCacheManager manager) implements AutoCloseable {
+        @Override
+        public void close() {
+            memory.close();
+        }
     }
 
-    ModelRunner runner() {
-        return (batch, cache) -> model.forward(batch, cache, pool);
+    Kv cache(int blockSize, int blocks, boolean prefixCaching) {
+        KvLayout layout = model.kvLayout(blockSize, blocks);
+        return new Kv(new PagedKvCache(layout), new KvCacheManager(layout, prefixCaching));
     }
 
-    Scheduler scheduler(PagedKvCache cache, int prefillBudget, int maxConcurrent) {
+    ModelRunner runner(Kv cache) {
+        return batch -> model.forward(batch, cache.memory(), pool);
+    }
+
+    Scheduler scheduler(Kv cache, int prefillBudget, int maxConcurrent) {
         return scheduler(cache, prefillBudget, maxConcurrent, System::nanoTime);
     }
 
-    Scheduler scheduler(PagedKvCache cache, int prefillBudget, int maxConcurrent, LongSupplier clock) {
-        return new Scheduler(runner(), cache, vocab, new SchedulerConfig(prefillBudget, maxConcurrent, 1000, Duration.ofMinutes(5)), clock);
+    Scheduler scheduler(Kv cache, int prefillBudget, int maxConcurrent, LongSupplier clock) {
+        return new Scheduler(runner(cache), cache.manager(), vocab, new SchedulerConfig(prefillBudget, maxConcurrent, 1000, Duration.ofMinutes(5)), clock);
     }
 
     /** Steps until nothing is left, checking the KV accounting after every step; returns the steps taken. */
@@ -50,7 +61,7 @@ final class TinyModel implements AutoCloseable {
 
     /** The greedy continuation of {@code prompt} computed alone (its own cache, one sequence). */
     int[] soloGreedy(int[] prompt, int maxNewTokens) {
-        try (PagedKvCache cache = cache(16, 64, false)) {
+        try (Kv cache = cache(16, 64, false)) {
             Recorder r = Recorder.greedy();
             Scheduler s = scheduler(cache, 512, 1);
             s.submit(new Sequence(prompt, maxNewTokens, r));

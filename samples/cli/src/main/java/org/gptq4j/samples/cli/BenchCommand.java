@@ -6,9 +6,11 @@ import org.gptq4j.engine.BenchConcurrency;
 import org.gptq4j.kernel.ComputePool;
 import org.gptq4j.kernel.KernelBackend;
 import org.gptq4j.kernel.KernelLevel;
+import org.gptq4j.kernel.KernelOptions;
 import org.gptq4j.kernel.MemoryBandwidth;
 import org.gptq4j.kernel.NativeKernels;
 import org.gptq4j.kv.BlockTable;
+import org.gptq4j.kv.KvCacheManager;
 import org.gptq4j.kv.PagedKvCache;
 import org.gptq4j.model.ForwardBatch;
 import org.gptq4j.model.LlamaModel;
@@ -27,7 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
@@ -80,37 +81,35 @@ final class BenchCommand implements Callable<Integer> {
 
     private final Map<String, Object> result = new LinkedHashMap<>();
     private List<BenchConcurrency.Point> points;
+    private KvCacheManager blocks; // of the cache being measured: one sequence at a time
 
     @Override
     public Integer call() throws IOException {
-        int n = threads != null ? threads : ComputePool.defaultThreads();
+        KernelOptions options = KernelOptions.fromSystemProperties();
+        if (threads != null) options = options.toBuilder().threads(threads).build();
         if (concurrency != null) {
             for (int c : concurrency) {
                 if (c < 1) throw new ParameterException(spec.commandLine(), "--concurrency: every count must be >= 1, but got " + c);
             }
             if (genTokens < 2) throw new ParameterException(spec.commandLine(), "--concurrency needs --gen-tokens >= 2, but it is " + genTokens);
         }
-        KernelBackend backend = KernelBackend.selected();
-        Optional<KernelLevel> previous = NativeKernels.level();
-        if (kernelLevel != null) useLevel(backend);
-        try {
-            measure(backend, n);
-        } finally {
-            previous.ifPresent(NativeKernels::useLevel); // the level is process-wide: leave it as it was
-        }
+        if (kernelLevel != null) options = options.toBuilder().nativeLevel(kernelLevel(options.backend())).build();
+        measure(options);
         print();
         return 0;
     }
 
-    private void measure(KernelBackend backend, int n) throws IOException {
+    private void measure(KernelOptions options) throws IOException {
+        int n = options.threads();
         long t0 = System.nanoTime();
-        try (LlamaModel llama = LlamaModel.load(model);
+        try (LlamaModel llama = LlamaModel.load(model, options);
              ComputePool pool = new ComputePool(n)) {
+            KernelBackend backend = llama.kernels().backend();
             double loadS = (System.nanoTime() - t0) / 1e9;
             result.put("model", model.toString());
             result.put("backend", backend.name().toLowerCase());
             result.put("kernels", NativeKernels.status());
-            result.put("kernel_level", backend == KernelBackend.NATIVE ? NativeKernels.level().map(KernelLevel::id).orElse(null) : null);
+            result.put("kernel_level", llama.kernels().level().map(KernelLevel::id).orElse(null));
             result.put("cpu", cpuModel());
             result.put("threads", n);
             result.put("n_layers", llama.config().numLayers());
@@ -125,6 +124,7 @@ final class BenchCommand implements Callable<Integer> {
             int positions = Math.max(Math.max(promptTokens, genTokens), 32) + 16; // warm-up needs 18
             try (PagedKvCache cache = llama.newKvCache(16, (positions + 15) / 16)) {
                 result.put("kv_cache_bytes", cache.keys().byteSize() + cache.values().byteSize());
+                blocks = new KvCacheManager(cache.layout(), false);
                 warmUp(llama, cache, pool);
                 if (promptTokens > 0) prefill(llama, cache, pool);
                 if (genTokens > 0) decode(llama, cache, pool);
@@ -134,7 +134,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         result.put("concurrency", List.of());
         if (concurrency != null) { // after the model above is closed: the Engine loads its own
-            List<BenchConcurrency.Point> points = BenchConcurrency.run(model, n, concurrency, CONCURRENCY_PROMPT_TOKENS, genTokens,
+            List<BenchConcurrency.Point> points = BenchConcurrency.run(model, options, concurrency, CONCURRENCY_PROMPT_TOKENS, genTokens,
                     Math.max(1, repetitions));
             result.put("concurrency_prompt_tokens", CONCURRENCY_PROMPT_TOKENS);
             result.put("concurrency", BenchConcurrency.toMaps(points));
@@ -142,8 +142,8 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** Applies --kernel-level (process-wide: the concurrency sweep's Engine runs at it too), or says why it cannot. */
-    private void useLevel(KernelBackend backend) {
+    /** The level --kernel-level names, which the model and the concurrency sweep's Engine run at, or why it cannot be. */
+    private KernelLevel kernelLevel(KernelBackend backend) {
         KernelLevel level;
         try {
             level = KernelLevel.of(kernelLevel);
@@ -155,7 +155,7 @@ final class BenchCommand implements Callable<Integer> {
                     + backend.name().toLowerCase(Locale.ROOT) + " (" + NativeKernels.status() + ")");
         }
         try {
-            NativeKernels.useLevel(level);
+            return NativeKernels.requireLevel(level);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--kernel-level " + level.id() + ": " + e.getMessage());
         }
@@ -165,12 +165,12 @@ final class BenchCommand implements Callable<Integer> {
     private void warmUp(LlamaModel llama, PagedKvCache cache, ComputePool pool) {
         BlockTable table = new BlockTable();
         int[] prompt = tokens(llama, 16, 7);
-        cache.reserve(table, prompt.length + 2);
+        blocks.reserve(table, prompt.length + 2);
         float[] logits = llama.forward(ForwardBatch.prefill(prompt, 0, table, false), cache, pool);
         for (int i = 0; i < 2; i++) {
             logits = llama.forward(ForwardBatch.prefill(new int[]{argmax(logits)}, prompt.length + i, table, false), cache, pool);
         }
-        cache.release(table);
+        blocks.free(table);
     }
 
     /** pp: the whole prompt in one forward pass (logits of the last position only), best of the repetitions. */
@@ -179,11 +179,11 @@ final class BenchCommand implements Callable<Integer> {
         for (int rep = 0; rep < repetitions; rep++) {
             BlockTable table = new BlockTable();
             int[] prompt = tokens(llama, promptTokens, 11 + rep);
-            cache.reserve(table, prompt.length);
+            blocks.reserve(table, prompt.length);
             long t = System.nanoTime();
             llama.forward(ForwardBatch.prefill(prompt, 0, table, false), cache, pool);
             best = Math.min(best, (System.nanoTime() - t) / 1e9);
-            cache.release(table);
+            blocks.free(table);
         }
         result.put("prefill_s", round(best, 3));
         result.put("prefill_tps", round(promptTokens / best, 3));
@@ -194,7 +194,7 @@ final class BenchCommand implements Callable<Integer> {
         double best = Double.MAX_VALUE;
         for (int rep = 0; rep < repetitions; rep++) {
             BlockTable table = new BlockTable();
-            cache.reserve(table, genTokens);
+            blocks.reserve(table, genTokens);
             int token = 1;
             long t = System.nanoTime();
             for (int p = 0; p < genTokens; p++) {
@@ -202,7 +202,7 @@ final class BenchCommand implements Callable<Integer> {
                 token = argmax(logits);
             }
             best = Math.min(best, (System.nanoTime() - t) / 1e9);
-            cache.release(table);
+            blocks.free(table);
         }
         result.put("decode_s", round(best, 3));
         result.put("decode_tps", round(genTokens / best, 3));

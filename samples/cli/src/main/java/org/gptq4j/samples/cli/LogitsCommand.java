@@ -3,7 +3,9 @@ package org.gptq4j.samples.cli;
 import org.gptq4j.io.SafetensorsWriter;
 import org.gptq4j.kernel.ComputePool;
 import org.gptq4j.kernel.KernelBackend;
+import org.gptq4j.kernel.KernelOptions;
 import org.gptq4j.kv.BlockTable;
+import org.gptq4j.kv.KvCacheManager;
 import org.gptq4j.kv.PagedKvCache;
 import org.gptq4j.model.ForwardBatch;
 import org.gptq4j.model.LlamaModel;
@@ -48,10 +50,10 @@ final class LogitsCommand implements Callable<Integer> {
 
     enum Mode { prefill, decode }
 
-    /** The kernel backend an option names ({@code auto}: the fastest available). */
+    /** The kernel backend an option names ({@code auto}: the fastest available, or {@code -Dgptq4j.kernel}). */
     static KernelBackend backend(String name) {
         return switch (name.toLowerCase(java.util.Locale.ROOT)) {
-            case "auto" -> KernelBackend.selected();
+            case "auto" -> KernelOptions.fromSystemProperties().backend();
             case "float" -> KernelBackend.FLOAT;
             case "java" -> KernelBackend.JAVA;
             case "native" -> KernelBackend.NATIVE.orFallback();
@@ -68,12 +70,16 @@ final class LogitsCommand implements Callable<Integer> {
             if (p < 0 || p >= ids.length) throw new IllegalArgumentException("position " + p + " is outside [0, " + ids.length + ")");
         }
         if (!location.isSet()) throw new IllegalArgumentException("logits needs --model");
-        try (LlamaModel llama = LlamaModel.load(location.resolve(Gptq4jCli.progressStream(spec)), backend(kernel));
-             ComputePool pool = new ComputePool(threads != null ? threads : ComputePool.defaultThreads());
+        KernelOptions.Builder options = KernelOptions.fromSystemProperties().toBuilder().backend(backend(kernel));
+        if (threads != null) options.threads(threads);
+        KernelOptions chosen = options.build();
+        try (LlamaModel llama = LlamaModel.load(location.resolve(Gptq4jCli.progressStream(spec)), chosen);
+             ComputePool pool = new ComputePool(chosen.threads());
              PagedKvCache cache = llama.newKvCache(16, (ids.length + 15) / 16)) {
+            KvCacheManager blocks = new KvCacheManager(cache.layout(), false);
             int vocab = llama.config().vocabSize();
             BlockTable table = new BlockTable();
-            cache.reserve(table, ids.length);
+            blocks.reserve(table, ids.length);
             float[] all = new float[ids.length * vocab];
             if (mode == Mode.prefill) {
                 all = llama.forward(ForwardBatch.prefill(ids, 0, table, true), cache, pool);

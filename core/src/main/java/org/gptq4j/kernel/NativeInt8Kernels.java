@@ -1,0 +1,83 @@
+package org.gptq4j.kernel;
+
+import org.gptq4j.io.DType;
+import org.gptq4j.kv.PagedKvCache;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Optional;
+
+/**
+ * {@link KernelBackend#NATIVE}: the C kernels ({@link NativeKernels}) at one instruction-set level, which this instance
+ * carries (so engines in one JVM may run different levels); every level gives the same bits.
+ */
+final class NativeInt8Kernels extends Kernels {
+    private static final NativeInt8Kernels[] BY_LEVEL = new NativeInt8Kernels[KernelLevel.values().length];
+
+    static {
+        for (KernelLevel l : NativeKernels.levels()) BY_LEVEL[l.ordinal()] = new NativeInt8Kernels(l);
+    }
+
+    private final KernelLevel level;
+
+    private NativeInt8Kernels(KernelLevel level) {
+        this.level = level;
+    }
+
+    /** The kernels at the highest level this CPU runs at or below {@code cap} (AVX2 where none is). */
+    static NativeInt8Kernels atMost(KernelLevel cap) {
+        if (!NativeKernels.available()) throw new IllegalStateException("the native kernels cannot run here: " + NativeKernels.status());
+        KernelLevel chosen = null;
+        for (KernelLevel l : NativeKernels.levels()) if (l.compareTo(cap) <= 0 || chosen == null) chosen = l;
+        return BY_LEVEL[chosen.ordinal()];
+    }
+
+    @Override
+    public KernelBackend backend() {
+        return KernelBackend.NATIVE;
+    }
+
+    @Override
+    public Optional<KernelLevel> level() {
+        return Optional.of(level);
+    }
+
+    @Override
+    boolean nativeCode() {
+        return true;
+    }
+
+    @Override
+    public void attend(PagedKvCache kv, long base, int[] blocks, int hd, int pos, float[] q, int qo, float[] scores,
+                       float[] out, int oo) {
+        NativeKernels.attend(kv.descriptor(), base, blocks, hd, pos, Attention.scale(hd), q, qo, scores, out, oo);
+    }
+
+    @Override
+    void dense(DenseLinear layer, float[] x, float[] y, int rows, ComputePool pool) {
+        if (layer.weight().dtype() != DType.F16) {
+            layer.applyVector(x, y, rows, pool);
+            return;
+        }
+        int in = layer.inFeatures(), out = layer.outFeatures();
+        MemorySegment weight = layer.weight().data();
+        MemorySegment b = layer.bias() == null ? MemorySegment.NULL : MemorySegment.ofArray(layer.bias());
+        pool.parallelFor(out, (long) rows * in * out, (n0, n1) -> NativeKernels.f16gemm(level, weight, in, x, rows, y, out, b, n0, n1));
+    }
+
+    @Override
+    GptqLinear.Planes quantize(GptqLinear layer, float[] x, int rows, ComputePool pool) {
+        PackedGptq w = layer.packed();
+        int padded = w.nb() * 32, chunks = w.chunks();
+        int[] gather = layer.gather();
+        NativePlanes planes = pool.workspace().nativePlanes().layOut(rows, w);
+        // (row, chunk) pairs split over the pool: a prefill quantizes hundreds of rows; a decode step's one row costs
+        // the native code about a microsecond, less than waking the pool
+        pool.parallelFor(rows * chunks, 2L * rows * padded, (i0, i1) -> NativeKernels.quantize(x, i0, i1, w.in(), gather, w, planes));
+        return planes;
+    }
+
+    @Override
+    void multiply(GptqLinear layer, GptqLinear.Planes x, int rows, float[] y, int n0, int n1) {
+        NativeKernels.qgemm(level, layer.packed(), (NativePlanes) x, y, layer.outFeatures(), layer.nativeBias(), n0, n1);
+    }
+}
