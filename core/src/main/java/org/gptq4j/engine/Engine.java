@@ -4,6 +4,7 @@ import org.gptq4j.kernel.ComputePool;
 import org.gptq4j.kv.PagedKvCache;
 import org.gptq4j.model.LlamaConfig;
 import org.gptq4j.model.LlamaModel;
+import org.gptq4j.model.ModelFolder;
 import org.gptq4j.scheduler.Scheduler;
 import org.gptq4j.scheduler.SchedulerConfig;
 import org.gptq4j.scheduler.StepResult;
@@ -37,6 +38,7 @@ public final class Engine implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Engine.class.getName());
     private static final long IDLE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
+    private final ModelFolder folder;
     private final LlamaModel model;
     private final Tokenizer tokenizer;
     private final PagedKvCache cache;
@@ -49,7 +51,8 @@ public final class Engine implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean closing;
 
-    private Engine(Builder b, LlamaModel model, Tokenizer tokenizer, ComputePool pool) {
+    private Engine(Builder b, ModelFolder folder, LlamaModel model, Tokenizer tokenizer, ComputePool pool) {
+        this.folder = folder;
         this.model = model;
         this.tokenizer = tokenizer;
         this.pool = pool;
@@ -171,6 +174,15 @@ public final class Engine implements AutoCloseable {
         return tokenizer;
     }
 
+    /**
+     * The model folder the engine was built from, as read once at build: its config, quantization, chat-template
+     * source, special-token texts and generation defaults.
+     */
+    public ModelFolder model() {
+        return folder;
+    }
+
+    /** The model's architecture; the same as {@code model().config()}. */
     public LlamaConfig modelConfig() {
         return model.config();
     }
@@ -261,12 +273,13 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Configures an {@link Engine}. Only {@link #modelPath} is required. The KV cache defaults to 1 GiB, and
+     * Configures an {@link Engine}. Only the model ({@link #modelPath} or {@link #model}) is required. The KV cache defaults to 1 GiB, and
      * never less than one request of {@code maxTotalTokens}; set {@link #kvCacheBytes} or {@link #kvCacheBlocks}
      * (not both) to size it.
      */
     public static final class Builder {
         private Path modelPath;
+        private ModelFolder model;
         private Tokenizer tokenizer;
         private int threads = ComputePool.defaultThreads();
         private long kvCacheBytes = -1;
@@ -281,6 +294,14 @@ public final class Engine implements AutoCloseable {
         /** A model folder laid out like a Hugging Face download (config.json, safetensors, tokenizer). */
         public Builder modelPath(Path modelPath) {
             this.modelPath = modelPath;
+            this.model = null;
+            return this;
+        }
+
+        /** A model folder already read (e.g. to check its config first), in place of {@link #modelPath}. */
+        public Builder model(ModelFolder model) {
+            this.model = model;
+            this.modelPath = model == null ? null : model.path();
             return this;
         }
 
@@ -341,12 +362,13 @@ public final class Engine implements AutoCloseable {
         public Engine build() {
             if (modelPath == null) throw new IllegalStateException("modelPath is required");
             if (kvCacheBytes > 0 && kvCacheBlocks > 0) throw new IllegalStateException("set kvCacheBytes or kvCacheBlocks, not both");
-            LlamaModel model = LlamaModel.load(modelPath);
+            ModelFolder folder = this.model != null ? this.model : ModelFolder.read(modelPath);
+            LlamaModel model = LlamaModel.load(folder);
             ComputePool pool = null;
             try {
-                Tokenizer tok = tokenizer != null ? tokenizer : Tokenizer.fromModelFolder(modelPath);
+                Tokenizer tok = tokenizer != null ? tokenizer : folder.loadTokenizer();
                 pool = new ComputePool(threads);
-                return new Engine(this, model, tok, pool);
+                return new Engine(this, folder, model, tok, pool);
             } catch (RuntimeException | Error e) {
                 if (pool != null) pool.close();
                 model.close();

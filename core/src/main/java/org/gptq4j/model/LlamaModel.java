@@ -1,6 +1,5 @@
 package org.gptq4j.model;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import org.gptq4j.io.Checkpoint;
 import org.gptq4j.io.CheckpointException;
 import org.gptq4j.io.Tensor;
@@ -19,7 +18,6 @@ import org.gptq4j.kv.PagedKvCache;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -69,14 +67,21 @@ public final class LlamaModel implements AutoCloseable {
         return load(folder, KernelBackend.selected());
     }
 
+    /** Loads the weights of a folder already read. */
+    public static LlamaModel load(ModelFolder model) {
+        return load(model, KernelBackend.selected());
+    }
+
     /** As {@link #load(Path)}, running the linear layers on {@code backend} (or its fallback where it cannot run). */
     public static LlamaModel load(Path folder, KernelBackend backend) {
-        if (!Files.isDirectory(folder)) throw new ConfigException("model folder " + folder + " does not exist");
-        Path configFile = folder.resolve("config.json");
-        if (!Files.isRegularFile(configFile)) throw new ConfigException("model folder " + folder + " has no config.json");
-        JsonNode configJson = JsonFiles.read(configFile);
-        LlamaConfig config = LlamaConfig.parse(configJson, configFile.toString());
-        Optional<GptqConfig> gptq = GptqConfig.read(folder, configJson);
+        return load(ModelFolder.read(folder), backend);
+    }
+
+    /** Loads the weights of a folder already read, running the linear layers on {@code backend}. */
+    public static LlamaModel load(ModelFolder model, KernelBackend backend) {
+        Path folder = model.path();
+        LlamaConfig config = model.config();
+        Optional<GptqConfig> gptq = model.quantization();
         Arena arena = Arena.ofShared();
         try (Checkpoint checkpoint = Checkpoint.open(folder, gptq.map(GptqConfig::modelFileBaseName).orElse(null));
              PackCache cache = gptq.map(q -> PackCache.open(checkpoint, q.bits() + "/" + q.groupSize() + "/" + q.format()))

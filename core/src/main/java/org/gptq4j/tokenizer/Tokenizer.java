@@ -62,9 +62,12 @@ public interface Tokenizer {
                 + " (expected a sentencepiece *.model or a Hugging Face tokenizer.json)");
     }
 
+    /** The tokenizer files a model folder may hold, in order of preference. */
+    java.util.List<String> FOLDER_FILES = java.util.List.of("tokenizer.model", "tokenizer.json");
+
     /** Loads a model folder's tokenizer: {@code tokenizer.model} if present, else {@code tokenizer.json}. */
     static Tokenizer fromModelFolder(Path folder) {
-        for (String candidate : new String[] {"tokenizer.model", "tokenizer.json"}) {
+        for (String candidate : FOLDER_FILES) {
             Path file = folder.resolve(candidate);
             if (Files.isRegularFile(file)) return load(file);
         }
