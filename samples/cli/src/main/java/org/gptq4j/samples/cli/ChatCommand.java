@@ -64,9 +64,7 @@ final class ChatCommand implements Callable<Integer> {
         try (Engine engine = engineBuilder.build();
              GptqStreamingChatModel model = GptqStreamingChatModel.builder()
                      .engine(engine)
-                     .modelPath(folder)
-                     .chatTemplate(template != null ? ChatTemplates.named(template)
-                             : location.isSet() ? ChatTemplates.forModelFolder(folder) : ChatTemplates.named(ChatTemplates.RAW))
+                     .chatTemplate(template != null ? ChatTemplates.named(template) : null) // else the folder's, else raw
                      .build()) {
             boolean interactive = cli.in() == System.in && System.console() != null && System.console().isTerminal();
             ChatSession session = new ChatSession(model,
