@@ -65,11 +65,11 @@ public final class ConsoleProgressBar implements DownloadListener {
             int filled = (int) Math.round(fraction * BAR_WIDTH);
             line.append('[').append("#".repeat(filled)).append(".".repeat(BAR_WIDTH - filled)).append("] ")
                     .append(String.format(Locale.ROOT, "%3d%%  ", (int) Math.floor(fraction * 100)))
-                    .append(bytes(p.bytesDone())).append('/').append(bytes(p.totalBytes()));
+                    .append(DownloadProgress.formatBytes(p.bytesDone())).append('/').append(DownloadProgress.formatBytes(p.totalBytes()));
         } else {
-            line.append(bytes(p.bytesDone()));
+            line.append(DownloadProgress.formatBytes(p.bytesDone()));
         }
-        if (p.bytesPerSecond() > 0) line.append("  ").append(bytes((long) p.bytesPerSecond())).append("/s");
+        if (p.bytesPerSecond() > 0) line.append("  ").append(DownloadProgress.formatBytes((long) p.bytesPerSecond())).append("/s");
         p.eta().ifPresent(eta -> line.append("  ETA ").append(duration(eta)));
         return line.toString();
     }
@@ -84,18 +84,6 @@ public final class ConsoleProgressBar implements DownloadListener {
         String padded = line.length() < lastLength ? line + " ".repeat(lastLength - line.length()) : line;
         lastLength = line.length();
         return padded;
-    }
-
-    static String bytes(long n) {
-        if (n < 1000) return n + " B";
-        String[] units = {"kB", "MB", "GB", "TB"};
-        double v = n;
-        int unit = -1;
-        while (v >= 1000 && unit < units.length - 1) {
-            v /= 1000;
-            unit++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", v, units[unit]);
     }
 
     static String duration(Duration d) {

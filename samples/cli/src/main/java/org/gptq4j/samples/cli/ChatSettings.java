@@ -11,7 +11,7 @@ import java.util.Locale;
 /**
  * The sampling settings of a chat: set at start by the options ({@code --temperature 0.5}) and changed while
  * chatting by the commands of the same name ({@code /temperature 0.5}). Unset values fall back to the model's
- * defaults (the model card's 0.7 / 0.95 / 40).
+ * defaults ({@link org.gptq4j.sampling.SamplingParameters#modelCardDefaults()}).
  */
 final class ChatSettings {
     /** The names that work both as {@code --name} options and as {@code /name} commands. */
