@@ -8,6 +8,7 @@ import org.gptq4j.kv.KvLayout;
 import org.gptq4j.kv.PagedKvCache;
 import org.gptq4j.model.LlamaConfig;
 import org.gptq4j.model.LlamaModel;
+import org.gptq4j.model.ModelFolder;
 import org.gptq4j.scheduler.Scheduler;
 import org.gptq4j.scheduler.SchedulerConfig;
 import org.gptq4j.scheduler.StepResult;
@@ -41,6 +42,7 @@ public final class Engine implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Engine.class.getName());
     private static final long IDLE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
+    private final ModelFolder folder;
     private final LlamaModel model;
     private final Tokenizer tokenizer;
     private final PagedKvCache cache;
@@ -55,7 +57,9 @@ public final class Engine implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean closing;
 
-    private Engine(Builder b, KernelOptions kernelOptions, LlamaModel model, Tokenizer tokenizer, ComputePool pool) {
+    private Engine(Builder b, ModelFolder folder, KernelOptions kernelOptions, LlamaModel model, Tokenizer tokenizer,
+                   ComputePool pool) {
+        this.folder = folder;
         this.kernelOptions = kernelOptions;
         this.model = model;
         this.tokenizer = tokenizer;
@@ -180,6 +184,15 @@ public final class Engine implements AutoCloseable {
         return tokenizer;
     }
 
+    /**
+     * The model folder the engine was built from, as read once at build: its config, quantization, chat-template
+     * source, special-token texts and generation defaults.
+     */
+    public ModelFolder model() {
+        return folder;
+    }
+
+    /** The model's architecture; the same as {@code model().config()}. */
     public LlamaConfig modelConfig() {
         return model.config();
     }
@@ -283,13 +296,14 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Configures an {@link Engine}. Only {@link #modelPath} is required. The KV cache defaults to 1 GiB, and
+     * Configures an {@link Engine}. Only the model ({@link #modelPath} or {@link #model}) is required. The KV cache defaults to 1 GiB, and
      * never less than one request of {@code maxTotalTokens}; set {@link #kvCacheBytes} or {@link #kvCacheBlocks}
      * (not both) to size it. How the kernels run ({@link #kernelOptions}) is this engine's alone: other engines in the
      * JVM may use other backends, levels and threads.
      */
     public static final class Builder {
         private Path modelPath;
+        private ModelFolder model;
         private Tokenizer tokenizer;
         private KernelOptions kernelOptions; // null: KernelOptions.fromSystemProperties() at build
         private Integer threads;
@@ -306,6 +320,14 @@ public final class Engine implements AutoCloseable {
         /** A model folder laid out like a Hugging Face download (config.json, safetensors, tokenizer). */
         public Builder modelPath(Path modelPath) {
             this.modelPath = modelPath;
+            this.model = null;
+            return this;
+        }
+
+        /** A model folder already read (e.g. to check its config first), in place of {@link #modelPath}. */
+        public Builder model(ModelFolder model) {
+            this.model = model;
+            this.modelPath = model == null ? null : model.path();
             return this;
         }
 
@@ -384,12 +406,13 @@ public final class Engine implements AutoCloseable {
             if (modelPath == null) throw new IllegalStateException("modelPath is required");
             if (kvCacheBytes > 0 && kvCacheBlocks > 0) throw new IllegalStateException("set kvCacheBytes or kvCacheBlocks, not both");
             KernelOptions options = kernelOptions();
-            LlamaModel model = LlamaModel.load(modelPath, options);
+            ModelFolder folder = this.model != null ? this.model : ModelFolder.read(modelPath);
+            LlamaModel model = LlamaModel.load(folder, options);
             ComputePool pool = null;
             try {
-                Tokenizer tok = tokenizer != null ? tokenizer : Tokenizer.fromModelFolder(modelPath);
+                Tokenizer tok = tokenizer != null ? tokenizer : folder.loadTokenizer();
                 pool = new ComputePool(options.threads());
-                return new Engine(this, options, model, tok, pool);
+                return new Engine(this, folder, options, model, tok, pool);
             } catch (RuntimeException | Error e) {
                 if (pool != null) pool.close();
                 model.close();

@@ -15,7 +15,7 @@ import java.util.Optional;
  * <pre>{@code
  * try (HubClient hub = HubClient.fromEnvironment()) {
  *     Path model = hub.download(ModelRef.parse("TheBloke/firefly-llama2-7B-chat-GPTQ:gptq-4bit-32g-actorder_True"),
- *                               new ConsoleProgressBar(System.err));
+ *                               new org.gptq4j.tools.ConsoleProgressBar(System.err)); // gptq4j-tools
  *     // model = .../snapshots/{commit}/ with config.json, tokenizer files and weights
  * }
  * }</pre>

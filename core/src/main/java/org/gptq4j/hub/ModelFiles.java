@@ -2,6 +2,7 @@ package org.gptq4j.hub;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.gptq4j.model.ModelFolder;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -36,13 +37,9 @@ public record ModelFiles(List<String> configs, List<String> weights) {
 
     /**
      * Configuration, tokenizer and chat template files, fetched when the listing has them; {@code config.json} is
-     * required. {@code chat_template.jinja} is where newer transformers versions save the chat template that older
-     * ones kept in {@code tokenizer_config.json}.
+     * required. They are the files a {@link ModelFolder} reads.
      */
-    public static final List<String> CONFIG_FILES = List.of("config.json", "generation_config.json",
-            "quantize_config.json", "quant_config.json", "tokenizer.model", "tokenizer.json", "tokenizer_config.json",
-            "chat_template.jinja", "special_tokens_map.json");
-    private static final List<String> QUANTIZE_CONFIGS = List.of("quantize_config.json", "quant_config.json");
+    public static final List<String> CONFIG_FILES = ModelFolder.FILES;
     private static final String SAFETENSORS = ".safetensors";
     private static final String INDEX = ".safetensors.index.json";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -77,7 +74,7 @@ public record ModelFiles(List<String> configs, List<String> weights) {
      */
     public static ModelFiles fetch(Collection<String> listing, Source source) {
         Set<String> files = new TreeSet<>(listing);
-        if (!files.contains("config.json")) {
+        if (!files.contains(ModelFolder.CONFIG)) {
             throw new HubException(HubException.Missing.FILE, source.describe()
                     + " has no config.json: it is not a transformers model");
         }
@@ -111,13 +108,13 @@ public record ModelFiles(List<String> configs, List<String> weights) {
 
     /** {@code model_file_base_name} from the quantize config, or from config.json's quantization_config. */
     private static Optional<String> baseName(Map<String, Path> configs, Source source) {
-        for (String name : QUANTIZE_CONFIGS) {
+        for (String name : ModelFolder.QUANTIZE_CONFIGS) {
             if (configs.containsKey(name)) {
                 Optional<String> base = text(readJson(name, configs.get(name), source).get("model_file_base_name"));
                 if (base.isPresent()) return base;
             }
         }
-        JsonNode quantization = readJson("config.json", configs.get("config.json"), source).get("quantization_config");
+        JsonNode quantization = readJson(ModelFolder.CONFIG, configs.get(ModelFolder.CONFIG), source).get("quantization_config");
         return quantization == null ? Optional.empty() : text(quantization.get("model_file_base_name"));
     }
 

@@ -260,7 +260,7 @@ public final class NativeKernels {
     }
 
     /** Reads {@code bytes} bytes of a 32-byte aligned segment from {@code offset} once (a bandwidth probe); returns their xor. */
-    static long streamRead(MemorySegment seg, long offset, long bytes) {
+    public static long streamRead(MemorySegment seg, long offset, long bytes) {
         try {
             return (long) STREAM_READ.invokeExact(seg.asSlice(offset, bytes), bytes);
         } catch (Throwable t) {

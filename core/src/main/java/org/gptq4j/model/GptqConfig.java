@@ -28,8 +28,6 @@ public record GptqConfig(int bits, int groupSize, boolean descAct, boolean sym, 
     public enum Format { GPTQ, GPTQ_V2 }
 
     private static final List<Integer> SUPPORTED_BITS = List.of(2, 3, 4, 8);
-    /** The files that may hold the settings, in order of precedence, before config.json's quantization_config. */
-    private static final List<String> FILES = List.of("quantize_config.json", "quant_config.json");
     /** Keys only AutoAWQ's quant_config.json has (it names no quant_method). */
     private static final List<String> AWQ_KEYS = List.of("w_bit", "q_group_size");
 
@@ -45,13 +43,13 @@ public record GptqConfig(int bits, int groupSize, boolean descAct, boolean sym, 
 
     /** Finds the quantization settings of a model folder, if it is quantized. */
     public static Optional<GptqConfig> read(Path folder, JsonNode configJson) {
-        for (String name : FILES) {
+        for (String name : ModelFolder.QUANTIZE_CONFIGS) {
             Path file = folder.resolve(name);
             if (Files.isRegularFile(file)) return Optional.of(parse(JsonFiles.read(file), file.toString()));
         }
         JsonNode embedded = configJson.get("quantization_config");
         if (embedded != null && !embedded.isNull()) {
-            return Optional.of(parse(embedded, folder.resolve("config.json") + " quantization_config"));
+            return Optional.of(parse(embedded, folder.resolve(ModelFolder.CONFIG) + " quantization_config"));
         }
         return Optional.empty();
     }

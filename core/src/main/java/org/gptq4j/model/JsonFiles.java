@@ -29,9 +29,7 @@ final class JsonFiles {
     /** The JSON object in {@code file}; anything else (an array, nothing, invalid JSON) is a {@link ConfigException}. */
     static JsonNode read(Path file) {
         try {
-            long size = Files.size(file);
-            if (size > MAX_BYTES) throw new ConfigException(file + " is " + size + " bytes, larger than any config file should be");
-            JsonNode node = JSON.readTree(Files.readAllBytes(file));
+            JsonNode node = JSON.readTree(bytes(file));
             if (node == null || !node.isObject()) {
                 throw new ConfigException(file + ": expected a JSON object, found "
                         + (node == null || node.isMissingNode() ? "nothing" : node.getNodeType().toString().toLowerCase()));
@@ -42,6 +40,21 @@ final class JsonFiles {
         } catch (IOException e) {
             throw new ConfigException("cannot read " + file + ": " + e, e);
         }
+    }
+
+    /** The text of a small file of the folder (a chat template), refused past the same size as a config file. */
+    static String readText(Path file) {
+        try {
+            return new String(bytes(file), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read " + file + ": " + e, e);
+        }
+    }
+
+    private static byte[] bytes(Path file) throws IOException {
+        long size = Files.size(file);
+        if (size > MAX_BYTES) throw new ConfigException(file + " is " + size + " bytes, larger than any config file should be");
+        return Files.readAllBytes(file);
     }
 
     /**
@@ -113,6 +126,24 @@ final class JsonFiles {
                 throw new ConfigException(source + ": " + key + " must be a positive number, got " + n);
             }
             return n.asDouble();
+        }
+
+        /** Any finite number, or null when absent. */
+        Double number(String key) {
+            if (!has(key)) return null;
+            JsonNode n = json.get(key);
+            if (!n.isNumber() || !Double.isFinite(n.asDouble())) throw wrongType(key, "a number", n);
+            return n.asDouble();
+        }
+
+        /** An integer, or null when absent. */
+        Integer integer(String key) {
+            return has(key) ? toInt(key, json.get(key)) : null;
+        }
+
+        /** true or false, or null when absent. */
+        Boolean flag(String key) {
+            return has(key) ? bool(key, false) : null;
         }
 
         /** A positive number that must be present. */

@@ -78,8 +78,8 @@ public record LlamaConfig(
 
     /** Reads {@code folder/config.json}. */
     public static LlamaConfig read(Path folder) {
-        Path file = folder.resolve("config.json");
-        if (!Files.isRegularFile(file)) throw new ConfigException("model folder " + folder + " has no config.json");
+        Path file = folder.resolve(ModelFolder.CONFIG);
+        if (!Files.isRegularFile(file)) throw new ConfigException("model folder " + folder + " has no " + ModelFolder.CONFIG);
         return parse(JsonFiles.read(file), file.toString());
     }
 

@@ -1,6 +1,5 @@
 package org.gptq4j.model;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import org.gptq4j.io.Checkpoint;
 import org.gptq4j.io.CheckpointException;
 import org.gptq4j.io.Tensor;
@@ -21,7 +20,6 @@ import org.gptq4j.kv.PagedKvCache;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -74,23 +72,31 @@ public final class LlamaModel implements AutoCloseable {
         return load(folder, KernelOptions.defaults());
     }
 
+    /** Loads the weights of a folder already read, with the default {@link KernelOptions}. */
+    public static LlamaModel load(ModelFolder model) {
+        return load(model, KernelOptions.defaults());
+    }
+
     /** As {@link #load(Path)}, running the linear layers on {@code backend} (or its fallback where it cannot run). */
     public static LlamaModel load(Path folder, KernelBackend backend) {
         return load(folder, KernelOptions.builder().backend(backend).build());
     }
 
-    /**
-     * As {@link #load(Path)}, with the kernels of {@code options} (its backend, or the fallback where it cannot run,
-     * at its native level) and its pack cache; its thread count is the caller's, who makes the {@link ComputePool}.
-     */
+    /** As {@link #load(ModelFolder, KernelOptions)} for a folder not read yet. */
     public static LlamaModel load(Path folder, KernelOptions options) {
+        return load(ModelFolder.read(folder), options);
+    }
+
+    /**
+     * Loads the weights of a folder already read, with the kernels of {@code options} (its backend, or the fallback
+     * where it cannot run, at its native level) and its pack cache; its thread count is the caller's, who makes the
+     * {@link ComputePool}.
+     */
+    public static LlamaModel load(ModelFolder model, KernelOptions options) {
         Kernels kernels = Kernels.of(options);
-        if (!Files.isDirectory(folder)) throw new ConfigException("model folder " + folder + " does not exist");
-        Path configFile = folder.resolve("config.json");
-        if (!Files.isRegularFile(configFile)) throw new ConfigException("model folder " + folder + " has no config.json");
-        JsonNode configJson = JsonFiles.read(configFile);
-        LlamaConfig config = LlamaConfig.parse(configJson, configFile.toString());
-        Optional<GptqConfig> gptq = GptqConfig.read(folder, configJson);
+        Path folder = model.path();
+        LlamaConfig config = model.config();
+        Optional<GptqConfig> gptq = model.quantization();
         Arena arena = Arena.ofShared();
         try (Checkpoint checkpoint = Checkpoint.open(folder, gptq.map(GptqConfig::modelFileBaseName).orElse(null));
              PackCache cache = gptq.map(q -> PackCache.open(checkpoint, q.bits() + "/" + q.groupSize() + "/" + q.format(), options))

@@ -102,12 +102,24 @@ public record SamplingParameters(
         return builder().temperature(0).build();
     }
 
+    /** The firefly-llama2-7B-chat model card's temperature; the one place of this default (Spring, the CLI read it). */
+    public static final double MODEL_CARD_TEMPERATURE = 0.7;
+    /** The model card's top_p. */
+    public static final double MODEL_CARD_TOP_P = 0.95;
+    /** The model card's top_k. */
+    public static final int MODEL_CARD_TOP_K = 40;
+    /** The model card's repetition_penalty. */
+    public static final double MODEL_CARD_REPETITION_PENALTY = 1.1;
+    /** The model card's max_new_tokens. */
+    public static final int MODEL_CARD_MAX_NEW_TOKENS = 512;
+
     /**
      * The defaults recommended by the firefly-llama2-7B-chat model card: temperature 0.7, top_p 0.95,
-     * top_k 40, repetition_penalty 1.1, max_new_tokens 512.
+     * top_k 40, repetition_penalty 1.1, max_new_tokens 512 (the {@code MODEL_CARD_*} constants).
      */
     public static SamplingParameters modelCardDefaults() {
-        return builder().temperature(0.7).topP(0.95).topK(40).repetitionPenalty(1.1).maxNewTokens(512).build();
+        return builder().temperature(MODEL_CARD_TEMPERATURE).topP(MODEL_CARD_TOP_P).topK(MODEL_CARD_TOP_K)
+                .repetitionPenalty(MODEL_CARD_REPETITION_PENALTY).maxNewTokens(MODEL_CARD_MAX_NEW_TOKENS).build();
     }
 
     /** A builder holding these values, for overrides: {@code params.toBuilder().seed(42L).build()}. */

@@ -206,6 +206,14 @@ public final class HuggingFaceTokenizer implements Tokenizer {
     }
 
     @Override
+    public String pieceText(int id) {
+        if (isSpecial(id)) return null;
+        String token = tokens[id];
+        int b = decoder.byteOf(token);
+        return Text.pieceText(b >= 0 ? "" : decoder.replace(token), b);
+    }
+
+    @Override
     public OptionalInt id(String piece) {
         for (AddedTokens.AddedToken token : addedTokens.all()) {
             if (token.content().equals(piece)) return OptionalInt.of(token.id());

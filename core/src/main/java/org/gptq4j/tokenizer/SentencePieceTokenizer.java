@@ -197,6 +197,12 @@ public final class SentencePieceTokenizer implements Tokenizer {
     }
 
     @Override
+    public String pieceText(int id) {
+        if (isSpecial(id)) return null;
+        return Text.pieceText(pieces[id].replace(SentencePieceNormalizer.SPACE_SYMBOL, ' '), byteValues[id]);
+    }
+
+    @Override
     public OptionalInt id(String piece) {
         Integer id = reserved.getOrDefault(piece, mergeable.get(piece));
         return id == null ? OptionalInt.empty() : OptionalInt.of(id);

@@ -5,6 +5,18 @@ final class Text {
     private Text() {}
 
     /**
+     * What {@link Tokenizer#pieceText} gives for a token whose decoded text is {@code text}, or, when it is a byte
+     * piece ({@code byteValue >= 0}), for that byte: the character if it is printable ASCII, tab or newline.
+     */
+    static String pieceText(String text, int byteValue) {
+        if (byteValue >= 0) {
+            return byteValue >= 0x20 && byteValue < 0x7f || byteValue == '\n' || byteValue == '\t'
+                    ? String.valueOf((char) byteValue) : null;
+        }
+        return text.isEmpty() ? null : text;
+    }
+
+    /**
      * The text with every unpaired surrogate replaced by U+FFFD, so that it has a UTF-8 form: what a UTF-8
      * based reference tokenizer would receive.
      */

@@ -46,6 +46,16 @@ public interface Tokenizer {
     /** The raw piece, e.g. "▁Once" or "<0xF0>". */
     String piece(int id);
 
+    /**
+     * The text token {@code id} adds in the middle of a decoded text, as the file's decoder gives it ("▁Once" is
+     * " Once": a leading space is never dropped here), or null when the token is no text on its own: a special
+     * token, an empty piece, or a byte piece other than printable ASCII, tab or newline (a part of a multi-byte
+     * character). Grammars match tokens by this text.
+     *
+     * @throws IllegalArgumentException for an id outside {@code [0, vocabSize())}
+     */
+    String pieceText(int id);
+
     OptionalInt id(String piece);
 
     /** Control tokens and added special tokens: the ids {@link #decode} skips. */
@@ -62,9 +72,12 @@ public interface Tokenizer {
                 + " (expected a sentencepiece *.model or a Hugging Face tokenizer.json)");
     }
 
+    /** The tokenizer files a model folder may hold, in order of preference. */
+    java.util.List<String> FOLDER_FILES = java.util.List.of("tokenizer.model", "tokenizer.json");
+
     /** Loads a model folder's tokenizer: {@code tokenizer.model} if present, else {@code tokenizer.json}. */
     static Tokenizer fromModelFolder(Path folder) {
-        for (String candidate : new String[] {"tokenizer.model", "tokenizer.json"}) {
+        for (String candidate : FOLDER_FILES) {
             Path file = folder.resolve(candidate);
             if (Files.isRegularFile(file)) return load(file);
         }

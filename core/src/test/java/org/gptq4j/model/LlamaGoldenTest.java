@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * every kernel backend: the float32 backend within the fixtures' float32 tolerance, the int8-activation backends
  * (native, Java) within their quantized-activation tolerance.
  */
-class LlamaGoldenTest {
+public class LlamaGoldenTest {
     private static ComputePool pool;
 
     @BeforeAll
@@ -108,7 +108,7 @@ class LlamaGoldenTest {
      * The fixtures' quantized-activation tolerance: cosine similarity >= 0.9995, and the same top token wherever the
      * reference's margin between its two best logits exceeds 0.05.
      */
-    static void assertQuantizedClose(float[] actual, float[] expected, String where) {
+    public static void assertQuantizedClose(float[] actual, float[] expected, String where) {
         assertThat(actual).hasSameSizeAs(expected);
         double dot = 0, na = 0, ne = 0;
         int top = 0, refTop = 0;

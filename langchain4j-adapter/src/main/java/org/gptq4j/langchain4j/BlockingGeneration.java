@@ -6,11 +6,13 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import org.gptq4j.engine.GenerationHandle;
+import org.gptq4j.engine.GenerationListener;
+import org.gptq4j.engine.GenerationResult;
 
 /** Collects a generation for {@link GptqChatModel}: the caller blocks until the answer is complete. */
-final class BlockingGeneration implements GenerationBackend.Listener {
+final class BlockingGeneration implements GenerationListener {
     private final GenerationPlan plan;
-    private final StringBuilder text = new StringBuilder();
     private final CompletableFuture<ChatResponse> response = new CompletableFuture<>();
 
     private BlockingGeneration(GenerationPlan plan) {
@@ -19,8 +21,7 @@ final class BlockingGeneration implements GenerationBackend.Listener {
 
     static ChatResponse run(GenerationBackend backend, GenerationPlan plan) {
         BlockingGeneration collector = new BlockingGeneration(plan);
-        GenerationBackend.Generation generation =
-                backend.submit(plan.promptTokenIds(), plan.sampling(), plan.constraint(), collector);
+        GenerationHandle generation = backend.submit(plan.request(), collector);
         try {
             return collector.response.get();
         } catch (InterruptedException e) {
@@ -35,15 +36,9 @@ final class BlockingGeneration implements GenerationBackend.Listener {
     }
 
     @Override
-    public void onToken(int tokenId, String textDelta) {
-        text.append(textDelta);
-    }
-
-    @Override
-    public void onComplete(GenerationBackend.Outcome outcome) {
-        String answer = text.toString();
-        List<ToolExecutionRequest> calls = ResponseAssembler.toolCalls(plan, answer).orElse(List.of());
-        response.complete(ResponseAssembler.response(plan, answer, calls, outcome));
+    public void onComplete(GenerationResult result) {
+        List<ToolExecutionRequest> calls = ResponseAssembler.toolCalls(plan, result.text()).orElse(List.of());
+        response.complete(ResponseAssembler.response(plan, calls, result));
     }
 
     @Override

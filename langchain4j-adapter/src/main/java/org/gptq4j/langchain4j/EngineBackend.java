@@ -1,26 +1,30 @@
 package org.gptq4j.langchain4j;
 
-import java.nio.file.Path;
 import org.gptq4j.engine.Engine;
 import org.gptq4j.engine.GenerationHandle;
 import org.gptq4j.engine.GenerationListener;
 import org.gptq4j.engine.GenerationRequest;
-import org.gptq4j.engine.GenerationResult;
-import org.gptq4j.sampling.LogitsConstraint;
-import org.gptq4j.sampling.SamplingParameters;
+import org.gptq4j.model.ModelFolder;
 import org.gptq4j.tokenizer.Tokenizer;
 
 /**
- * {@link GenerationBackend} over the real {@link Engine}. A request's {@link LogitsConstraint} (the grammar of JSON
- * output and tool calls) travels on the {@link GenerationRequest}, so the engine enforces it token by token.
+ * {@link GenerationBackend} over the real {@link Engine}. A request's {@link org.gptq4j.sampling.LogitsConstraint}
+ * (the grammar of JSON output and tool calls) travels on the {@link GenerationRequest}, so the engine enforces it
+ * token by token.
  */
 final class EngineBackend implements GenerationBackend {
     private final Engine engine;
-    private final Path modelFolder;
+    private final ModelFolder model;
 
-    EngineBackend(Engine engine, Path modelFolder) {
+    /** Over {@code engine}, with the template and name of the folder the engine read. */
+    EngineBackend(Engine engine) {
+        this(engine, engine.model());
+    }
+
+    /** Over {@code engine}, with the template and name of {@code model} (the deprecated builder's own folder). */
+    EngineBackend(Engine engine, ModelFolder model) {
         this.engine = engine;
-        this.modelFolder = modelFolder;
+        this.model = model;
     }
 
     @Override
@@ -29,8 +33,8 @@ final class EngineBackend implements GenerationBackend {
     }
 
     @Override
-    public Path modelFolder() {
-        return modelFolder;
+    public ModelFolder model() {
+        return model;
     }
 
     @Override
@@ -40,25 +44,7 @@ final class EngineBackend implements GenerationBackend {
     }
 
     @Override
-    public Generation submit(int[] promptTokenIds, SamplingParameters sampling, LogitsConstraint constraint,
-                             Listener listener) {
-        GenerationHandle handle = engine.submit(GenerationRequest.of(promptTokenIds, sampling).withConstraint(constraint), new GenerationListener() {
-            @Override
-            public void onToken(int tokenId, String textDelta) {
-                listener.onToken(tokenId, textDelta);
-            }
-
-            @Override
-            public void onComplete(GenerationResult result) {
-                listener.onComplete(new Outcome(result.finishReason(), result.promptTokenCount(),
-                        result.generatedTokenCount()));
-            }
-
-            @Override
-            public void onError(Throwable error) {
-                listener.onError(error);
-            }
-        });
-        return handle::cancel;
+    public GenerationHandle submit(GenerationRequest request, GenerationListener listener) {
+        return engine.submit(request, listener);
     }
 }

@@ -1,5 +1,6 @@
 package org.gptq4j.langchain4j;
 
+import org.gptq4j.engine.GenerationRequest;
 import org.gptq4j.sampling.LogitsConstraint;
 import org.gptq4j.sampling.SamplingParameters;
 
@@ -13,4 +14,10 @@ import org.gptq4j.sampling.SamplingParameters;
  * @param modelName      the model name to report
  */
 record GenerationPlan(int[] promptTokenIds, SamplingParameters sampling, LogitsConstraint constraint,
-                      ToolMode toolMode, String modelName) {}
+                      ToolMode toolMode, String modelName) {
+
+    /** The engine request this plan submits. */
+    GenerationRequest request() {
+        return GenerationRequest.of(promptTokenIds, sampling).withConstraint(constraint);
+    }
+}

@@ -10,7 +10,6 @@ import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.request.DefaultChatRequestParameters;
 import dev.langchain4j.model.chat.request.ResponseFormat;
 import dev.langchain4j.model.chat.request.ToolChoice;
-import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -34,12 +33,10 @@ abstract class GptqBaseChatModel {
         BackendSource source = builder.backendSource();
         this.backend = source.backend();
         this.ownedEngine = source.owned();
-        ChatTemplate template = builder.chatTemplate != null
-                ? builder.chatTemplate
-                : backend.modelFolder() == null ? ChatTemplates.named(ChatTemplates.RAW)
-                : ChatTemplates.forModelFolder(backend.modelFolder(),
-                        getOrDefault(builder.templateLimits, TemplateLimits.DEFAULT));
-        String modelName = builder.modelName != null ? builder.modelName : defaultModelName(backend.modelFolder());
+        ChatTemplate template = ChatTemplates.resolve(builder.chatTemplate, backend.model(),
+                getOrDefault(builder.templateLimits, TemplateLimits.DEFAULT));
+        String modelName = builder.modelName != null ? builder.modelName
+                : backend.model() == null ? "gptq4j" : backend.model().name();
         this.planner = new RequestPlanner(backend, template,
                 getOrDefault(builder.samplingDefaults, SamplingParameters.modelCardDefaults()),
                 modelName, getOrDefault(builder.grammarLimits, GrammarLimits.DEFAULT), builder.maxContextTokens,
@@ -68,12 +65,6 @@ abstract class GptqBaseChatModel {
         Set<Capability> capabilities = new HashSet<>(copy(builder.supportedCapabilities));
         capabilities.add(Capability.RESPONSE_FORMAT_JSON_SCHEMA);
         this.supportedCapabilities = Set.copyOf(capabilities);
-    }
-
-    private static String defaultModelName(Path folder) {
-        if (folder == null) return "gptq4j";
-        Path name = folder.toAbsolutePath().normalize().getFileName();
-        return name == null ? "gptq4j" : name.toString();
     }
 
     /** The chat template in use. */
@@ -106,7 +97,7 @@ abstract class GptqBaseChatModel {
         return new GptqTokenCountEstimator(backend.tokenizer(), planner.template());
     }
 
-    /** Closes the engine if this model loaded it itself ({@code modelPath}); a shared engine stays open. */
+    /** Closes the engine if this model loaded it itself (the deprecated {@code modelPath}); a shared engine stays open. */
     public void close() {
         if (ownedEngine == null) return;
         try {
@@ -156,7 +147,7 @@ abstract class GptqBaseChatModel {
         /** Where the backend comes from; the engine-aware subclass decides. */
         BackendSource backendSource() {
             if (backend == null) {
-                throw new IllegalStateException("set engine(Engine) or modelPath(Path) before build()");
+                throw new IllegalStateException("set engine(Engine) before build()");
             }
             return new BackendSource(backend, null);
         }

@@ -71,6 +71,11 @@ final class PromptBudgetTokenizer implements Tokenizer {
     }
 
     @Override
+    public String pieceText(int id) {
+        return tokenizer.pieceText(id);
+    }
+
+    @Override
     public OptionalInt id(String piece) {
         return tokenizer.id(piece);
     }

@@ -9,6 +9,7 @@ import dev.langchain4j.model.output.TokenUsage;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.gptq4j.engine.GenerationResult;
 import org.gptq4j.langchain4j.template.ToolCallSyntax;
 
 /** Builds the {@link ChatResponse} of a finished generation: message, tool calls, usage, finish reason. */
@@ -21,16 +22,15 @@ final class ResponseAssembler {
         return ToolCallSyntax.parse(text).filter(calls -> !calls.isEmpty());
     }
 
-    static ChatResponse response(GenerationPlan plan, String text, List<ToolExecutionRequest> toolCalls,
-                                 GenerationBackend.Outcome outcome) {
-        AiMessage message = toolCalls.isEmpty() ? AiMessage.from(text) : AiMessage.from(toolCalls);
-        FinishReason finishReason = toolCalls.isEmpty() ? finishReason(outcome.finishReason()) : FinishReason.TOOL_EXECUTION;
+    static ChatResponse response(GenerationPlan plan, List<ToolExecutionRequest> toolCalls, GenerationResult result) {
+        AiMessage message = toolCalls.isEmpty() ? AiMessage.from(result.text()) : AiMessage.from(toolCalls);
+        FinishReason finishReason = toolCalls.isEmpty() ? finishReason(result.finishReason()) : FinishReason.TOOL_EXECUTION;
         return ChatResponse.builder()
                 .aiMessage(message)
                 .metadata(ChatResponseMetadata.builder()
                         .id("gptq-" + UUID.randomUUID())
                         .modelName(plan.modelName())
-                        .tokenUsage(new TokenUsage(outcome.promptTokens(), outcome.generatedTokens()))
+                        .tokenUsage(new TokenUsage(result.promptTokenCount(), result.generatedTokenCount()))
                         .finishReason(finishReason)
                         .build())
                 .build();

@@ -13,6 +13,9 @@ import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.chat.response.StreamingHandle;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.gptq4j.engine.GenerationHandle;
+import org.gptq4j.engine.GenerationListener;
+import org.gptq4j.engine.GenerationResult;
 import org.gptq4j.langchain4j.template.ToolCallSyntax;
 
 /**
@@ -26,12 +29,12 @@ import org.gptq4j.langchain4j.template.ToolCallSyntax;
  * An exception thrown by the handler goes to its {@code onError} and the generation goes on. After
  * {@link #cancel()} the handler hears nothing more.
  */
-final class StreamingGeneration implements GenerationBackend.Listener, StreamingHandle {
+final class StreamingGeneration implements GenerationListener, StreamingHandle {
     private final GenerationPlan plan;
     private final StreamingChatResponseHandler handler;
     private final AtomicBoolean cancelled = new AtomicBoolean();
-    private final StringBuilder text = new StringBuilder();
-    private volatile GenerationBackend.Generation generation;
+    private final StringBuilder text = new StringBuilder(); // the text so far, while deciding what to deliver
+    private volatile GenerationHandle generation;
     private int delivered; // characters of text already given to the handler
     private boolean holding; // the answer may be tool calls: deliver nothing until the end
 
@@ -42,8 +45,7 @@ final class StreamingGeneration implements GenerationBackend.Listener, Streaming
     }
 
     void start(GenerationBackend backend) {
-        GenerationBackend.Generation started =
-                backend.submit(plan.promptTokenIds(), plan.sampling(), plan.constraint(), this);
+        GenerationHandle started = backend.submit(plan.request(), this);
         generation = started;
         if (cancelled.get()) started.cancel();
     }
@@ -72,10 +74,9 @@ final class StreamingGeneration implements GenerationBackend.Listener, Streaming
     }
 
     @Override
-    public void onComplete(GenerationBackend.Outcome outcome) {
+    public void onComplete(GenerationResult result) {
         if (cancelled.get()) return;
-        String answer = text.toString();
-        List<ToolExecutionRequest> calls = ResponseAssembler.toolCalls(plan, answer).orElse(List.of());
+        List<ToolExecutionRequest> calls = ResponseAssembler.toolCalls(plan, result.text()).orElse(List.of());
         if (calls.isEmpty()) {
             deliverText();
         } else {
@@ -86,7 +87,7 @@ final class StreamingGeneration implements GenerationBackend.Listener, Streaming
                 onCompleteToolCall(handler, new CompleteToolCall(i, call));
             }
         }
-        onCompleteResponse(handler, ResponseAssembler.response(plan, answer, calls, outcome));
+        onCompleteResponse(handler, ResponseAssembler.response(plan, calls, result));
     }
 
     @Override
@@ -98,7 +99,7 @@ final class StreamingGeneration implements GenerationBackend.Listener, Streaming
     @Override
     public void cancel() {
         if (!cancelled.compareAndSet(false, true)) return;
-        GenerationBackend.Generation running = generation;
+        GenerationHandle running = generation;
         if (running != null) running.cancel();
     }
 

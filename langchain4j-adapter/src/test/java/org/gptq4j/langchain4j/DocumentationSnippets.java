@@ -30,8 +30,7 @@ final class DocumentationSnippets {
     static List<String> chatAndStream(Path modelFolder) {
         try (Engine engine = Engine.builder().modelPath(modelFolder).build()) {
             GptqChatModel chat = GptqChatModel.builder()
-                    .engine(engine)            // shared: several models, one loaded engine
-                    .modelPath(modelFolder)    // for its chat_template and name
+                    .engine(engine)            // shared: several models, one engine; its folder gives chat_template and name
                     .chatTemplate("llama2")    // or leave out: tokenizer_config.json's chat_template, else raw
                     .temperature(0.7)
                     .maxOutputTokens(64)
@@ -39,7 +38,7 @@ final class DocumentationSnippets {
             String answer = chat.chat("Hello!");
 
             GptqStreamingChatModel streaming = GptqStreamingChatModel.builder()
-                    .engine(engine).modelPath(modelFolder).maxOutputTokens(64).build();
+                    .engine(engine).maxOutputTokens(64).build();
             List<String> pieces = ReactiveChat.streamText(streaming, ChatRequest.builder()
                             .messages(UserMessage.from("Tell me a story")).build())
                     .collectList().block();
@@ -76,9 +75,9 @@ final class DocumentationSnippets {
         Result<String> chat(String message); // or String; Result also tells which tools ran
     }
 
-    static Result<String> assistantWithTools(Engine engine, Path modelFolder) {
+    static Result<String> assistantWithTools(Engine engine) {
         ChatModel model = GptqChatModel.builder()
-                .engine(engine).modelPath(modelFolder)
+                .engine(engine)
                 .toolChoice(ToolChoice.REQUIRED)   // the first answer is a tool call with schema-valid arguments
                 .maxOutputTokens(200)              // room for the whole call, else it ends with LENGTH, cut short
                 .seed(42L)

@@ -44,7 +44,7 @@ class DocumentationSnippetsTest {
 
     @Test
     void json_schema_output_parses() throws Exception {
-        GptqChatModel model = GptqChatModel.builder().engine(SharedEngine.ENGINE).modelPath(SharedEngine.MODEL).build();
+        GptqChatModel model = GptqChatModel.builder().engine(SharedEngine.ENGINE).build();
         JsonNode person = new ObjectMapper().readTree(DocumentationSnippets.jsonSchema(model));
         assertThat(person.get("name").isTextual()).isTrue();
         assertThat(person.get("age").isInt()).isTrue();
@@ -52,7 +52,7 @@ class DocumentationSnippetsTest {
 
     @Test
     void assistant_calls_the_tool_and_answers() throws Exception {
-        Result<String> result = DocumentationSnippets.assistantWithTools(SharedEngine.ENGINE, SharedEngine.MODEL);
+        Result<String> result = DocumentationSnippets.assistantWithTools(SharedEngine.ENGINE);
         assertThat(result.toolExecutions()).isNotEmpty();
         ToolExecutionRequest call = result.toolExecutions().getFirst().request();
         assertThat(call.name()).isEqualTo("hour");
@@ -63,7 +63,7 @@ class DocumentationSnippetsTest {
 
     @Test
     void token_window_memory_counts_with_the_model() {
-        GptqChatModel model = GptqChatModel.builder().engine(SharedEngine.ENGINE).modelPath(SharedEngine.MODEL).build();
+        GptqChatModel model = GptqChatModel.builder().engine(SharedEngine.ENGINE).build();
         ChatMemory memory = DocumentationSnippets.tokenWindowMemory(model);
         memory.add(SystemMessage.from("You tell stories."));
         for (int i = 0; i < 60; i++) {

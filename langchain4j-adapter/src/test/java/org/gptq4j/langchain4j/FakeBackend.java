@@ -1,12 +1,20 @@
 package org.gptq4j.langchain4j;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.gptq4j.engine.GenerationHandle;
+import org.gptq4j.engine.GenerationListener;
+import org.gptq4j.engine.GenerationRequest;
+import org.gptq4j.engine.GenerationResult;
+import org.gptq4j.engine.GenerationTimings;
+import org.gptq4j.model.ModelFolder;
 import org.gptq4j.sampling.FinishReason;
 import org.gptq4j.sampling.LogitsConstraint;
 import org.gptq4j.sampling.SamplingParameters;
@@ -21,7 +29,8 @@ import org.gptq4j.tokenizer.Tokenizer;
  */
 final class FakeBackend implements GenerationBackend {
     static final Path MODEL = Fixtures.model(Fixtures.STORIES, "main");
-    static final Tokenizer TOKENIZER = Tokenizer.fromModelFolder(MODEL);
+    static final ModelFolder FOLDER = ModelFolder.read(MODEL);
+    static final Tokenizer TOKENIZER = FOLDER.loadTokenizer();
 
     private final ExecutorService engineThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "fake-engine"));
     private final long seed;
@@ -48,8 +57,8 @@ final class FakeBackend implements GenerationBackend {
     }
 
     @Override
-    public Path modelFolder() {
-        return MODEL;
+    public ModelFolder model() {
+        return FOLDER;
     }
 
     @Override
@@ -58,36 +67,57 @@ final class FakeBackend implements GenerationBackend {
     }
 
     @Override
-    public Generation submit(int[] prompt, SamplingParameters sampling, LogitsConstraint constraint, Listener listener) {
+    public GenerationHandle submit(GenerationRequest request, GenerationListener listener) {
+        int[] prompt = request.promptTokenIds();
+        SamplingParameters sampling = request.parameters();
         lastSampling = sampling;
-        lastPrompt = prompt.clone();
+        lastPrompt = prompt;
         AtomicBoolean stop = new AtomicBoolean();
+        CompletableFuture<GenerationResult> result = new CompletableFuture<>();
         running.incrementAndGet();
         engineThread.execute(() -> {
             try {
-                run(prompt, sampling, constraint, listener, stop);
+                GenerationResult done = run(prompt, sampling, request.constraint(), listener, stop);
+                listener.onComplete(done);
+                result.complete(done);
             } catch (RuntimeException e) {
                 listener.onError(e);
+                result.completeExceptionally(e);
             } finally {
                 running.decrementAndGet();
             }
         });
-        return () -> {
-            if (stop.compareAndSet(false, true)) cancelled.incrementAndGet();
+        return new GenerationHandle() {
+            @Override
+            public void cancel() {
+                if (stop.compareAndSet(false, true)) cancelled.incrementAndGet();
+            }
+
+            @Override
+            public CompletableFuture<GenerationResult> result() {
+                return result;
+            }
         };
     }
 
-    private void run(int[] prompt, SamplingParameters sampling, LogitsConstraint constraint, Listener listener,
-                     AtomicBoolean stop) {
+    /** The result the engine reports for a finished generation of {@code tokens} and {@code text}. */
+    static GenerationResult result(int[] tokens, String text, FinishReason reason, int promptLength) {
+        return new GenerationResult(tokens, text, reason, null, promptLength, 0, 0,
+                new GenerationTimings(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO));
+    }
+
+    private GenerationResult run(int[] prompt, SamplingParameters sampling, LogitsConstraint constraint,
+                                 GenerationListener listener, AtomicBoolean stop) {
         int[] scripted = script == null ? null : TOKENIZER.encode(script);
         Random random = new Random(sampling.seed() != null ? sampling.seed() : seed);
         StreamingDecoder decoder = TOKENIZER.newStreamingDecoder();
         int generated = 0;
+        int[] tokens = new int[sampling.maxNewTokens()];
+        StringBuilder text = new StringBuilder();
         FinishReason reason = FinishReason.LENGTH;
         while (generated < sampling.maxNewTokens()) {
             if (stop.get()) {
-                listener.onComplete(new Outcome(FinishReason.CANCELLED, prompt.length, generated));
-                return;
+                return result(Arrays.copyOf(tokens, generated), text.toString(), FinishReason.CANCELLED, prompt.length);
             }
             int token;
             if (scripted != null) {
@@ -98,13 +128,15 @@ final class FakeBackend implements GenerationBackend {
                 if (constraint != null) constraint.apply(logits);
                 token = argmax(logits);
             }
-            generated++;
+            tokens[generated++] = token;
             if (sampling.isStopToken(token)) {
                 reason = FinishReason.STOP;
                 break;
             }
             if (constraint != null) constraint.accept(token);
-            listener.onToken(token, decoder.push(token));
+            String delta = decoder.push(token);
+            text.append(delta);
+            listener.onToken(token, delta);
             sleep();
             if (constraint != null && constraint.isComplete()) {
                 reason = FinishReason.STOP;
@@ -113,7 +145,8 @@ final class FakeBackend implements GenerationBackend {
         }
         String rest = decoder.flush();
         if (!rest.isEmpty()) listener.onToken(-1, rest);
-        listener.onComplete(new Outcome(reason, prompt.length, generated));
+        text.append(rest);
+        return result(Arrays.copyOf(tokens, generated), text.toString(), reason, prompt.length);
     }
 
     private void sleep() {

@@ -40,7 +40,7 @@ class GptqStreamingChatModelTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private final GptqStreamingChatModel model = GptqStreamingChatModel.builder()
-            .engine(SharedEngine.ENGINE).modelPath(SharedEngine.MODEL).seed(42L).build();
+            .engine(SharedEngine.ENGINE).seed(42L).build();
 
     private static ChatRequest story(int maxOutputTokens) {
         return ChatRequest.builder().messages(UserMessage.from("Once upon a time"))
@@ -251,7 +251,7 @@ class GptqStreamingChatModelTest {
     }
 
     private static GptqStreamingChatModel withListener(ChatModelListener listener) {
-        return GptqStreamingChatModel.builder().engine(SharedEngine.ENGINE).modelPath(SharedEngine.MODEL).seed(42L)
+        return GptqStreamingChatModel.builder().engine(SharedEngine.ENGINE).seed(42L)
                 .listeners(List.of(listener)).build();
     }
 

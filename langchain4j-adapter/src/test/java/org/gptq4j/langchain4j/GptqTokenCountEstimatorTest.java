@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /** {@link GptqTokenCountEstimator} with the real tokenizer, checked against the engine's own prompt count. */
 class GptqTokenCountEstimatorTest {
-    private final GptqChatModel model = GptqChatModel.builder().engine(SharedEngine.ENGINE).modelPath(SharedEngine.MODEL)
+    private final GptqChatModel model = GptqChatModel.builder().engine(SharedEngine.ENGINE)
             .chatTemplate(ChatTemplates.LLAMA_2).maxOutputTokens(4).seed(1L).build();
     private final GptqTokenCountEstimator estimator = model.tokenCountEstimator();
 

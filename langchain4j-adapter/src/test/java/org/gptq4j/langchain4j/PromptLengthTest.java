@@ -18,6 +18,12 @@ import org.gptq4j.langchain4j.template.Conversation;
 import org.gptq4j.langchain4j.template.Turn;
 import org.gptq4j.sampling.LogitsConstraint;
 import org.gptq4j.sampling.SamplingParameters;
+import java.util.concurrent.CompletableFuture;
+import org.gptq4j.engine.GenerationHandle;
+import org.gptq4j.engine.GenerationListener;
+import org.gptq4j.engine.GenerationRequest;
+import org.gptq4j.engine.GenerationResult;
+import org.gptq4j.model.ModelFolder;
 import org.gptq4j.tokenizer.Tokenizer;
 import org.junit.jupiter.api.Test;
 
@@ -49,7 +55,7 @@ class PromptLengthTest {
             }
 
             @Override
-            public Path modelFolder() {
+            public ModelFolder model() {
                 return null;
             }
 
@@ -59,9 +65,19 @@ class PromptLengthTest {
             }
 
             @Override
-            public Generation submit(int[] prompt, SamplingParameters sampling, LogitsConstraint constraint, Listener listener) {
-                listener.onComplete(new Outcome(org.gptq4j.sampling.FinishReason.STOP, prompt.length, 0));
-                return () -> {};
+            public GenerationHandle submit(GenerationRequest request, GenerationListener listener) {
+                GenerationResult result = FakeBackend.result(new int[0], "", org.gptq4j.sampling.FinishReason.STOP,
+                        request.promptTokenIds().length);
+                listener.onComplete(result);
+                return new GenerationHandle() {
+                    @Override
+                    public void cancel() {}
+
+                    @Override
+                    public CompletableFuture<GenerationResult> result() {
+                        return CompletableFuture.completedFuture(result);
+                    }
+                };
             }
         };
         return GptqChatModel.builder().backend(backend).modelName("stories").chatTemplate(template).build();

@@ -12,6 +12,7 @@ import org.gptq4j.langchain4j.GptqStreamingChatModel;
 import org.gptq4j.langchain4j.GptqTokenCountEstimator;
 import org.gptq4j.langchain4j.template.ChatTemplate;
 import org.gptq4j.langchain4j.template.ChatTemplates;
+import org.gptq4j.langchain4j.template.TemplateLimits;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -24,8 +25,6 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Lazy;
-import java.nio.file.Path;
-import java.util.Optional;
 
 /**
  * Auto-configures gptq4j from {@code langchain4j.gptq.*}: with {@code chat-model.repo} or {@code chat-model.model-path}
@@ -49,7 +48,10 @@ public class GptqAutoConfiguration {
                 () -> listeners.orderedStream().toList());
     }
 
-    /** Lazy: loading the model is the loader's decision (see {@link #gptqEagerLoading}); it also closes it. */
+    /**
+     * The loader's engine, loaded by the loader the first time a bean asks for it. Lazy so that defining it loads
+     * nothing: when the model loads is decided by {@link LazyBean} alone (see {@link #gptqEagerLoading}).
+     */
     @Bean(destroyMethod = "")
     @Lazy
     @ConditionalOnBean(GptqModelLoader.class)
@@ -58,13 +60,24 @@ public class GptqAutoConfiguration {
         return loader.engine();
     }
 
-    /** With eager loading, loads the model once every singleton exists, so that a bad model fails startup. */
+    /**
+     * With {@code loading=eager}, once every singleton exists, creates the engine and every gptq bean behind its
+     * {@link LazyBean} proxy, so that a bad model or chat template fails startup; with {@code lazy}, nothing: the
+     * first call to one of them does it.
+     */
     @Bean
-    @ConditionalOnBean(GptqModelLoader.class)
-    public static SmartInitializingSingleton gptqEagerLoading(ObjectProvider<GptqModelLoader> loader,
-                                                              ObjectProvider<GptqProperties> properties) {
+    @ConditionalOnBean(Engine.class)
+    public static SmartInitializingSingleton gptqEagerLoading(ObjectProvider<GptqProperties> properties,
+                                                              ObjectProvider<Engine> engine,
+                                                              ObjectProvider<GptqChatModel> chat,
+                                                              ObjectProvider<GptqStreamingChatModel> streaming,
+                                                              ObjectProvider<TokenCountEstimator> tokens) {
         return () -> {
-            if (properties.getObject().loading() == GptqProperties.Loading.EAGER) loader.getObject().engine();
+            if (properties.getObject().loading() != GptqProperties.Loading.EAGER) return;
+            engine.getObject().isRunning(); // resolves the lazy bean: the loader loads the model
+            chat.ifAvailable(LazyBean::create);
+            streaming.ifAvailable(LazyBean::create);
+            tokens.ifAvailable(LazyBean::create);
         };
     }
 
@@ -72,22 +85,18 @@ public class GptqAutoConfiguration {
     @Bean(destroyMethod = "")
     @ConditionalOnBean(Engine.class)
     @ConditionalOnMissingBean(ChatModel.class)
-    public GptqChatModel gptqChatModel(ObjectProvider<Engine> engine, ObjectProvider<GptqModelLoader> loader,
-                                       GptqProperties properties, GptqChatModelProperties model,
+    public GptqChatModel gptqChatModel(ObjectProvider<Engine> engine, GptqChatModelProperties model,
                                        ObjectProvider<ChatModelListener> listeners) {
-        return LazyBean.of(GptqChatModel.class, properties.loading(),
-                () -> configure(GptqChatModel.builder(), engine, loader, model, listeners).build());
+        return LazyBean.of(GptqChatModel.class, () -> configure(GptqChatModel.builder(), engine, model, listeners).build());
     }
 
     @Bean(destroyMethod = "")
     @ConditionalOnBean(Engine.class)
     @ConditionalOnMissingBean(StreamingChatModel.class)
-    public GptqStreamingChatModel gptqStreamingChatModel(ObjectProvider<Engine> engine,
-                                                         ObjectProvider<GptqModelLoader> loader,
-                                                         GptqProperties properties, GptqChatModelProperties model,
+    public GptqStreamingChatModel gptqStreamingChatModel(ObjectProvider<Engine> engine, GptqChatModelProperties model,
                                                          ObjectProvider<ChatModelListener> listeners) {
-        return LazyBean.of(GptqStreamingChatModel.class, properties.loading(),
-                () -> configure(GptqStreamingChatModel.builder(), engine, loader, model, listeners).build());
+        return LazyBean.of(GptqStreamingChatModel.class,
+                () -> configure(GptqStreamingChatModel.builder(), engine, model, listeners).build());
     }
 
     /**
@@ -97,18 +106,16 @@ public class GptqAutoConfiguration {
     @Bean
     @ConditionalOnBean(Engine.class)
     @ConditionalOnMissingBean(TokenCountEstimator.class)
-    public TokenCountEstimator gptqTokenCountEstimator(ObjectProvider<Engine> engine,
-                                                       ObjectProvider<GptqModelLoader> loader,
-                                                       GptqProperties properties, GptqChatModelProperties model) {
-        return LazyBean.of(TokenCountEstimator.class, properties.loading(), () -> {
+    public TokenCountEstimator gptqTokenCountEstimator(ObjectProvider<Engine> engine, GptqChatModelProperties model) {
+        return LazyBean.of(TokenCountEstimator.class, () -> {
             Engine loaded = engine.getObject();
-            return new GptqTokenCountEstimator(loaded.tokenizer(), chatTemplate(modelFolder(loader, model), model));
+            return new GptqTokenCountEstimator(loaded.tokenizer(),
+                    ChatTemplates.resolve(chosenTemplate(model), loaded.model(), TemplateLimits.DEFAULT));
         });
     }
 
     /** The settings both chat models share. */
     private static <B extends EngineBuilder<?, B>> B configure(B builder, ObjectProvider<Engine> engine,
-                                                               ObjectProvider<GptqModelLoader> loader,
                                                                GptqChatModelProperties model,
                                                                ObjectProvider<ChatModelListener> listeners) {
         builder.engine(engine.getObject())
@@ -121,24 +128,15 @@ public class GptqAutoConfiguration {
                 .seed(model.seed())
                 .stopSequences(model.stopSequences().isEmpty() ? null : model.stopSequences())
                 .listeners(listeners.orderedStream().toList());
-        Optional<Path> folder = modelFolder(loader, model);
-        folder.ifPresent(builder::modelPath);
-        return builder.chatTemplate(chatTemplate(folder, model));
-    }
-
-    /** The model's folder: where the loader loaded it from (call after the engine exists), else {@code model-path}. */
-    private static Optional<Path> modelFolder(ObjectProvider<GptqModelLoader> loader, GptqChatModelProperties model) {
-        GptqModelLoader ours = loader.getIfAvailable();
-        return ours != null ? ours.modelFolder() : Optional.ofNullable(model.modelPath());
+        return builder.chatTemplate(chosenTemplate(model));
     }
 
     /**
-     * The one chat template of the chat models and the token counter: {@code chat-template} if set, else the model
-     * folder's {@code chat_template}, else {@code raw}.
+     * The {@code chat-template} property's template, or null: then {@link ChatTemplates#resolve} takes the engine
+     * folder's {@code chat_template}, else {@code raw}, for the chat models and the token counter alike.
      */
-    private static ChatTemplate chatTemplate(Optional<Path> folder, GptqChatModelProperties model) {
-        if (model.chatTemplate() != null) return ChatTemplates.named(model.chatTemplate());
-        return folder.map(ChatTemplates::forModelFolder).orElseGet(() -> ChatTemplates.named(ChatTemplates.RAW));
+    private static ChatTemplate chosenTemplate(GptqChatModelProperties model) {
+        return model.chatTemplate() == null ? null : ChatTemplates.named(model.chatTemplate());
     }
 
     /** A model is named: {@code langchain4j.gptq.chat-model.repo} or {@code .model-path} is set. */

@@ -20,12 +20,13 @@ import org.gptq4j.hub.HubConfig;
 import org.gptq4j.hub.HubException;
 import org.gptq4j.hub.ModelRef;
 import org.gptq4j.model.LlamaConfig;
+import org.gptq4j.model.ModelFolder;
 
 /**
  * Resolves the configured model (a local folder, or a Hub repository downloaded into the huggingface_hub cache),
  * loads the one {@link Engine} every bean shares, and closes it with the application context. Loading happens once,
- * on the first {@link #engine()} call: at startup when {@code langchain4j.gptq.loading=eager}, on the first request
- * when lazy. A failed load is not cached: the next call tries again (a network that came back, a download that can
+ * on the first {@link #engine()} call; when that is (at startup, or on the first request) is {@link LazyBean}'s
+ * decision, not the loader's. A failed load is not cached: the next call tries again (a network that came back, a download that can
  * now finish), and {@link #lastFailure()} keeps it for the health indicator.
  *
  * <p>Configuration problems surface as {@link GptqPropertyException}s naming the property to change.
@@ -102,11 +103,12 @@ public class GptqModelLoader implements AutoCloseable {
     private Engine load() {
         long start = System.nanoTime();
         Path folder = resolve();
-        LlamaConfig config = readConfig(folder);
+        ModelFolder model = readFolder(folder);
+        LlamaConfig config = model.config();
         checkContext(config);
         LOG.info("Loading " + modelDescription() + " from " + folder + " (" + config.numLayers() + " layers, context "
                 + config.maxPositionEmbeddings() + ")");
-        Engine.Builder builder = Engine.builder().modelPath(folder).limits(engineProperties.engineLimits())
+        Engine.Builder builder = Engine.builder().model(model).limits(engineProperties.engineLimits())
                 .prefixCaching(engineProperties.prefixCaching())
                 .metricsListener(new CompositeMetricsListener(metricsListeners.get()));
         if (engineProperties.threads() != null) builder.threads(engineProperties.threads());
@@ -152,11 +154,11 @@ public class GptqModelLoader implements AutoCloseable {
         }
     }
 
-    private LlamaConfig readConfig(Path folder) {
+    private ModelFolder readFolder(Path folder) {
         try {
-            return LlamaConfig.read(folder);
+            return ModelFolder.read(folder);
         } catch (RuntimeException e) {
-            throw modelProblem(folder, "the folder " + folder + " holds no readable Llama config.json: "
+            throw modelProblem(folder, "the folder " + folder + " holds no readable Llama model configuration: "
                     + e.getMessage(), e);
         }
     }

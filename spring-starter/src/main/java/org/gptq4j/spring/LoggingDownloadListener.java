@@ -21,8 +21,8 @@ final class LoggingDownloadListener implements DownloadListener {
     @Override
     public void fileStarted(String file, long totalBytes, long resumedBytes) {
         lastDecile.put(file, 0);
-        LOG.info("Downloading " + file + " (" + bytes(totalBytes)
-                + (resumedBytes > 0 ? ", resuming at " + bytes(resumedBytes) : "") + ")");
+        LOG.info("Downloading " + file + " (" + DownloadProgress.formatBytes(totalBytes)
+                + (resumedBytes > 0 ? ", resuming at " + DownloadProgress.formatBytes(resumedBytes) : "") + ")");
     }
 
     @Override
@@ -33,7 +33,7 @@ final class LoggingDownloadListener implements DownloadListener {
         Integer previous = lastDecile.put(progress.file(), decile);
         if (decile == 10 || previous != null && decile <= previous) return;
         LOG.info(String.format(Locale.ROOT, "%s: %d%% of %s, %s/s%s", progress.file(), decile * 10,
-                bytes(progress.totalBytes()), bytes((long) progress.bytesPerSecond()),
+                DownloadProgress.formatBytes(progress.totalBytes()), DownloadProgress.formatBytes((long) progress.bytesPerSecond()),
                 progress.eta().map(eta -> ", " + eta.toSeconds() + " s left").orElse("")));
     }
 
@@ -41,18 +41,5 @@ final class LoggingDownloadListener implements DownloadListener {
     public void fileReady(String file, Path path, boolean downloaded) {
         lastDecile.remove(file);
         LOG.info(file + (downloaded ? " downloaded" : " found in the cache"));
-    }
-
-    static String bytes(long n) {
-        if (n < 0) return "unknown size";
-        if (n < 1024) return n + " B";
-        String[] units = {"KiB", "MiB", "GiB", "TiB"};
-        double v = n;
-        int unit = -1;
-        while (v >= 1024 && unit < units.length - 1) {
-            v /= 1024;
-            unit++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", v, units[unit]);
     }
 }

@@ -117,6 +117,22 @@ class GptqAutoConfigurationTest {
     }
 
     @Test
+    void eagerLoadingBuildsEveryBeanBehindItsProxyAtStartup() {
+        runner.withPropertyValues(MODEL_PATH).run(context -> {
+            assertThat(context).hasNotFailed();
+            for (Class<?> type : List.of(GptqChatModel.class, GptqStreamingChatModel.class, TokenCountEstimator.class)) {
+                Object bean = context.getBean(type);
+                assertThat(((org.springframework.aop.target.AbstractLazyCreationTargetSource)
+                        ((org.springframework.aop.framework.Advised) bean).getTargetSource()).isInitialized())
+                        .as(type.getSimpleName()).isTrue();
+            }
+        });
+        runner.withPropertyValues(MODEL_PATH, "langchain4j.gptq.loading=lazy").run(context -> assertThat(
+                ((org.springframework.aop.target.AbstractLazyCreationTargetSource) ((org.springframework.aop.framework.Advised)
+                        context.getBean(ChatModel.class)).getTargetSource()).isInitialized()).isFalse());
+    }
+
+    @Test
     void lazyLoadingWaitsForTheFirstRequest() {
         runner.withPropertyValues(MODEL_PATH, "langchain4j.gptq.loading=lazy").run(context -> {
             assertThat(context).hasNotFailed().hasSingleBean(GptqChatModel.class);

@@ -12,9 +12,8 @@ import org.gptq4j.tokenizer.Tokenizer;
  * Every token's text, computed once per tokenizer, arranged in a trie so that a grammar state can be
  * checked against the whole vocabulary by walking shared prefixes once.
  *
- * <p>A token's text is its piece with SentencePiece's {@code ▁} read as a space and {@code <0xNN>} byte
- * pieces read as that byte when it is ASCII. Special tokens, empty pieces and non-ASCII byte pieces have no
- * text: a grammar never allows them (the end-of-turn tokens are handled separately).
+ * <p>A token's text is the tokenizer's {@link Tokenizer#pieceText}. Tokens without one (special tokens, empty
+ * pieces, non-ASCII byte pieces) are never allowed by a grammar (the end-of-turn tokens are handled separately).
  */
 public final class VocabularyIndex {
     private static final Map<Tokenizer, VocabularyIndex> CACHE = new WeakHashMap<>();
@@ -42,18 +41,9 @@ public final class VocabularyIndex {
     private static VocabularyIndex build(Tokenizer tokenizer) {
         String[] texts = new String[tokenizer.vocabSize()];
         for (int id = 0; id < texts.length; id++) {
-            texts[id] = tokenizer.isSpecial(id) ? null : textOfPiece(tokenizer.piece(id));
+            texts[id] = tokenizer.pieceText(id);
         }
         return new VocabularyIndex(texts);
-    }
-
-    static String textOfPiece(String piece) {
-        if (piece == null || piece.isEmpty()) return null;
-        if (piece.length() == 6 && piece.startsWith("<0x") && piece.endsWith(">")) {
-            int b = Integer.parseInt(piece.substring(3, 5), 16);
-            return b >= 0x20 && b < 0x7f || b == '\n' || b == '\t' ? String.valueOf((char) b) : null;
-        }
-        return piece.replace('\u2581', ' ');
     }
 
     public int size() {

@@ -1,14 +1,11 @@
 package org.gptq4j.langchain4j.template;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.gptq4j.model.ChatTemplateSource;
+import org.gptq4j.model.ModelFolder;
 
 /** The built-in chat templates, selectable by name, and the one a model folder declares. */
 public final class ChatTemplates {
@@ -41,6 +38,20 @@ public final class ChatTemplates {
     }
 
     /**
+     * The one rule for which template a model uses: {@code chosen} if set (a property, a builder option), else the
+     * template {@code model}'s folder declares (bounded by {@code limits}), else {@link #RAW}.
+     *
+     * @param chosen the template asked for, or null
+     * @param model  the model folder, or null when unknown
+     * @throws ChatTemplateException if the folder's template is refused (too long, too deep, does not parse)
+     */
+    public static ChatTemplate resolve(ChatTemplate chosen, ModelFolder model, TemplateLimits limits) {
+        if (chosen != null) return chosen;
+        if (model == null) return new RawPromptTemplate();
+        return declaredIn(model.chatTemplate(), limits).orElseGet(RawPromptTemplate::new);
+    }
+
+    /**
      * The template of a model folder: the {@code chat_template} of its {@code tokenizer_config.json} (or of a
      * {@code chat_template.jinja} file) when present, otherwise the raw template.
      */
@@ -59,40 +70,18 @@ public final class ChatTemplates {
     }
 
     /**
-     * The Jinja template a model folder declares, if any, bounded by {@code limits}.
+     * The Jinja template a model folder declares, if any, bounded by {@code limits}; the files are read by
+     * {@link ChatTemplateSource#read}.
      *
      * @throws ChatTemplateException if the template is refused (too long, too deep, does not parse, reads files)
+     * @throws org.gptq4j.model.ConfigException if a file is too large or not JSON
      */
     public static Optional<ChatTemplate> declaredIn(Path folder, TemplateLimits limits) {
-        try {
-            JsonNode config = null;
-            Path configFile = folder.resolve("tokenizer_config.json");
-            if (Files.isRegularFile(configFile)) config = new ObjectMapper().readTree(configFile.toFile());
-            String bos = tokenText(config, "bos_token");
-            String eos = tokenText(config, "eos_token");
-            Path jinjaFile = folder.resolve("chat_template.jinja");
-            if (Files.isRegularFile(jinjaFile)) {
-                return Optional.of(new JinjaChatTemplate(Files.readString(jinjaFile), bos, eos, limits));
-            }
-            JsonNode template = config == null ? null : config.get("chat_template");
-            if (template == null || template.isNull()) return Optional.empty();
-            if (template.isArray()) { // named templates: take "default"
-                for (JsonNode named : template) {
-                    if ("default".equals(named.path("name").asText())) {
-                        return Optional.of(new JinjaChatTemplate(named.path("template").asText(), bos, eos, limits));
-                    }
-                }
-                return Optional.empty();
-            }
-            return Optional.of(new JinjaChatTemplate(template.asText(), bos, eos, limits));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the chat template of " + folder, e);
-        }
+        return declaredIn(ChatTemplateSource.read(folder), limits);
     }
 
-    private static String tokenText(JsonNode config, String key) {
-        if (config == null || !config.has(key) || config.get(key).isNull()) return null;
-        JsonNode token = config.get(key);
-        return token.isTextual() ? token.asText() : token.path("content").asText(null);
+    /** The Jinja template of a folder's {@link ChatTemplateSource}, if it declares one, bounded by {@code limits}. */
+    public static Optional<ChatTemplate> declaredIn(ChatTemplateSource source, TemplateLimits limits) {
+        return source.template().map(t -> new JinjaChatTemplate(t, source.bosToken(), source.eosToken(), limits));
     }
 }

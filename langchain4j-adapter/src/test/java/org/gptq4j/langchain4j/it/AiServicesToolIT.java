@@ -68,7 +68,7 @@ class AiServicesToolIT {
             Weather weather = new Weather();
             MessageWindowChatMemory memory = MessageWindowChatMemory.withMaxMessages(20);
             GptqChatModel model = GptqChatModel.builder()
-                    .engine(TINY).modelPath(Fixtures.model(Fixtures.TINY, "main"))
+                    .engine(TINY)
                     .toolChoice(ToolChoice.REQUIRED)
                     .grammarLimits(new GrammarLimits(12, 2, 2, 3)) // short strings and numbers: a whole call fits 160 tokens
                     .maxOutputTokens(160).seed(seed).temperature(1.0)

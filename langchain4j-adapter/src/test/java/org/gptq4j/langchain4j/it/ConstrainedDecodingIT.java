@@ -40,7 +40,7 @@ class ConstrainedDecodingIT {
               "alive":{"type":"boolean"}},
              "required":["name","age","mood","alive"],"additionalProperties":false}""";
 
-    private final GptqChatModel model = GptqChatModel.builder().engine(SharedEngine.ENGINE).modelPath(SharedEngine.MODEL)
+    private final GptqChatModel model = GptqChatModel.builder().engine(SharedEngine.ENGINE)
             .temperature(1.0).topP(1.0).topK(0).repetitionPenalty(1.0).maxOutputTokens(400).build();
 
     @Test
@@ -65,7 +65,7 @@ class ConstrainedDecodingIT {
     @Test
     void json_mode_outputs_parse() throws Exception {
         // free-form JSON is bounded by the grammar limits: these keep every document inside the token budget
-        GptqChatModel jsonModel = GptqChatModel.builder().engine(SharedEngine.ENGINE).modelPath(SharedEngine.MODEL)
+        GptqChatModel jsonModel = GptqChatModel.builder().engine(SharedEngine.ENGINE)
                 .temperature(1.0).topP(1.0).topK(0).repetitionPenalty(1.0).maxOutputTokens(480)
                 .grammarLimits(new GrammarLimits(12, 3, 2, 4)).build();
         Set<String> distinct = new HashSet<>();

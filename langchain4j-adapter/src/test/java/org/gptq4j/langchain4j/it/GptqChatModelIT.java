@@ -13,7 +13,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class GptqChatModelIT extends AbstractChatModelIT {
 
     static GptqChatModel.GptqChatModelBuilder builder() {
-        return GptqChatModel.builder().engine(SharedEngine.ENGINE).modelPath(SharedEngine.MODEL)
+        return GptqChatModel.builder().engine(SharedEngine.ENGINE)
                 .modelName(SharedEngine.MODEL_NAME).seed(42L);
     }
 

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class GptqStreamingChatModelIT extends AbstractStreamingChatModelIT {
 
     static GptqStreamingChatModel.GptqStreamingChatModelBuilder builder() {
-        return GptqStreamingChatModel.builder().engine(SharedEngine.ENGINE).modelPath(SharedEngine.MODEL)
+        return GptqStreamingChatModel.builder().engine(SharedEngine.ENGINE)
                 .modelName(SharedEngine.MODEL_NAME).seed(42L);
     }
 

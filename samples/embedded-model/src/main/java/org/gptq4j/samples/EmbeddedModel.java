@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.stream.Stream;
+import org.gptq4j.model.ModelFolder;
 
 /**
  * The default model shipped inside the samples (stories260K, 4-bit GPTQ; see its NOTICE.md), so a fresh clone runs
@@ -17,8 +19,9 @@ import java.util.List;
 public final class EmbeddedModel {
     public static final String NAME = "stories260K-gptq";
     private static final String RESOURCE = "/org/gptq4j/samples/models/" + NAME + "/";
-    private static final List<String> FILES = List.of("config.json", "generation_config.json", "quantize_config.json",
-            "model.safetensors", "special_tokens_map.json", "tokenizer.model", "tokenizer_config.json", "NOTICE.md");
+    /** The files a model folder may hold (those the model has are extracted), its weights and its notice. */
+    private static final List<String> FILES = Stream.concat(ModelFolder.FILES.stream(),
+            Stream.of("model.safetensors", "NOTICE.md")).toList();
 
     private static Path extracted;
 
@@ -37,11 +40,17 @@ public final class EmbeddedModel {
         return extracted;
     }
 
+    /** The configuration files a folder may lack; config.json, the weights and the notice must be there. */
+    private static boolean optional(String file) {
+        return ModelFolder.FILES.contains(file) && !file.equals(ModelFolder.CONFIG);
+    }
+
     private static Path extract() {
         try {
             Path dir = Files.createTempDirectory("gptq4j-" + NAME);
             for (String file : FILES) {
                 try (InputStream in = EmbeddedModel.class.getResourceAsStream(RESOURCE + file)) {
+                    if (in == null && optional(file)) continue; // a file this model does not have
                     if (in == null) throw new IllegalStateException("embedded model file " + file + " is missing");
                     Files.copy(in, dir.resolve(file), StandardCopyOption.REPLACE_EXISTING);
                 }

@@ -4,6 +4,7 @@ import dev.langchain4j.model.chat.request.ToolChoice;
 import dev.langchain4j.service.AiServices;
 import dev.langchain4j.service.Result;
 import dev.langchain4j.service.tool.ToolExecution;
+import org.gptq4j.engine.Engine;
 import org.gptq4j.langchain4j.GptqChatModel;
 
 import java.io.PrintStream;
@@ -35,12 +36,13 @@ public final class AgentSample {
     }
 
     static Result<String> run(Path modelFolder, String question, PrintStream out) {
-        try (GptqChatModel chatModel = GptqChatModel.builder()
-                .modelPath(modelFolder)
-                .toolChoice(ToolChoice.REQUIRED)
-                .temperature(0.0)
-                .maxOutputTokens(200)
-                .build()) {
+        try (Engine engine = Engine.builder().modelPath(modelFolder).build()) {
+            GptqChatModel chatModel = GptqChatModel.builder()
+                    .engine(engine)
+                    .toolChoice(ToolChoice.REQUIRED)
+                    .temperature(0.0)
+                    .maxOutputTokens(200)
+                    .build();
             Agent agent = AiServices.builder(Agent.class)
                     .chatModel(chatModel)
                     .tools(new Calculator(), new CurrentTime(Clock.systemUTC()))

@@ -40,7 +40,6 @@ public final class RagSample {
         try (Engine engine = Engine.builder().modelPath(modelFolder).build()) {
             ChatModel chatModel = GptqChatModel.builder()
                     .engine(engine)
-                    .modelPath(modelFolder)
                     .temperature(0.0)
                     .maxOutputTokens(96)
                     .build();

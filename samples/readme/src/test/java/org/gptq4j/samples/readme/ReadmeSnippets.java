@@ -23,18 +23,19 @@ class ReadmeSnippets {
     }
 
     void chatModel() {
-        try (GptqChatModel model = GptqChatModel.builder()
-                .modelPath(Path.of("models/firefly-llama2-7B-chat-GPTQ"))
-                .chatTemplate("firefly")
-                .temperature(0.7)
-                .build()) {
+        try (Engine engine = Engine.builder().modelPath(Path.of("models/firefly-llama2-7B-chat-GPTQ")).build()) {
+            GptqChatModel model = GptqChatModel.builder()
+                    .engine(engine)            // its folder gives the chat_template and the model name
+                    .chatTemplate("firefly")
+                    .temperature(0.7)
+                    .build();
             String answer = model.chat("What is GPTQ quantization?");
         }
     }
 
     void sharedEngineAndAiServices(Path modelFolder) {
         try (Engine engine = Engine.builder().modelPath(modelFolder).build()) {
-            StreamingChatModel streaming = GptqStreamingChatModel.builder().engine(engine).modelPath(modelFolder).build();
+            StreamingChatModel streaming = GptqStreamingChatModel.builder().engine(engine).build();
             Assistant assistant = AiServices.builder(Assistant.class)
                     .streamingChatModel(streaming)
                     .chatMemory(MessageWindowChatMemory.withMaxMessages(10))
