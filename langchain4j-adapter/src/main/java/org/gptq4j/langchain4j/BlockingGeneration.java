@@ -1,8 +1,6 @@
 package org.gptq4j.langchain4j;
 
-import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
-import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -42,8 +40,7 @@ final class BlockingGeneration implements GenerationBackend.Listener {
     @Override
     public void onComplete(GenerationBackend.Outcome outcome) {
         String answer = text.toString();
-        List<ToolExecutionRequest> calls = ResponseAssembler.toolCalls(plan, answer).orElse(List.of());
-        response.complete(ResponseAssembler.response(plan, answer, calls, outcome));
+        response.complete(ResponseAssembler.response(plan, answer, ResponseAssembler.toolCalls(plan, answer), outcome));
     }
 
     @Override

@@ -43,7 +43,7 @@ abstract class GptqBaseChatModel {
         this.planner = new RequestPlanner(backend, template,
                 getOrDefault(builder.samplingDefaults, SamplingParameters.modelCardDefaults()),
                 modelName, getOrDefault(builder.grammarLimits, GrammarLimits.DEFAULT), builder.maxContextTokens,
-                Boolean.TRUE.equals(builder.parallelToolCalls) ? 4 : 1);
+                Boolean.FALSE.equals(builder.parallelToolCalls) ? 1 : RequestPlanner.MAX_PARALLEL_TOOL_CALLS);
 
         ChatRequestParameters common = getOrDefault(builder.defaultRequestParameters, DefaultChatRequestParameters.EMPTY);
         GptqChatRequestParameters gptq = common instanceof GptqChatRequestParameters g ? g : GptqChatRequestParameters.EMPTY;
@@ -217,8 +217,9 @@ abstract class GptqBaseChatModel {
         }
 
         /**
-         * Whether one answer may hold several tool calls (up to 4); default {@code false}: one call per answer,
-         * which keeps small models from spending their context on repeated calls.
+         * Whether one answer may hold several tool calls (up to 4); default {@code true}, as with OpenAI and Ollama.
+         * {@code false}: one call per answer, which keeps small models from spending their context on repeated
+         * calls.
          */
         public B parallelToolCalls(Boolean parallelToolCalls) {
             this.parallelToolCalls = parallelToolCalls;

@@ -35,6 +35,9 @@ import org.gptq4j.sampling.SamplingParameters;
  * do wrong is reported here, synchronously, on the caller's thread.
  */
 final class RequestPlanner {
+    /** The most tool calls one answer may hold when parallel tool calls are on. */
+    static final int MAX_PARALLEL_TOOL_CALLS = 4;
+
     private final GenerationBackend backend;
     private final ChatTemplate template;
     private final SamplingParameters samplingDefaults;
@@ -83,7 +86,7 @@ final class RequestPlanner {
         SamplingParameters sampling = toSampling(parameters, List.copyOf(prompt.stopTokenIds()));
         sampling = sampling.toBuilder().maxNewTokens(Math.min(sampling.maxNewTokens(), room)).build();
         ToolMode toolMode = toolMode(parameters, conversation);
-        LogitsConstraint constraint = constraint(parameters, toolMode, prompt);
+        LogitsConstraint constraint = constraint(parameters, toolMode, prompt, sampling.maxNewTokens());
         return new GenerationPlan(prompt.tokenIds(), sampling, constraint, toolMode, modelName);
     }
 
@@ -129,7 +132,9 @@ final class RequestPlanner {
         return ToolMode.AUTO;
     }
 
-    private LogitsConstraint constraint(ChatRequestParameters parameters, ToolMode toolMode, RenderedPrompt prompt) {
+    /** The answer's grammar; it closes its sentence within {@code maxTokens}, the answer's token budget. */
+    private LogitsConstraint constraint(ChatRequestParameters parameters, ToolMode toolMode, RenderedPrompt prompt,
+                                        int maxTokens) {
         SchemaNode json = jsonSchema(parameters.responseFormat());
         if (toolMode == ToolMode.NONE && json == null) return null;
         VocabularyIndex vocabulary = VocabularyIndex.of(backend.tokenizer());
@@ -137,22 +142,22 @@ final class RequestPlanner {
                 ? null
                 : ToolCallSyntax.grammar(parameters.toolSpecifications(), grammarLimits, maxToolCalls);
         if (toolMode == ToolMode.REQUIRED) {
-            return new GrammarConstraint(vocabulary, GrammarState.start(toolCalls), prompt.stopTokenIds());
+            return new GrammarConstraint(vocabulary, GrammarState.start(toolCalls), prompt.stopTokenIds(), maxTokens);
         }
         if (json == null) { // AUTO, free text or tool calls
             return new TriggeredGrammarConstraint(vocabulary, GrammarState.start(toolCalls), ToolCallSyntax.OPEN.charAt(0),
-                    prompt.stopTokenIds());
+                    prompt.stopTokenIds(), maxTokens);
         }
         GrammarState start = toolCalls == null
                 ? GrammarState.start(json)
                 : GrammarState.startAny(List.of(toolCalls, List.of(JsonGrammar.value(json))));
-        return new GrammarConstraint(vocabulary, start, prompt.stopTokenIds());
+        return new GrammarConstraint(vocabulary, start, prompt.stopTokenIds(), maxTokens);
     }
 
     private SchemaNode jsonSchema(ResponseFormat format) {
         if (format == null || format.type() != ResponseFormatType.JSON) return null;
         if (format.jsonSchema() == null || format.jsonSchema().rootElement() == null) {
-            return JsonSchemas.anyObjectOrArray(grammarLimits);
+            return JsonSchemas.anyObject(grammarLimits); // JSON mode means an object, as OpenAI's json_object
         }
         return JsonSchemas.from(format.jsonSchema().rootElement(), grammarLimits);
     }

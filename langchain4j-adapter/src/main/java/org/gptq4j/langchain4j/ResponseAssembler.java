@@ -15,16 +15,30 @@ import org.gptq4j.langchain4j.template.ToolCallSyntax;
 final class ResponseAssembler {
     private ResponseAssembler() {}
 
-    /** The tool calls of {@code text}, if the plan allows them and the text is made of them. */
-    static Optional<List<ToolExecutionRequest>> toolCalls(GenerationPlan plan, String text) {
+    /** The tool calls of {@code text}, if the plan allows them and the text is tool-call markup. */
+    static Optional<ToolCallSyntax.ToolCalls> toolCalls(GenerationPlan plan, String text) {
         if (plan.toolMode() == ToolMode.NONE) return Optional.empty();
-        return ToolCallSyntax.parse(text).filter(calls -> !calls.isEmpty());
+        return ToolCallSyntax.parse(text);
     }
 
-    static ChatResponse response(GenerationPlan plan, String text, List<ToolExecutionRequest> toolCalls,
+    /** The calls to report: none when the answer is text. */
+    static List<ToolExecutionRequest> calls(Optional<ToolCallSyntax.ToolCalls> toolCalls) {
+        return toolCalls.map(ToolCallSyntax.ToolCalls::calls).orElse(List.of());
+    }
+
+    /**
+     * The response. An answer in tool-call markup never comes back as text: its complete calls are the message (no
+     * text when there are none), and the finish reason is {@code LENGTH} when the token budget cut a call off.
+     */
+    static ChatResponse response(GenerationPlan plan, String text, Optional<ToolCallSyntax.ToolCalls> toolCalls,
                                  GenerationBackend.Outcome outcome) {
-        AiMessage message = toolCalls.isEmpty() ? AiMessage.from(text) : AiMessage.from(toolCalls);
-        FinishReason finishReason = toolCalls.isEmpty() ? finishReason(outcome.finishReason()) : FinishReason.TOOL_EXECUTION;
+        List<ToolExecutionRequest> calls = calls(toolCalls);
+        boolean cut = toolCalls.isPresent() && toolCalls.get().incomplete()
+                && outcome.finishReason() == org.gptq4j.sampling.FinishReason.LENGTH;
+        AiMessage message = toolCalls.isEmpty() ? AiMessage.from(text)
+                : calls.isEmpty() ? AiMessage.from("") : AiMessage.from(calls);
+        FinishReason finishReason = cut ? FinishReason.LENGTH
+                : calls.isEmpty() ? finishReason(outcome.finishReason()) : FinishReason.TOOL_EXECUTION;
         return ChatResponse.builder()
                 .aiMessage(message)
                 .metadata(ChatResponseMetadata.builder()

@@ -12,6 +12,7 @@ import dev.langchain4j.model.chat.response.PartialToolCall;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.chat.response.StreamingHandle;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.gptq4j.langchain4j.template.ToolCallSyntax;
 
@@ -22,7 +23,9 @@ import org.gptq4j.langchain4j.template.ToolCallSyntax;
  * <p>Text streams as it comes. An answer that may be tool calls is held back from its first non-whitespace
  * character {@code <} (the start of a tool call): it is delivered at the end as tool calls
  * ({@code onPartialToolCall} with the whole arguments, then {@code onCompleteToolCall}), or, if it is not
- * tool calls after all, as one partial response. The partial responses always concatenate to the final text.
+ * tool calls after all, as one partial response. Tool-call markup cut off by the token budget is never delivered
+ * as text: the complete calls are, and the response has no text. The partial responses always concatenate to
+ * the final text.
  * An exception thrown by the handler goes to its {@code onError} and the generation goes on. After
  * {@link #cancel()} the handler hears nothing more.
  */
@@ -75,10 +78,11 @@ final class StreamingGeneration implements GenerationBackend.Listener, Streaming
     public void onComplete(GenerationBackend.Outcome outcome) {
         if (cancelled.get()) return;
         String answer = text.toString();
-        List<ToolExecutionRequest> calls = ResponseAssembler.toolCalls(plan, answer).orElse(List.of());
-        if (calls.isEmpty()) {
+        Optional<ToolCallSyntax.ToolCalls> toolCalls = ResponseAssembler.toolCalls(plan, answer);
+        List<ToolExecutionRequest> calls = ResponseAssembler.calls(toolCalls);
+        if (toolCalls.isEmpty()) {
             deliverText();
-        } else {
+        } else { // tool-call markup: its complete calls, never the markup as text
             for (int i = 0; i < calls.size(); i++) {
                 ToolExecutionRequest call = calls.get(i);
                 onPartialToolCall(handler, PartialToolCall.builder()
@@ -86,7 +90,7 @@ final class StreamingGeneration implements GenerationBackend.Listener, Streaming
                 onCompleteToolCall(handler, new CompleteToolCall(i, call));
             }
         }
-        onCompleteResponse(handler, ResponseAssembler.response(plan, answer, calls, outcome));
+        onCompleteResponse(handler, ResponseAssembler.response(plan, answer, toolCalls, outcome));
     }
 
     @Override

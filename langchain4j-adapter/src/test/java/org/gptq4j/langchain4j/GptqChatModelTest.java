@@ -146,6 +146,79 @@ class GptqChatModelTest {
         assertThat(eos).isGreaterThanOrEqualTo(text);
     }
 
+    private static final ToolSpecification CITY_TOOL = ToolSpecification.builder().name("getWeather")
+            .parameters(JsonObjectSchema.builder().addStringProperty("city").required("city").build()).build();
+
+    private static ChatResponse toolAnswer(GptqChatModel model, Integer maxTokens) {
+        return model.chat(ChatRequest.builder().messages(UserMessage.from("Weather in Munich and Paris?"))
+                .parameters(ChatRequestParameters.builder().toolSpecifications(CITY_TOOL).maxOutputTokens(maxTokens)
+                        .build()).build());
+    }
+
+    @Test
+    void a_tool_call_cut_off_by_the_token_budget_keeps_the_complete_calls_and_finishes_with_length() {
+        String first = "<tool_call>{\"name\": \"getWeather\", \"arguments\": {\"city\": \"Munich\"}}</tool_call>";
+        String second = "\n<tool_call>{\"name\": \"getWeather\", \"arguments\": {\"city\": \"Paris\"}}</tool_call>";
+        int budget = FakeBackend.TOKENIZER.encode(first + second).length - 4; // the second call is cut off
+        ChatResponse response = toolAnswer(model(new FakeBackend(1).script(first + second)), budget);
+
+        assertThat(response.aiMessage().toolExecutionRequests()).singleElement()
+                .satisfies(call -> assertThat(call.arguments()).isEqualTo("{\"city\":\"Munich\"}"));
+        assertThat(response.aiMessage().text()).as("markup never comes back as text").isNull();
+        assertThat(response.metadata().finishReason()).isEqualTo(FinishReason.LENGTH);
+    }
+
+    @Test
+    void a_lone_tool_call_cut_off_gives_no_text_and_length() {
+        String call = "<tool_call>{\"name\": \"getWeather\", \"arguments\": {\"city\": \"Munich\"}}</tool_call>";
+        for (int budget : new int[] {2, 6, FakeBackend.TOKENIZER.encode(call).length - 2}) {
+            ChatResponse response = toolAnswer(model(new FakeBackend(1).script(call)), budget);
+            assertThat(response.aiMessage().hasToolExecutionRequests()).as("budget " + budget).isFalse();
+            assertThat(response.aiMessage().text()).as("budget " + budget).isEmpty();
+            assertThat(response.metadata().finishReason()).isEqualTo(FinishReason.LENGTH);
+        }
+    }
+
+    @Test
+    void text_that_merely_starts_with_a_bracket_stays_text() {
+        ChatResponse response = toolAnswer(model(new FakeBackend(1).script("<b>sunny</b>")), null);
+        assertThat(response.aiMessage().text()).isEqualTo("<b>sunny</b>");
+        assertThat(response.metadata().finishReason()).isEqualTo(FinishReason.STOP);
+    }
+
+    @Test
+    void parallel_tool_calls_are_on_by_default_up_to_four_and_can_be_turned_off() {
+        String call = "<tool_call>{\"name\": \"getWeather\", \"arguments\": {\"city\": \"Munich\"}}</tool_call>";
+        GrammarAnswers answers = new GrammarAnswers();
+        assertThat(answers.accepts(GptqChatModel.builder(), call + "\n" + call)).as("two calls, by default").isTrue();
+        assertThat(answers.accepts(GptqChatModel.builder(), (call + "\n").repeat(3) + call)).as("four calls").isTrue();
+        assertThat(answers.accepts(GptqChatModel.builder(), (call + "\n").repeat(4) + call)).as("five calls").isFalse();
+        assertThat(answers.accepts(GptqChatModel.builder().parallelToolCalls(false), call + "\n" + call))
+                .as("two calls, parallel calls off").isFalse();
+
+        ChatResponse two = toolAnswer(model(new FakeBackend(1).script(call + "\n" + call)), null);
+        assertThat(two.aiMessage().toolExecutionRequests()).hasSize(2);
+        assertThat(two.metadata().finishReason()).isEqualTo(FinishReason.TOOL_EXECUTION);
+    }
+
+    /** Whether the tool-call grammar of a model built as given accepts an answer, token by token. */
+    private static final class GrammarAnswers {
+        boolean accepts(GptqChatModel.GptqChatModelBuilder builder, String answer) {
+            FakeBackend backend = new FakeBackend(1).script(answer);
+            GptqChatModel model = builder.backend(backend).modelName("stories").build();
+            GenerationPlan plan = model.planner.plan(ChatRequest.builder().messages(UserMessage.from("Weather?"))
+                    .parameters(ChatRequestParameters.builder().toolSpecifications(CITY_TOOL)
+                            .toolChoice(ToolChoice.REQUIRED).build()).build());
+            org.gptq4j.langchain4j.constraint.GrammarConstraint grammar =
+                    (org.gptq4j.langchain4j.constraint.GrammarConstraint) plan.constraint();
+            for (int token : FakeBackend.TOKENIZER.encode(answer)) {
+                if (!grammar.allowedTokens().get(token)) return false;
+                grammar.accept(token);
+            }
+            return grammar.state().isAccepting();
+        }
+    }
+
     private static int inputTokens(GptqChatModel model, String spelled) {
         ToolExecutionRequest call = ToolExecutionRequest.builder().id("call_" + spelled).name("get" + spelled)
                 .arguments("{\"city\": \"" + spelled + "\"}").build();
