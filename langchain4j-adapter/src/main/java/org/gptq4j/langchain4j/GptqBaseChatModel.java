@@ -62,6 +62,10 @@ abstract class GptqBaseChatModel {
                 .minP(getOrDefault(builder.minP, gptq.minP()))
                 .repetitionPenalty(getOrDefault(builder.repetitionPenalty, gptq.repetitionPenalty()))
                 .seed(getOrDefault(builder.seed, gptq.seed()))
+                .logitBias(gptq.logitBias())
+                .logprobs(gptq.logprobs())
+                .topLogprobs(gptq.topLogprobs())
+                .parallelToolCalls(gptq.parallelToolCalls())
                 .build();
         planner.validate(defaultRequestParameters);
         this.listeners = copy(builder.listeners);

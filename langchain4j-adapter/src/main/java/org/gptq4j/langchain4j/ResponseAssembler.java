@@ -3,7 +3,6 @@ package org.gptq4j.langchain4j;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.model.chat.response.ChatResponse;
-import dev.langchain4j.model.chat.response.ChatResponseMetadata;
 import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
 import java.util.List;
@@ -41,7 +40,8 @@ final class ResponseAssembler {
                 : calls.isEmpty() ? finishReason(outcome.finishReason()) : FinishReason.TOOL_EXECUTION;
         return ChatResponse.builder()
                 .aiMessage(message)
-                .metadata(ChatResponseMetadata.builder()
+                .metadata(GptqChatResponseMetadata.builder()
+                        .logprobs(plan.logits() == null ? null : plan.logits().logprobs())
                         .id("gptq-" + UUID.randomUUID())
                         .modelName(plan.modelName())
                         .tokenUsage(new TokenUsage(outcome.promptTokens(), outcome.generatedTokens()))

@@ -201,6 +201,71 @@ class GptqChatModelTest {
         assertThat(two.metadata().finishReason()).isEqualTo(FinishReason.TOOL_EXECUTION);
     }
 
+    @Test
+    void logprobs_report_each_chosen_token_and_its_most_likely_alternatives() {
+        ChatResponse response = model(new FakeBackend(3)).chat(ChatRequest.builder().messages(UserMessage.from("Hi"))
+                .parameters(GptqChatRequestParameters.builder().maxOutputTokens(12).logprobs(true).topLogprobs(3).build())
+                .build());
+        List<TokenLogprob> logprobs = ((GptqChatResponseMetadata) response.metadata()).logprobs();
+
+        assertThat(logprobs).hasSize(response.metadata().tokenUsage().outputTokenCount());
+        StringBuilder text = new StringBuilder();
+        for (TokenLogprob entry : logprobs) {
+            text.append(entry.token());
+            assertThat(entry.logprob()).isNegative();
+            assertThat(entry.topLogprobs()).hasSize(3);
+            // the fake engine takes the most likely token: it heads the alternatives, which come most likely first
+            assertThat(entry.topLogprobs().getFirst().tokenId()).isEqualTo(entry.tokenId());
+            assertThat(entry.topLogprobs().getFirst().logprob()).isEqualTo(entry.logprob());
+            assertThat(entry.topLogprobs().get(1).logprob()).isLessThanOrEqualTo(entry.topLogprobs().get(0).logprob());
+        }
+        assertThat(text.toString().strip()).isEqualTo(response.aiMessage().text().strip());
+
+        ChatResponse plain = model(new FakeBackend(3)).chat(ChatRequest.builder().messages(UserMessage.from("Hi")).build());
+        assertThat(((GptqChatResponseMetadata) plain.metadata()).logprobs()).as("not asked for").isNull();
+    }
+
+    @Test
+    void logit_bias_moves_the_choice_and_bad_values_are_refused() {
+        int token = FakeBackend.TOKENIZER.encode(" dog")[0];
+        ChatResponse response = model(new FakeBackend(3)).chat(ChatRequest.builder().messages(UserMessage.from("Hi"))
+                .parameters(GptqChatRequestParameters.builder().maxOutputTokens(5)
+                        .logitBias(java.util.Map.of(token, 100.0)).build()).build());
+        assertThat(response.aiMessage().text()).isEqualTo(FakeBackend.TOKENIZER.decode(new int[] {token, token, token, token, token}));
+
+        GptqChatModel model = model(new FakeBackend(3));
+        assertThatThrownBy(() -> model.chat(ChatRequest.builder().messages(UserMessage.from("Hi"))
+                .parameters(GptqChatRequestParameters.builder().logitBias(java.util.Map.of(1 << 20, 1.0)).build()).build()))
+                .isInstanceOf(dev.langchain4j.exception.InvalidRequestException.class).hasMessageContaining("vocabulary");
+        assertThatThrownBy(() -> model.chat(ChatRequest.builder().messages(UserMessage.from("Hi"))
+                .parameters(GptqChatRequestParameters.builder().logitBias(java.util.Map.of(token, 101.0)).build()).build()))
+                .isInstanceOf(dev.langchain4j.exception.InvalidRequestException.class).hasMessageContaining("[-100, 100]");
+        assertThatThrownBy(() -> model.chat(ChatRequest.builder().messages(UserMessage.from("Hi"))
+                .parameters(GptqChatRequestParameters.builder().logprobs(true).topLogprobs(21).build()).build()))
+                .isInstanceOf(dev.langchain4j.exception.InvalidRequestException.class).hasMessageContaining("topLogprobs");
+    }
+
+    @Test
+    void a_request_may_turn_parallel_tool_calls_off() {
+        String call = "<tool_call>{\"name\": \"getWeather\", \"arguments\": {\"city\": \"Munich\"}}</tool_call>";
+        GptqChatModel model = model(new FakeBackend(1).script(call + "\n" + call));
+        GenerationPlan plan = model.planner.plan(ChatRequest.builder().messages(UserMessage.from("Weather?"))
+                .parameters(model.defaultRequestParameters().overrideWith(GptqChatRequestParameters.builder()
+                        .toolSpecifications(CITY_TOOL).toolChoice(ToolChoice.REQUIRED).parallelToolCalls(false).build()))
+                .build());
+        org.gptq4j.langchain4j.constraint.GrammarConstraint grammar =
+                (org.gptq4j.langchain4j.constraint.GrammarConstraint) plan.constraint();
+        boolean refused = false;
+        for (int token : FakeBackend.TOKENIZER.encode(call + "\n" + call)) {
+            if (!grammar.allowedTokens().get(token)) {
+                refused = true;
+                break;
+            }
+            grammar.accept(token);
+        }
+        assertThat(refused).as("a second call, parallel calls off for this request").isTrue();
+    }
+
     /** Whether the tool-call grammar of a model built as given accepts an answer, token by token. */
     private static final class GrammarAnswers {
         boolean accepts(GptqChatModel.GptqChatModelBuilder builder, String answer) {
