@@ -74,8 +74,11 @@ abstract class GptqBaseChatModel {
         this.supportedCapabilities = Set.copyOf(capabilities);
     }
 
+    /** The repository id of a Hub snapshot (not its commit), else the folder's name. */
     private static String defaultModelName(Path folder) {
         if (folder == null) return "gptq4j";
+        java.util.Optional<String> repoId = org.gptq4j.hub.ModelRef.repoIdOfSnapshot(folder);
+        if (repoId.isPresent()) return repoId.get();
         Path name = folder.toAbsolutePath().normalize().getFileName();
         return name == null ? "gptq4j" : name.toString();
     }
@@ -182,7 +185,10 @@ abstract class GptqBaseChatModel {
             return chatTemplate(ChatTemplates.named(name));
         }
 
-        /** The name reported in responses and accepted in requests; default: the model folder's name. */
+        /**
+         * The name reported in responses and accepted in requests; default: the repository id for a folder of the
+         * Hub cache ({@code models--org--name/snapshots/{commit}}), else the model folder's name.
+         */
         public B modelName(String modelName) {
             this.modelName = modelName;
             return self();
