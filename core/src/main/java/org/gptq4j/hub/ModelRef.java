@@ -64,7 +64,26 @@ public record ModelRef(String repoId, String revision) {
 
     /** The cache folder name huggingface_hub uses: {@code models--org--name}. */
     public String cacheFolderName() {
-        return "models--" + repoId.replace("/", "--");
+        return CACHE_FOLDER_PREFIX + repoId.replace("/", "--");
+    }
+
+    private static final String CACHE_FOLDER_PREFIX = "models--";
+
+    /**
+     * The repository id of a snapshot folder in huggingface_hub's cache layout
+     * ({@code .../models--org--name/snapshots/{commit}}), if {@code folder} is one.
+     */
+    public static java.util.Optional<String> repoIdOfSnapshot(java.nio.file.Path folder) {
+        java.nio.file.Path snapshots = folder.toAbsolutePath().normalize().getParent();
+        if (snapshots == null || snapshots.getFileName() == null || !snapshots.getFileName().toString().equals("snapshots")) {
+            return java.util.Optional.empty();
+        }
+        java.nio.file.Path repo = snapshots.getParent();
+        String name = repo == null || repo.getFileName() == null ? "" : repo.getFileName().toString();
+        if (!name.startsWith(CACHE_FOLDER_PREFIX) || name.indexOf("--", CACHE_FOLDER_PREFIX.length()) < 0) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(name.substring(CACHE_FOLDER_PREFIX.length()).replaceFirst("--", "/"));
     }
 
     @Override

@@ -66,8 +66,10 @@ public final class ModelFolder {
         return path;
     }
 
-    /** The folder's own name (e.g. {@code firefly-llama2-7b-chat-gptq}), or {@code "gptq4j"} for a root. */
+    /** The repository id for a Hub cache snapshot, else the folder's own name (e.g. {@code firefly-llama2-7b-chat-gptq}), or {@code "gptq4j"} for a root. */
     public String name() {
+        java.util.Optional<String> repoId = org.gptq4j.hub.ModelRef.repoIdOfSnapshot(path);
+        if (repoId.isPresent()) return repoId.get(); // a Hub snapshot: the repository id, not the commit
         Path name = path.toAbsolutePath().normalize().getFileName();
         return name == null ? "gptq4j" : name.toString();
     }

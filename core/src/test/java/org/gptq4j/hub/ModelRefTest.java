@@ -50,4 +50,18 @@ class ModelRefTest {
         assertThatThrownBy(() -> ModelRef.of("org/name").withRevision(revision))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("revision");
     }
+
+    @Test
+    void aSnapshotFolderOfTheHubCacheNamesItsRepository() {
+        java.nio.file.Path cache = java.nio.file.Path.of("/cache/hub");
+        org.assertj.core.api.Assertions.assertThat(ModelRef.repoIdOfSnapshot(cache.resolve(
+                "models--TheBloke--firefly-llama2-7B-chat-GPTQ/snapshots/0123456789abcdef0123456789abcdef01234567")))
+                .hasValue("TheBloke/firefly-llama2-7B-chat-GPTQ");
+        org.assertj.core.api.Assertions.assertThat(ModelRef.repoIdOfSnapshot(cache.resolve("models--a--b--c/snapshots/x")))
+                .hasValue("a/b--c");
+        org.assertj.core.api.Assertions.assertThat(ModelRef.repoIdOfSnapshot(java.nio.file.Path.of("/models/firefly")))
+                .isEmpty();
+        org.assertj.core.api.Assertions.assertThat(ModelRef.repoIdOfSnapshot(cache.resolve("other/snapshots/x"))).isEmpty();
+        org.assertj.core.api.Assertions.assertThat(ModelRef.repoIdOfSnapshot(java.nio.file.Path.of("/"))).isEmpty();
+    }
 }

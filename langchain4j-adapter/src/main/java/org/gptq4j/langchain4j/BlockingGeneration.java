@@ -1,8 +1,6 @@
 package org.gptq4j.langchain4j;
 
-import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
-import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -37,8 +35,8 @@ final class BlockingGeneration implements GenerationListener {
 
     @Override
     public void onComplete(GenerationResult result) {
-        List<ToolExecutionRequest> calls = ResponseAssembler.toolCalls(plan, result.text()).orElse(List.of());
-        response.complete(ResponseAssembler.response(plan, calls, result));
+        String answer = result.text();
+        response.complete(ResponseAssembler.response(plan, answer, ResponseAssembler.toolCalls(plan, answer), result));
     }
 
     @Override

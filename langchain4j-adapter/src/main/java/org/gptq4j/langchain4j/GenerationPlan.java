@@ -12,9 +12,11 @@ import org.gptq4j.sampling.SamplingParameters;
  * @param constraint     the grammar the answer is held to, or {@code null}
  * @param toolMode       whether the answer may be tool calls
  * @param modelName      the model name to report
+ * @param logits         the request's logit bias and log-probability record (also inside {@code constraint}), or
+ *                       {@code null} when it has neither
  */
 record GenerationPlan(int[] promptTokenIds, SamplingParameters sampling, LogitsConstraint constraint,
-                      ToolMode toolMode, String modelName) {
+                      ToolMode toolMode, String modelName, RequestLogits logits) {
 
     /** The engine request this plan submits. */
     GenerationRequest request() {

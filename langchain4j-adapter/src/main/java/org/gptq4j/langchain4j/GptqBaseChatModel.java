@@ -40,7 +40,7 @@ abstract class GptqBaseChatModel {
         this.planner = new RequestPlanner(backend, template,
                 getOrDefault(builder.samplingDefaults, SamplingParameters.modelCardDefaults()),
                 modelName, getOrDefault(builder.grammarLimits, GrammarLimits.DEFAULT), builder.maxContextTokens,
-                Boolean.TRUE.equals(builder.parallelToolCalls) ? 4 : 1);
+                Boolean.FALSE.equals(builder.parallelToolCalls) ? 1 : RequestPlanner.MAX_PARALLEL_TOOL_CALLS);
 
         ChatRequestParameters common = getOrDefault(builder.defaultRequestParameters, DefaultChatRequestParameters.EMPTY);
         GptqChatRequestParameters gptq = common instanceof GptqChatRequestParameters g ? g : GptqChatRequestParameters.EMPTY;
@@ -59,6 +59,10 @@ abstract class GptqBaseChatModel {
                 .minP(getOrDefault(builder.minP, gptq.minP()))
                 .repetitionPenalty(getOrDefault(builder.repetitionPenalty, gptq.repetitionPenalty()))
                 .seed(getOrDefault(builder.seed, gptq.seed()))
+                .logitBias(gptq.logitBias())
+                .logprobs(gptq.logprobs())
+                .topLogprobs(gptq.topLogprobs())
+                .parallelToolCalls(gptq.parallelToolCalls())
                 .build();
         planner.validate(defaultRequestParameters);
         this.listeners = copy(builder.listeners);
@@ -169,7 +173,10 @@ abstract class GptqBaseChatModel {
             return chatTemplate(ChatTemplates.named(name));
         }
 
-        /** The name reported in responses and accepted in requests; default: the model folder's name. */
+        /**
+         * The name reported in responses and accepted in requests; default: the repository id for a folder of the
+         * Hub cache ({@code models--org--name/snapshots/{commit}}), else the model folder's name.
+         */
         public B modelName(String modelName) {
             this.modelName = modelName;
             return self();
@@ -208,8 +215,9 @@ abstract class GptqBaseChatModel {
         }
 
         /**
-         * Whether one answer may hold several tool calls (up to 4); default {@code false}: one call per answer,
-         * which keeps small models from spending their context on repeated calls.
+         * Whether one answer may hold several tool calls (up to 4); default {@code true}, as with OpenAI and Ollama.
+         * {@code false}: one call per answer, which keeps small models from spending their context on repeated
+         * calls.
          */
         public B parallelToolCalls(Boolean parallelToolCalls) {
             this.parallelToolCalls = parallelToolCalls;

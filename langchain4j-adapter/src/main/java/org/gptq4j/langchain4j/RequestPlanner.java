@@ -11,6 +11,7 @@ import dev.langchain4j.model.chat.request.ResponseFormatType;
 import dev.langchain4j.model.chat.request.ToolChoice;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.gptq4j.langchain4j.constraint.GrammarConstraint;
 import org.gptq4j.langchain4j.constraint.GrammarLimits;
 import org.gptq4j.langchain4j.constraint.GrammarState;
@@ -35,6 +36,13 @@ import org.gptq4j.sampling.SamplingParameters;
  * do wrong is reported here, synchronously, on the caller's thread.
  */
 final class RequestPlanner {
+    /** The most tool calls one answer may hold when parallel tool calls are on. */
+    static final int MAX_PARALLEL_TOOL_CALLS = 4;
+    /** The most alternatives {@code topLogprobs} may ask for, as at OpenAI. */
+    static final int MAX_TOP_LOGPROBS = 20;
+    /** The largest {@code logitBias} value either way, as at OpenAI. */
+    static final double MAX_LOGIT_BIAS = 100;
+
     private final GenerationBackend backend;
     private final ChatTemplate template;
     private final SamplingParameters samplingDefaults;
@@ -71,6 +79,39 @@ final class RequestPlanner {
                     + "' is not supported: this model runs '" + modelName + "' in process");
         }
         toSampling(parameters, List.of()); // range checks
+        if (parameters instanceof GptqChatRequestParameters g) {
+            topLogprobs(g);
+            logitBias(g);
+        }
+    }
+
+    /** How many alternatives to record per token; -1: no log-probabilities. */
+    private static int topLogprobs(GptqChatRequestParameters p) {
+        Integer top = p.topLogprobs();
+        if (top != null && (top < 0 || top > MAX_TOP_LOGPROBS)) {
+            throw new InvalidRequestException("topLogprobs must be in [0, " + MAX_TOP_LOGPROBS + "], but was " + top);
+        }
+        if (!Boolean.TRUE.equals(p.logprobs())) {
+            if (top != null && top > 0) throw new InvalidRequestException("topLogprobs needs logprobs set to true");
+            return -1;
+        }
+        return top == null ? 0 : top;
+    }
+
+    private Map<Integer, Double> logitBias(GptqChatRequestParameters p) {
+        Map<Integer, Double> bias = p.logitBias() == null ? Map.of() : p.logitBias();
+        int vocabulary = backend.tokenizer().vocabSize();
+        for (Map.Entry<Integer, Double> e : bias.entrySet()) {
+            if (e.getKey() == null || e.getKey() < 0 || e.getKey() >= vocabulary) {
+                throw new InvalidRequestException("logitBias token id " + e.getKey() + " is not in this model's"
+                        + " vocabulary of " + vocabulary + " tokens");
+            }
+            if (e.getValue() == null || !(Math.abs(e.getValue()) <= MAX_LOGIT_BIAS)) {
+                throw new InvalidRequestException("logitBias of token " + e.getKey() + " must be in [-" + (int) MAX_LOGIT_BIAS
+                        + ", " + (int) MAX_LOGIT_BIAS + "], but was " + e.getValue());
+            }
+        }
+        return bias;
     }
 
     GenerationPlan plan(ChatRequest request) {
@@ -83,8 +124,15 @@ final class RequestPlanner {
         SamplingParameters sampling = toSampling(parameters, List.copyOf(prompt.stopTokenIds()));
         sampling = sampling.toBuilder().maxNewTokens(Math.min(sampling.maxNewTokens(), room)).build();
         ToolMode toolMode = toolMode(parameters, conversation);
-        LogitsConstraint constraint = constraint(parameters, toolMode, prompt);
-        return new GenerationPlan(prompt.tokenIds(), sampling, constraint, toolMode, modelName);
+        LogitsConstraint constraint = constraint(parameters, toolMode, prompt, sampling.maxNewTokens());
+        RequestLogits logits = null;
+        if (parameters instanceof GptqChatRequestParameters g && RequestLogits.needed(logitBias(g), topLogprobs(g))) {
+            java.util.Set<Integer> ends = new java.util.HashSet<>(sampling.stopTokenIds());
+            ends.add(backend.tokenizer().eosId());
+            logits = new RequestLogits(constraint, logitBias(g), topLogprobs(g), backend.tokenizer(), ends);
+            constraint = logits;
+        }
+        return new GenerationPlan(prompt.tokenIds(), sampling, constraint, toolMode, modelName, logits);
     }
 
     /** The prompt-length error: {@code tokens} (a count, or "at least" one) leave no room for an answer. */
@@ -129,30 +177,39 @@ final class RequestPlanner {
         return ToolMode.AUTO;
     }
 
-    private LogitsConstraint constraint(ChatRequestParameters parameters, ToolMode toolMode, RenderedPrompt prompt) {
+    /** The most tool calls this answer may hold: the request's {@code parallelToolCalls}, else the model's. */
+    private int maxToolCalls(ChatRequestParameters parameters) {
+        Boolean parallel = parameters instanceof GptqChatRequestParameters g ? g.parallelToolCalls() : null;
+        if (parallel == null) return maxToolCalls;
+        return parallel ? MAX_PARALLEL_TOOL_CALLS : 1;
+    }
+
+    /** The answer's grammar; it closes its sentence within {@code maxTokens}, the answer's token budget. */
+    private LogitsConstraint constraint(ChatRequestParameters parameters, ToolMode toolMode, RenderedPrompt prompt,
+                                        int maxTokens) {
         SchemaNode json = jsonSchema(parameters.responseFormat());
         if (toolMode == ToolMode.NONE && json == null) return null;
         VocabularyIndex vocabulary = VocabularyIndex.of(backend.tokenizer());
         List<Frame> toolCalls = toolMode == ToolMode.NONE
                 ? null
-                : ToolCallSyntax.grammar(parameters.toolSpecifications(), grammarLimits, maxToolCalls);
+                : ToolCallSyntax.grammar(parameters.toolSpecifications(), grammarLimits, maxToolCalls(parameters));
         if (toolMode == ToolMode.REQUIRED) {
-            return new GrammarConstraint(vocabulary, GrammarState.start(toolCalls), prompt.stopTokenIds());
+            return new GrammarConstraint(vocabulary, GrammarState.start(toolCalls), prompt.stopTokenIds(), maxTokens);
         }
         if (json == null) { // AUTO, free text or tool calls
             return new TriggeredGrammarConstraint(vocabulary, GrammarState.start(toolCalls), ToolCallSyntax.OPEN.charAt(0),
-                    prompt.stopTokenIds());
+                    prompt.stopTokenIds(), maxTokens);
         }
         GrammarState start = toolCalls == null
                 ? GrammarState.start(json)
                 : GrammarState.startAny(List.of(toolCalls, List.of(JsonGrammar.value(json))));
-        return new GrammarConstraint(vocabulary, start, prompt.stopTokenIds());
+        return new GrammarConstraint(vocabulary, start, prompt.stopTokenIds(), maxTokens);
     }
 
     private SchemaNode jsonSchema(ResponseFormat format) {
         if (format == null || format.type() != ResponseFormatType.JSON) return null;
         if (format.jsonSchema() == null || format.jsonSchema().rootElement() == null) {
-            return JsonSchemas.anyObjectOrArray(grammarLimits);
+            return JsonSchemas.anyObject(grammarLimits); // JSON mode means an object, as OpenAI's json_object
         }
         return JsonSchemas.from(format.jsonSchema().rootElement(), grammarLimits);
     }

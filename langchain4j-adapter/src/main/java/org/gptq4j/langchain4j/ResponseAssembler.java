@@ -3,7 +3,6 @@ package org.gptq4j.langchain4j;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.model.chat.response.ChatResponse;
-import dev.langchain4j.model.chat.response.ChatResponseMetadata;
 import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
 import java.util.List;
@@ -16,18 +15,34 @@ import org.gptq4j.langchain4j.template.ToolCallSyntax;
 final class ResponseAssembler {
     private ResponseAssembler() {}
 
-    /** The tool calls of {@code text}, if the plan allows them and the text is made of them. */
-    static Optional<List<ToolExecutionRequest>> toolCalls(GenerationPlan plan, String text) {
+    /** The tool calls of {@code text}, if the plan allows them and the text is tool-call markup. */
+    static Optional<ToolCallSyntax.ToolCalls> toolCalls(GenerationPlan plan, String text) {
         if (plan.toolMode() == ToolMode.NONE) return Optional.empty();
-        return ToolCallSyntax.parse(text).filter(calls -> !calls.isEmpty());
+        return ToolCallSyntax.parse(text);
     }
 
-    static ChatResponse response(GenerationPlan plan, List<ToolExecutionRequest> toolCalls, GenerationResult result) {
-        AiMessage message = toolCalls.isEmpty() ? AiMessage.from(result.text()) : AiMessage.from(toolCalls);
-        FinishReason finishReason = toolCalls.isEmpty() ? finishReason(result.finishReason()) : FinishReason.TOOL_EXECUTION;
+    /** The calls to report: none when the answer is text. */
+    static List<ToolExecutionRequest> calls(Optional<ToolCallSyntax.ToolCalls> toolCalls) {
+        return toolCalls.map(ToolCallSyntax.ToolCalls::calls).orElse(List.of());
+    }
+
+    /**
+     * The response. An answer in tool-call markup never comes back as text: its complete calls are the message (no
+     * text when there are none), and the finish reason is {@code LENGTH} when the token budget cut a call off.
+     */
+    static ChatResponse response(GenerationPlan plan, String text, Optional<ToolCallSyntax.ToolCalls> toolCalls,
+                                 GenerationResult result) {
+        List<ToolExecutionRequest> calls = calls(toolCalls);
+        boolean cut = toolCalls.isPresent() && toolCalls.get().incomplete()
+                && result.finishReason() == org.gptq4j.sampling.FinishReason.LENGTH;
+        AiMessage message = toolCalls.isEmpty() ? AiMessage.from(text)
+                : calls.isEmpty() ? AiMessage.from("") : AiMessage.from(calls);
+        FinishReason finishReason = cut ? FinishReason.LENGTH
+                : calls.isEmpty() ? finishReason(result.finishReason()) : FinishReason.TOOL_EXECUTION;
         return ChatResponse.builder()
                 .aiMessage(message)
-                .metadata(ChatResponseMetadata.builder()
+                .metadata(GptqChatResponseMetadata.builder()
+                        .logprobs(plan.logits() == null ? null : plan.logits().logprobs())
                         .id("gptq-" + UUID.randomUUID())
                         .modelName(plan.modelName())
                         .tokenUsage(new TokenUsage(result.promptTokenCount(), result.generatedTokenCount()))

@@ -12,6 +12,7 @@ import dev.langchain4j.model.chat.response.PartialToolCall;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.chat.response.StreamingHandle;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.gptq4j.engine.GenerationHandle;
 import org.gptq4j.engine.GenerationListener;
@@ -25,7 +26,9 @@ import org.gptq4j.langchain4j.template.ToolCallSyntax;
  * <p>Text streams as it comes. An answer that may be tool calls is held back from its first non-whitespace
  * character {@code <} (the start of a tool call): it is delivered at the end as tool calls
  * ({@code onPartialToolCall} with the whole arguments, then {@code onCompleteToolCall}), or, if it is not
- * tool calls after all, as one partial response. The partial responses always concatenate to the final text.
+ * tool calls after all, as one partial response. Tool-call markup cut off by the token budget is never delivered
+ * as text: the complete calls are, and the response has no text. The partial responses always concatenate to
+ * the final text.
  * An exception thrown by the handler goes to its {@code onError} and the generation goes on. After
  * {@link #cancel()} the handler hears nothing more.
  */
@@ -76,10 +79,12 @@ final class StreamingGeneration implements GenerationListener, StreamingHandle {
     @Override
     public void onComplete(GenerationResult result) {
         if (cancelled.get()) return;
-        List<ToolExecutionRequest> calls = ResponseAssembler.toolCalls(plan, result.text()).orElse(List.of());
-        if (calls.isEmpty()) {
+        String answer = result.text();
+        Optional<ToolCallSyntax.ToolCalls> toolCalls = ResponseAssembler.toolCalls(plan, answer);
+        List<ToolExecutionRequest> calls = ResponseAssembler.calls(toolCalls);
+        if (toolCalls.isEmpty()) {
             deliverText();
-        } else {
+        } else { // tool-call markup: its complete calls, never the markup as text
             for (int i = 0; i < calls.size(); i++) {
                 ToolExecutionRequest call = calls.get(i);
                 onPartialToolCall(handler, PartialToolCall.builder()
@@ -87,7 +92,7 @@ final class StreamingGeneration implements GenerationListener, StreamingHandle {
                 onCompleteToolCall(handler, new CompleteToolCall(i, call));
             }
         }
-        onCompleteResponse(handler, ResponseAssembler.response(plan, calls, result));
+        onCompleteResponse(handler, ResponseAssembler.response(plan, answer, toolCalls, result));
     }
 
     @Override

@@ -80,6 +80,7 @@ final class DocumentationSnippets {
                 .engine(engine)
                 .toolChoice(ToolChoice.REQUIRED)   // the first answer is a tool call with schema-valid arguments
                 .maxOutputTokens(200)              // room for the whole call, else it ends with LENGTH, cut short
+                .parallelToolCalls(false)          // one call per answer: keeps a small model's context for the loop
                 .seed(42L)
                 .build();
         Assistant assistant = AiServices.builder(Assistant.class)

@@ -146,6 +146,144 @@ class GptqChatModelTest {
         assertThat(eos).isGreaterThanOrEqualTo(text);
     }
 
+    private static final ToolSpecification CITY_TOOL = ToolSpecification.builder().name("getWeather")
+            .parameters(JsonObjectSchema.builder().addStringProperty("city").required("city").build()).build();
+
+    private static ChatResponse toolAnswer(GptqChatModel model, Integer maxTokens) {
+        return model.chat(ChatRequest.builder().messages(UserMessage.from("Weather in Munich and Paris?"))
+                .parameters(ChatRequestParameters.builder().toolSpecifications(CITY_TOOL).maxOutputTokens(maxTokens)
+                        .build()).build());
+    }
+
+    @Test
+    void a_tool_call_cut_off_by_the_token_budget_keeps_the_complete_calls_and_finishes_with_length() {
+        String first = "<tool_call>{\"name\": \"getWeather\", \"arguments\": {\"city\": \"Munich\"}}</tool_call>";
+        String second = "\n<tool_call>{\"name\": \"getWeather\", \"arguments\": {\"city\": \"Paris\"}}</tool_call>";
+        int budget = FakeBackend.TOKENIZER.encode(first + second).length - 4; // the second call is cut off
+        ChatResponse response = toolAnswer(model(new FakeBackend(1).script(first + second)), budget);
+
+        assertThat(response.aiMessage().toolExecutionRequests()).singleElement()
+                .satisfies(call -> assertThat(call.arguments()).isEqualTo("{\"city\":\"Munich\"}"));
+        assertThat(response.aiMessage().text()).as("markup never comes back as text").isNull();
+        assertThat(response.metadata().finishReason()).isEqualTo(FinishReason.LENGTH);
+    }
+
+    @Test
+    void a_lone_tool_call_cut_off_gives_no_text_and_length() {
+        String call = "<tool_call>{\"name\": \"getWeather\", \"arguments\": {\"city\": \"Munich\"}}</tool_call>";
+        for (int budget : new int[] {2, 6, FakeBackend.TOKENIZER.encode(call).length - 2}) {
+            ChatResponse response = toolAnswer(model(new FakeBackend(1).script(call)), budget);
+            assertThat(response.aiMessage().hasToolExecutionRequests()).as("budget " + budget).isFalse();
+            assertThat(response.aiMessage().text()).as("budget " + budget).isEmpty();
+            assertThat(response.metadata().finishReason()).isEqualTo(FinishReason.LENGTH);
+        }
+    }
+
+    @Test
+    void text_that_merely_starts_with_a_bracket_stays_text() {
+        ChatResponse response = toolAnswer(model(new FakeBackend(1).script("<b>sunny</b>")), null);
+        assertThat(response.aiMessage().text()).isEqualTo("<b>sunny</b>");
+        assertThat(response.metadata().finishReason()).isEqualTo(FinishReason.STOP);
+    }
+
+    @Test
+    void parallel_tool_calls_are_on_by_default_up_to_four_and_can_be_turned_off() {
+        String call = "<tool_call>{\"name\": \"getWeather\", \"arguments\": {\"city\": \"Munich\"}}</tool_call>";
+        GrammarAnswers answers = new GrammarAnswers();
+        assertThat(answers.accepts(GptqChatModel.builder(), call + "\n" + call)).as("two calls, by default").isTrue();
+        assertThat(answers.accepts(GptqChatModel.builder(), (call + "\n").repeat(3) + call)).as("four calls").isTrue();
+        assertThat(answers.accepts(GptqChatModel.builder(), (call + "\n").repeat(4) + call)).as("five calls").isFalse();
+        assertThat(answers.accepts(GptqChatModel.builder().parallelToolCalls(false), call + "\n" + call))
+                .as("two calls, parallel calls off").isFalse();
+
+        ChatResponse two = toolAnswer(model(new FakeBackend(1).script(call + "\n" + call)), null);
+        assertThat(two.aiMessage().toolExecutionRequests()).hasSize(2);
+        assertThat(two.metadata().finishReason()).isEqualTo(FinishReason.TOOL_EXECUTION);
+    }
+
+    @Test
+    void logprobs_report_each_chosen_token_and_its_most_likely_alternatives() {
+        ChatResponse response = model(new FakeBackend(3)).chat(ChatRequest.builder().messages(UserMessage.from("Hi"))
+                .parameters(GptqChatRequestParameters.builder().maxOutputTokens(12).logprobs(true).topLogprobs(3).build())
+                .build());
+        List<TokenLogprob> logprobs = ((GptqChatResponseMetadata) response.metadata()).logprobs();
+
+        assertThat(logprobs).hasSize(response.metadata().tokenUsage().outputTokenCount());
+        StringBuilder text = new StringBuilder();
+        for (TokenLogprob entry : logprobs) {
+            text.append(entry.token());
+            assertThat(entry.logprob()).isNegative();
+            assertThat(entry.topLogprobs()).hasSize(3);
+            // the fake engine takes the most likely token: it heads the alternatives, which come most likely first
+            assertThat(entry.topLogprobs().getFirst().tokenId()).isEqualTo(entry.tokenId());
+            assertThat(entry.topLogprobs().getFirst().logprob()).isEqualTo(entry.logprob());
+            assertThat(entry.topLogprobs().get(1).logprob()).isLessThanOrEqualTo(entry.topLogprobs().get(0).logprob());
+        }
+        assertThat(text.toString().strip()).isEqualTo(response.aiMessage().text().strip());
+
+        ChatResponse plain = model(new FakeBackend(3)).chat(ChatRequest.builder().messages(UserMessage.from("Hi")).build());
+        assertThat(((GptqChatResponseMetadata) plain.metadata()).logprobs()).as("not asked for").isNull();
+    }
+
+    @Test
+    void logit_bias_moves_the_choice_and_bad_values_are_refused() {
+        int token = FakeBackend.TOKENIZER.encode(" dog")[0];
+        ChatResponse response = model(new FakeBackend(3)).chat(ChatRequest.builder().messages(UserMessage.from("Hi"))
+                .parameters(GptqChatRequestParameters.builder().maxOutputTokens(5)
+                        .logitBias(java.util.Map.of(token, 100.0)).build()).build());
+        assertThat(response.aiMessage().text()).isEqualTo(FakeBackend.TOKENIZER.decode(new int[] {token, token, token, token, token}));
+
+        GptqChatModel model = model(new FakeBackend(3));
+        assertThatThrownBy(() -> model.chat(ChatRequest.builder().messages(UserMessage.from("Hi"))
+                .parameters(GptqChatRequestParameters.builder().logitBias(java.util.Map.of(1 << 20, 1.0)).build()).build()))
+                .isInstanceOf(dev.langchain4j.exception.InvalidRequestException.class).hasMessageContaining("vocabulary");
+        assertThatThrownBy(() -> model.chat(ChatRequest.builder().messages(UserMessage.from("Hi"))
+                .parameters(GptqChatRequestParameters.builder().logitBias(java.util.Map.of(token, 101.0)).build()).build()))
+                .isInstanceOf(dev.langchain4j.exception.InvalidRequestException.class).hasMessageContaining("[-100, 100]");
+        assertThatThrownBy(() -> model.chat(ChatRequest.builder().messages(UserMessage.from("Hi"))
+                .parameters(GptqChatRequestParameters.builder().logprobs(true).topLogprobs(21).build()).build()))
+                .isInstanceOf(dev.langchain4j.exception.InvalidRequestException.class).hasMessageContaining("topLogprobs");
+    }
+
+    @Test
+    void a_request_may_turn_parallel_tool_calls_off() {
+        String call = "<tool_call>{\"name\": \"getWeather\", \"arguments\": {\"city\": \"Munich\"}}</tool_call>";
+        GptqChatModel model = model(new FakeBackend(1).script(call + "\n" + call));
+        GenerationPlan plan = model.planner.plan(ChatRequest.builder().messages(UserMessage.from("Weather?"))
+                .parameters(model.defaultRequestParameters().overrideWith(GptqChatRequestParameters.builder()
+                        .toolSpecifications(CITY_TOOL).toolChoice(ToolChoice.REQUIRED).parallelToolCalls(false).build()))
+                .build());
+        org.gptq4j.langchain4j.constraint.GrammarConstraint grammar =
+                (org.gptq4j.langchain4j.constraint.GrammarConstraint) plan.constraint();
+        boolean refused = false;
+        for (int token : FakeBackend.TOKENIZER.encode(call + "\n" + call)) {
+            if (!grammar.allowedTokens().get(token)) {
+                refused = true;
+                break;
+            }
+            grammar.accept(token);
+        }
+        assertThat(refused).as("a second call, parallel calls off for this request").isTrue();
+    }
+
+    /** Whether the tool-call grammar of a model built as given accepts an answer, token by token. */
+    private static final class GrammarAnswers {
+        boolean accepts(GptqChatModel.GptqChatModelBuilder builder, String answer) {
+            FakeBackend backend = new FakeBackend(1).script(answer);
+            GptqChatModel model = builder.backend(backend).modelName("stories").build();
+            GenerationPlan plan = model.planner.plan(ChatRequest.builder().messages(UserMessage.from("Weather?"))
+                    .parameters(ChatRequestParameters.builder().toolSpecifications(CITY_TOOL)
+                            .toolChoice(ToolChoice.REQUIRED).build()).build());
+            org.gptq4j.langchain4j.constraint.GrammarConstraint grammar =
+                    (org.gptq4j.langchain4j.constraint.GrammarConstraint) plan.constraint();
+            for (int token : FakeBackend.TOKENIZER.encode(answer)) {
+                if (!grammar.allowedTokens().get(token)) return false;
+                grammar.accept(token);
+            }
+            return grammar.state().isAccepting();
+        }
+    }
+
     private static int inputTokens(GptqChatModel model, String spelled) {
         ToolExecutionRequest call = ToolExecutionRequest.builder().id("call_" + spelled).name("get" + spelled)
                 .arguments("{\"city\": \"" + spelled + "\"}").build();

@@ -83,6 +83,27 @@ class GptqStreamingChatModelTest {
     }
 
     @Test
+    void a_streamed_tool_call_cut_off_by_the_budget_delivers_the_complete_calls_and_no_markup() throws Exception {
+        String call = "<tool_call>{\"name\": \"getWeather\", \"arguments\": {\"city\": \"Munich\"}}</tool_call>";
+        String answer = call + "\n" + call;
+        int budget = FakeBackend.TOKENIZER.encode(answer).length - 4;
+        GptqStreamingChatModel scripted = GptqStreamingChatModel.builder()
+                .backend(new FakeBackend(1).script(answer)).modelName("stories").build();
+        Recorder recorder = new Recorder();
+        scripted.chat(ChatRequest.builder().messages(UserMessage.from("Weather in Munich and Paris?"))
+                .parameters(GptqChatRequestParameters.builder().maxOutputTokens(budget)
+                        .toolSpecifications(dev.langchain4j.agent.tool.ToolSpecification.builder().name("getWeather")
+                                .parameters(dev.langchain4j.model.chat.request.json.JsonObjectSchema.builder()
+                                        .addStringProperty("city").required("city").build()).build()).build()).build(),
+                recorder);
+        ChatResponse response = recorder.await();
+
+        assertThat(recorder.partials).as("no markup streamed as text").isEmpty();
+        assertThat(response.aiMessage().toolExecutionRequests()).hasSize(1);
+        assertThat(response.metadata().finishReason()).isEqualTo(FinishReason.LENGTH);
+    }
+
+    @Test
     void callbacks_run_on_one_engine_thread_and_partials_concatenate_to_the_final_text() throws Exception {
         Recorder recorder = new Recorder();
         model.chat(story(40), recorder);

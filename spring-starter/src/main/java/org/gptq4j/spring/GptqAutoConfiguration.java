@@ -31,8 +31,11 @@ import org.springframework.context.annotation.Lazy;
  * set, one shared {@link Engine} (loaded by a {@link GptqModelLoader} and closed with the context) and the LangChain4j
  * {@link ChatModel} and {@link StreamingChatModel} beans on it, configured from the chat-model properties and given
  * every {@link ChatModelListener} bean, plus a {@link TokenCountEstimator} that counts with the model's tokenizer and
- * the chat models' template. Each bean backs off when the application defines its own of that type; an
- * application {@link Engine} bean replaces the loader, and the chat models then run on it.
+ * the chat models' template. The chat models are gated on this starter's own configuration (a model named, or an
+ * application {@link Engine} bean), as LangChain4j's provider starters gate theirs on their properties: another
+ * provider's {@code ChatModel} (e.g. LangChain4j's OpenAI starter) beside them changes nothing, and each backs off
+ * only from the application's own {@link GptqChatModel} / {@link GptqStreamingChatModel}. An application
+ * {@link Engine} bean replaces the loader, and the chat models then run on it.
  */
 @AutoConfiguration
 @ConditionalOnClass({Engine.class, GptqChatModel.class})
@@ -84,7 +87,7 @@ public class GptqAutoConfiguration {
     /** Never closed here: it runs on the shared engine, which the loader closes. */
     @Bean(destroyMethod = "")
     @ConditionalOnBean(Engine.class)
-    @ConditionalOnMissingBean(ChatModel.class)
+    @ConditionalOnMissingBean(GptqChatModel.class)
     public GptqChatModel gptqChatModel(ObjectProvider<Engine> engine, GptqChatModelProperties model,
                                        ObjectProvider<ChatModelListener> listeners) {
         return LazyBean.of(GptqChatModel.class, () -> configure(GptqChatModel.builder(), engine, model, listeners).build());
@@ -92,7 +95,7 @@ public class GptqAutoConfiguration {
 
     @Bean(destroyMethod = "")
     @ConditionalOnBean(Engine.class)
-    @ConditionalOnMissingBean(StreamingChatModel.class)
+    @ConditionalOnMissingBean(GptqStreamingChatModel.class)
     public GptqStreamingChatModel gptqStreamingChatModel(ObjectProvider<Engine> engine, GptqChatModelProperties model,
                                                          ObjectProvider<ChatModelListener> listeners) {
         return LazyBean.of(GptqStreamingChatModel.class,

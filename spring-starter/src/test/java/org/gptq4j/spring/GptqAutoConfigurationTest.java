@@ -162,13 +162,62 @@ class GptqAutoConfigurationTest {
                 new org.gptq4j.engine.GenerationListener() {})).isInstanceOf(EngineClosedException.class);
     }
 
+    /**
+     * Gated on our own configuration, as LangChain4j's starters are: another provider's starter beans beside ours
+     * (here LangChain4j's OpenAI models, registered as its starter does) change nothing, for both models alike.
+     */
     @Test
-    void backsOffFromTheApplicationsChatModel() {
+    void anotherProvidersStarterBeansLeaveBothOfOurModelsInPlace() {
+        runner.withPropertyValues(MODEL_PATH).withConfiguration(AutoConfigurations.of(OtherProviderStarter.class))
+                .run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(GptqChatModel.class)
+                            .hasSingleBean(GptqStreamingChatModel.class)
+                            .hasSingleBean(dev.langchain4j.model.openai.OpenAiChatModel.class)
+                            .hasSingleBean(dev.langchain4j.model.openai.OpenAiStreamingChatModel.class);
+                    assertThat(context.getBeansOfType(ChatModel.class)).hasSize(2);
+                    assertThat(context.getBeansOfType(StreamingChatModel.class)).hasSize(2);
+                });
+        runner.withConfiguration(AutoConfigurations.of(OtherProviderStarter.class)).run(context ->
+                assertThat(context).hasNotFailed().doesNotHaveBean(GptqChatModel.class)
+                        .doesNotHaveBean(GptqStreamingChatModel.class));
+    }
+
+    /** Backs off only from the application's own GptqChatModel; any other ChatModel bean stays beside ours. */
+    @Test
+    void backsOffFromTheApplicationsOwnGptqChatModelOnly() {
         runner.withPropertyValues(MODEL_PATH).withUserConfiguration(OwnChatModel.class).run(context -> {
-            assertThat(context).hasNotFailed().hasSingleBean(ChatModel.class).doesNotHaveBean(GptqChatModel.class)
+            assertThat(context).hasNotFailed().hasSingleBean(GptqChatModel.class)
                     .hasSingleBean(GptqStreamingChatModel.class);
-            assertThat(context.getBean(ChatModel.class)).isSameAs(OwnChatModel.MODEL);
+            assertThat(context.getBeansOfType(ChatModel.class)).containsValue(OwnChatModel.MODEL).hasSize(2);
         });
+        runner.withPropertyValues(MODEL_PATH).withUserConfiguration(OwnGptqChatModel.class).run(context -> {
+            assertThat(context).hasNotFailed().hasSingleBean(GptqChatModel.class)
+                    .hasSingleBean(GptqStreamingChatModel.class);
+            assertThat(context.getBean(GptqChatModel.class)).isSameAs(context.getBean("ownGptqChatModel"));
+        });
+    }
+
+    /** Registers models as LangChain4j's OpenAI starter does: on its own property, no back-off condition. */
+    @org.springframework.boot.autoconfigure.AutoConfiguration
+    static class OtherProviderStarter {
+        @Bean
+        dev.langchain4j.model.openai.OpenAiChatModel openAiChatModel() {
+            return dev.langchain4j.model.openai.OpenAiChatModel.builder().baseUrl("http://127.0.0.1:9/v1").apiKey("k")
+                    .modelName("gpt-4o-mini").build();
+        }
+
+        @Bean
+        dev.langchain4j.model.openai.OpenAiStreamingChatModel openAiStreamingChatModel() {
+            return dev.langchain4j.model.openai.OpenAiStreamingChatModel.builder().baseUrl("http://127.0.0.1:9/v1")
+                    .apiKey("k").modelName("gpt-4o-mini").build();
+        }
+    }
+
+    static class OwnGptqChatModel {
+        @Bean
+        GptqChatModel ownGptqChatModel(Engine engine) {
+            return GptqChatModel.builder().engine(engine).modelPath(MODEL).modelName("mine").build();
+        }
     }
 
     @Test

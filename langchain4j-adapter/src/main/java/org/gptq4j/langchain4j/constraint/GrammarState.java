@@ -77,6 +77,11 @@ public final class GrammarState {
         return true;
     }
 
+    /** The parse stacks alive ({@code null}: a finished parse). */
+    List<Stack> stacks() {
+        return stacks;
+    }
+
     /** How many alternative parses are alive (for tests and diagnostics). */
     public int alternatives() {
         return stacks.size();

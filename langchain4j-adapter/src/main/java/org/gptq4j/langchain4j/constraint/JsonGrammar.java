@@ -144,9 +144,9 @@ public final class JsonGrammar {
                 if (c == '[') out.add(new Stack(new ArrayFrame(a, 0, true), below));
             }
             case StringNode s -> {
-                if (c == '"') out.add(new Stack(new StringFrame(s.minLength(), s.maxLength(), 0, 0), below));
+                if (c == '"') out.add(new Stack(StringFrame.start(s), below));
             }
-            case NumberNode n -> new NumberFrame(n.integer(), NumberFrame.START, 0, n.maxDigits()).feed(c, below, out);
+            case NumberNode n -> NumberFrame.start(n).feed(c, below, out);
             case BooleanNode b -> new Literal(List.of("true", "false"), 0).feed(c, below, out);
             case NullNode n -> new Literal(List.of("null"), 0).feed(c, below, out);
             case EnumNode e -> new Literal(e.jsonLiterals(), 0).feed(c, below, out);
@@ -246,6 +246,38 @@ public final class JsonGrammar {
             };
         }
 
+        /** The frame once the value of {@link #key()} is written. */
+        ObjectFrame afterValue() {
+            return new ObjectFrame(schema, AFTER_VALUE, seen, null);
+        }
+
+        /** The keys still to write before the object may close, in an order they may be written in. */
+        List<String> missingForCompletion() {
+            return schema instanceof ObjectNode o ? membersForCompletion(o, seen) : List.of();
+        }
+
+        /**
+         * The unwritten keys that a complete object needs: the missing required ones, and for an ordered object
+         * every key before the last of them.
+         */
+        static List<String> membersForCompletion(ObjectNode o, List<String> seen) {
+            List<String> keys = new ArrayList<>();
+            List<String> pending = new ArrayList<>();
+            for (String k : o.properties().keySet()) {
+                if (seen.contains(k)) continue;
+                if (o.ordered()) pending.add(k);
+                if (o.required().contains(k)) {
+                    if (o.ordered()) {
+                        keys.addAll(pending);
+                        pending.clear();
+                    } else {
+                        keys.add(k);
+                    }
+                }
+            }
+            return keys;
+        }
+
         ObjectFrame withKey(String k) {
             List<String> newSeen = new ArrayList<>(seen);
             newSeen.add(k);
@@ -334,29 +366,69 @@ public final class JsonGrammar {
 
     /**
      * A string after its opening quote: {@code length} characters written; {@code escape} 0 outside an
-     * escape, 1 after a backslash, 2-5 inside {@code \\uXXXX}.
+     * escape, 1 after a backslash, 2-5 inside {@code \\uXXXX}. With a {@code pattern}, {@code states} are where its
+     * automaton stands after the characters written (their decoded values); else both are {@code null}.
      */
-    record StringFrame(int minLength, int maxLength, int length, int escape) implements Frame {
+    record StringFrame(int minLength, int maxLength, int length, int escape, StringPattern pattern,
+                       java.util.BitSet states) implements Frame {
+        StringFrame(int minLength, int maxLength, int length, int escape) {
+            this(minLength, maxLength, length, escape, null, null);
+        }
+
+        static StringFrame start(StringNode s) {
+            return new StringFrame(s.minLength(), s.maxLength(), 0, 0, s.pattern(),
+                    s.pattern() == null ? null : s.pattern().start());
+        }
+
+        private StringFrame next(int newLength, int newEscape, char decoded, List<Stack> out, Stack below) {
+            java.util.BitSet nextStates = states;
+            if (pattern != null && newEscape == 0) {
+                nextStates = pattern.step(states, decoded);
+                if (nextStates.isEmpty()) return null;
+            }
+            StringFrame frame = new StringFrame(minLength, maxLength, newLength, newEscape, pattern, nextStates);
+            out.add(new Stack(frame, below));
+            return frame;
+        }
+
         @Override
         public void feed(char c, Stack below, List<Stack> out) {
             if (escape == 1) {
-                if (c == 'u') out.add(new Stack(new StringFrame(minLength, maxLength, length, 2), below));
-                else if ("\"\\/bfnrt".indexOf(c) >= 0) {
-                    out.add(new Stack(new StringFrame(minLength, maxLength, length + 1, 0), below));
-                }
+                if (c == 'u' && pattern == null) next(length, 2, c, out, below);
+                else if ("\"\\/bfnrt".indexOf(c) >= 0) next(length + 1, 0, decode(c), out, below);
             } else if (escape >= 2) {
                 if (Character.digit(c, 16) >= 0) {
-                    int next = escape == 5 ? 0 : escape + 1;
-                    out.add(new Stack(new StringFrame(minLength, maxLength, length + (next == 0 ? 1 : 0), next), below));
+                    int nextEscape = escape == 5 ? 0 : escape + 1;
+                    out.add(new Stack(new StringFrame(minLength, maxLength, length + (nextEscape == 0 ? 1 : 0),
+                            nextEscape, pattern, states), below));
                 }
             } else if (c == '"') {
-                if (length >= minLength) out.add(below);
+                if (length >= minLength && (pattern == null || pattern.accepts(states))) out.add(below);
             } else if (c < 0x20 || c == 0x7f) {
                 // control characters must be escaped; refuse them raw
             } else if (length < maxLength) {
-                if (c == '\\') out.add(new Stack(new StringFrame(minLength, maxLength, length, 1), below));
-                else out.add(new Stack(new StringFrame(minLength, maxLength, length + 1, 0), below));
+                if (c == '\\') out.add(new Stack(new StringFrame(minLength, maxLength, length, 1, pattern, states), below));
+                else next(length + 1, 0, c, out, below);
             }
+        }
+
+        private static char decode(char escaped) {
+            return switch (escaped) {
+                case 'b' -> '\b';
+                case 'f' -> '\f';
+                case 'n' -> '\n';
+                case 'r' -> '\r';
+                case 't' -> '\t';
+                default -> escaped;
+            };
+        }
+
+        /** The fewest characters that close the string, its quote included. */
+        int remaining() {
+            int pending = escape == 1 ? 1 : escape >= 2 ? 6 - escape : 0;
+            int chars = Math.max(0, minLength - length - (pending > 0 ? 1 : 0));
+            if (pattern != null) chars = Math.max(chars, pattern.distance(states));
+            return pending + chars + 1;
         }
 
         @Override
@@ -366,8 +438,18 @@ public final class JsonGrammar {
     }
 
     /** A number: {@code state} in the JSON number automaton, {@code digits} in the current part. */
-    record NumberFrame(boolean integer, int state, int digits, int maxDigits) implements Frame {
+    record NumberFrame(boolean integer, int state, int digits, int maxDigits, NumberBounds bounds, String text)
+            implements Frame {
         static final int START = 0, MINUS = 1, ZERO = 2, INT = 3, DOT = 4, FRAC = 5, E = 6, E_SIGN = 7, EXP = 8;
+
+        NumberFrame(boolean integer, int state, int digits, int maxDigits) {
+            this(integer, state, digits, maxDigits, null, "");
+        }
+
+        /** A number yet to start; with bounds its text is kept, so that every prefix is checked against them. */
+        static NumberFrame start(NumberNode n) {
+            return new NumberFrame(n.integer(), START, 0, n.maxDigits(), n.bounds(), "");
+        }
 
         @Override
         public void feed(char c, Stack below, List<Stack> out) {
@@ -404,17 +486,23 @@ public final class JsonGrammar {
                 }
                 default -> throw new IllegalStateException("number state " + state);
             }
+            if (next >= 0 && bounds != null) {
+                // bounded numbers have no exponent, and every prefix must still reach an admissible value
+                if (next >= E || !bounds.feasible(text + c, integer, maxDigits)) next = -2;
+            }
             if (next >= 0) {
                 if (nextDigits == 0 && (next == INT || next == FRAC || next == EXP)) nextDigits = 1;
-                out.add(new Stack(new NumberFrame(integer, next, nextDigits, maxDigits), below));
-            } else if (canPop()) {
+                out.add(new Stack(new NumberFrame(integer, next, nextDigits, maxDigits, bounds,
+                        bounds == null ? "" : text + c), below));
+            } else if (next == -1 && canPop()) {
                 Stack.feed(below, c, out); // the number ended: the character belongs to what follows
             }
         }
 
         @Override
         public boolean canPop() {
-            return state == ZERO || state == INT || state == FRAC || state == EXP;
+            boolean complete = state == ZERO || state == INT || state == FRAC || state == EXP;
+            return complete && (bounds == null || bounds.admits(new java.math.BigDecimal(text)));
         }
     }
 

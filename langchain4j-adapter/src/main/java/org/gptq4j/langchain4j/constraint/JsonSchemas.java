@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.langchain4j.internal.JsonSchemaElementUtils;
 import dev.langchain4j.model.chat.request.json.JsonRawSchema;
 import dev.langchain4j.model.chat.request.json.JsonSchemaElement;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -30,9 +31,13 @@ import org.gptq4j.langchain4j.constraint.SchemaNode.StringNode;
  *
  * <p>Honoured: {@code type} (one or several), {@code properties}, {@code required}, {@code enum},
  * {@code const}, {@code items}, {@code minItems}/{@code maxItems}, {@code minLength}/{@code maxLength},
- * {@code anyOf}/{@code oneOf}, {@code $ref} into {@code $defs}/{@code definitions}. Ignored (the output
- * may violate them): {@code pattern}, {@code format}, numeric ranges, {@code additionalProperties: true}
- * with declared properties (only declared properties are produced).
+ * {@code minimum}/{@code maximum}, {@code exclusiveMinimum}/{@code exclusiveMaximum} (numbers, or draft 4's
+ * booleans), {@code multipleOf} ({@link NumberBounds}: a bounded number has no exponent), {@code pattern} (the
+ * subset {@link StringPattern} describes; other patterns are refused), {@code format} {@code date},
+ * {@code date-time}, {@code email} and {@code uuid} (other formats are annotations), {@code anyOf}/{@code oneOf},
+ * {@code $ref} into {@code $defs}/{@code definitions}. Ignored (only declared properties are produced):
+ * {@code additionalProperties: true} with declared properties. Contradictory keywords (a minimum above the
+ * maximum, a pattern with no match within {@code maxLength}) are refused: no value could match.
  */
 public final class JsonSchemas {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -143,11 +148,13 @@ public final class JsonSchemas {
         }
     }
 
-    /** Free-form JSON whose root is an object or an array (JSON mode without a schema). */
-    public static SchemaNode anyObjectOrArray(GrammarLimits limits) {
+    /**
+     * Free-form JSON whose root is an object (JSON mode without a schema: LangChain4j's {@code ResponseFormat.JSON}
+     * and OpenAI's {@code json_object} mean an object, never an array or a scalar).
+     */
+    public static SchemaNode anyObject(GrammarLimits limits) {
         AnyNode inner = new AnyNode(Math.max(0, limits.maxDepth() - 1), limits);
-        return new AnyOfNode(List.of(new FreeObjectNode(inner, limits.maxStringLength(), limits.maxArrayItems()),
-                new ArrayNode(inner, 0, limits.maxArrayItems())));
+        return new FreeObjectNode(inner, limits.maxStringLength(), limits.maxArrayItems());
     }
 
     private void collectDefinitions(JsonNode node) {
@@ -230,17 +237,91 @@ public final class JsonSchemas {
                 int max = schema.has("maxItems") ? schema.get("maxItems").asInt() : Math.max(min, limits.maxArrayItems());
                 yield new ArrayNode(convert(schema.get("items")), min, checkRange("minItems", min, "maxItems", max));
             }
-            case "string" -> {
-                int min = schema.path("minLength").asInt(0);
-                int max = schema.has("maxLength") ? schema.get("maxLength").asInt() : Math.max(min, limits.maxStringLength());
-                yield new StringNode(min, checkRange("minLength", min, "maxLength", max));
-            }
-            case "integer" -> new NumberNode(true, limits.maxNumberDigits());
-            case "number" -> new NumberNode(false, limits.maxNumberDigits());
+            case "string" -> convertString(schema);
+            case "integer" -> convertNumber(schema, true);
+            case "number" -> convertNumber(schema, false);
             case "boolean" -> new BooleanNode();
             case "null" -> new NullNode();
             default -> throw new IllegalArgumentException("unsupported JSON schema type: " + type);
         };
+    }
+
+    private SchemaNode convertString(JsonNode schema) {
+        StringPattern pattern = null;
+        if (schema.hasNonNull("pattern")) {
+            if (schema.hasNonNull("format") && StringPattern.format(schema.get("format").asText()) != null) {
+                throw new IllegalArgumentException("JSON schema with both pattern and format " + schema.get("format")
+                        + " is not supported: give one of them");
+            }
+            pattern = StringPattern.compile(schema.get("pattern").asText());
+        } else if (schema.hasNonNull("format")) {
+            pattern = StringPattern.format(schema.get("format").asText());
+        }
+        int min = schema.path("minLength").asInt(0);
+        int floor = pattern == null ? min : Math.max(min, pattern.minLength());
+        // the limit bounds what the schema leaves open; it never makes the shortest match unreachable
+        int max = schema.has("maxLength") ? schema.get("maxLength").asInt() : Math.max(floor, limits.maxStringLength());
+        checkRange("minLength", min, "maxLength", max);
+        if (pattern != null && pattern.minLength() > max) {
+            throw new IllegalArgumentException("JSON schema pattern '" + pattern + "' has no match of at most " + max
+                    + " characters: no value can match");
+        }
+        return new StringNode(min, max, pattern);
+    }
+
+    private SchemaNode convertNumber(JsonNode schema, boolean integer) {
+        BigDecimal minimum = decimal(schema, "minimum");
+        BigDecimal maximum = decimal(schema, "maximum");
+        boolean exclusiveMinimum = false;
+        boolean exclusiveMaximum = false;
+        JsonNode exMin = schema.get("exclusiveMinimum");
+        if (exMin != null && exMin.isBoolean()) {
+            exclusiveMinimum = exMin.asBoolean(); // draft 4: applies to minimum
+        } else if (exMin != null && exMin.isNumber()) {
+            BigDecimal value = exMin.decimalValue();
+            if (minimum == null || value.compareTo(minimum) >= 0) {
+                minimum = value;
+                exclusiveMinimum = true;
+            }
+        }
+        JsonNode exMax = schema.get("exclusiveMaximum");
+        if (exMax != null && exMax.isBoolean()) {
+            exclusiveMaximum = exMax.asBoolean();
+        } else if (exMax != null && exMax.isNumber()) {
+            BigDecimal value = exMax.decimalValue();
+            if (maximum == null || value.compareTo(maximum) <= 0) {
+                maximum = value;
+                exclusiveMaximum = true;
+            }
+        }
+        BigDecimal multipleOf = decimal(schema, "multipleOf");
+        if (minimum == null && maximum == null && multipleOf == null) return new NumberNode(integer, limits.maxNumberDigits());
+        NumberBounds bounds = new NumberBounds(minimum, exclusiveMinimum, maximum, exclusiveMaximum, multipleOf);
+        // a bound of more digits than the limit widens it: the schema's own range is the bound then
+        int digits = limits.maxNumberDigits();
+        for (BigDecimal bound : new BigDecimal[] {minimum, maximum}) {
+            if (bound != null) digits = Math.max(digits, integerDigits(bound));
+        }
+        if (!integer && multipleOf != null && multipleOf.stripTrailingZeros().scale() > digits) {
+            throw new IllegalArgumentException("JSON schema multipleOf " + multipleOf + " needs more than " + digits
+                    + " fraction digits");
+        }
+        if (!bounds.feasible("", integer, digits)) {
+            throw new IllegalArgumentException("JSON schema " + (integer ? "integer" : "number") + " range "
+                    + schema + " admits no value of at most " + digits + " digits: no value can match");
+        }
+        return new NumberNode(integer, digits, bounds);
+    }
+
+    private static BigDecimal decimal(JsonNode schema, String key) {
+        JsonNode v = schema.get(key);
+        if (v == null || v.isNull()) return null;
+        if (!v.isNumber()) throw new IllegalArgumentException("JSON schema " + key + " must be a number, but was " + v);
+        return v.decimalValue();
+    }
+
+    private static int integerDigits(BigDecimal value) {
+        return value.abs().setScale(0, java.math.RoundingMode.CEILING).toPlainString().length();
     }
 
     /**

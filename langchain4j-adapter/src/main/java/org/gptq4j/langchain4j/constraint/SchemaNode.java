@@ -28,14 +28,36 @@ public sealed interface SchemaNode {
     /** An array of {@code items}, between {@code minItems} and {@code maxItems} long. */
     record ArrayNode(SchemaNode items, int minItems, int maxItems) implements SchemaNode {}
 
-    /** A string of {@code minLength} to {@code maxLength} characters (escapes count as one). */
-    record StringNode(int minLength, int maxLength) implements SchemaNode {}
+    /**
+     * A string of {@code minLength} to {@code maxLength} characters (escapes count as one), matching {@code pattern}
+     * unless it is {@code null} (with a pattern, {@code \\u} escapes are not written).
+     */
+    record StringNode(int minLength, int maxLength, StringPattern pattern) implements SchemaNode {
+        public StringNode(int minLength, int maxLength) {
+            this(minLength, maxLength, null);
+        }
+
+        /** The fewest characters between the quotes. */
+        int minChars() {
+            return pattern == null ? minLength : Math.max(minLength, pattern.minLength());
+        }
+    }
 
     /**
      * A JSON number; integers only when {@code integer}. Its integer part, fraction and exponent have at most
-     * {@code maxDigits} digits each.
+     * {@code maxDigits} digits each. With {@code bounds} (else {@code null}) it is in their range and a multiple of
+     * their step, and has no exponent.
      */
-    record NumberNode(boolean integer, int maxDigits) implements SchemaNode {}
+    record NumberNode(boolean integer, int maxDigits, NumberBounds bounds) implements SchemaNode {
+        public NumberNode(boolean integer, int maxDigits) {
+            this(integer, maxDigits, null);
+        }
+
+        /** The length of the shortest number this node admits. */
+        int shortestLength() {
+            return bounds == null ? 1 : bounds.shortestLength(integer, maxDigits);
+        }
+    }
 
     /** {@code true} or {@code false}. */
     record BooleanNode() implements SchemaNode {}

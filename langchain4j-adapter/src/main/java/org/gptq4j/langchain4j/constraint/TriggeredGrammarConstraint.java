@@ -19,13 +19,21 @@ public final class TriggeredGrammarConstraint implements LogitsConstraint {
     private final StringBuilder prefix = new StringBuilder();
     private Phase phase = Phase.UNDECIDED;
     private GrammarConstraint delegate;
+    private int tokensLeft; // Integer.MAX_VALUE: no budget
 
     public TriggeredGrammarConstraint(VocabularyIndex vocabulary, GrammarState grammar, char trigger,
                                       Set<Integer> endTokenIds) {
+        this(vocabulary, grammar, trigger, endTokenIds, Integer.MAX_VALUE);
+    }
+
+    /** @param maxTokens the answer's token budget, which the grammar, once triggered, closes its sentence within */
+    public TriggeredGrammarConstraint(VocabularyIndex vocabulary, GrammarState grammar, char trigger,
+                                      Set<Integer> endTokenIds, int maxTokens) {
         this.vocabulary = vocabulary;
         this.grammar = grammar;
         this.trigger = trigger;
         this.endTokenIds = Set.copyOf(endTokenIds);
+        this.tokensLeft = maxTokens;
     }
 
     @Override
@@ -38,7 +46,10 @@ public final class TriggeredGrammarConstraint implements LogitsConstraint {
         switch (phase) {
             case GRAMMAR -> delegate.accept(tokenId);
             case FREE -> { }
-            case UNDECIDED -> decide(tokenId);
+            case UNDECIDED -> {
+                if (tokensLeft != Integer.MAX_VALUE && tokensLeft > 1) tokensLeft--;
+                decide(tokenId);
+            }
         }
     }
 
@@ -60,7 +71,7 @@ public final class TriggeredGrammarConstraint implements LogitsConstraint {
             phase = Phase.FREE;
             return;
         }
-        delegate = new GrammarConstraint(vocabulary, state, endTokenIds);
+        delegate = new GrammarConstraint(vocabulary, state, endTokenIds, tokensLeft);
         phase = Phase.GRAMMAR;
     }
 

@@ -93,33 +93,53 @@ public final class ToolCallSyntax {
     }
 
     /**
-     * The tool calls of an answer that consists only of tool-call blocks (whitespace aside), each with a
-     * fresh id; empty if the answer is anything else.
+     * The tool calls an answer holds.
+     *
+     * @param calls      the complete, well-formed calls, in order, each with a fresh id
+     * @param incomplete whether something after them is not a complete call (e.g. a call cut off by the token
+     *                   budget); it is dropped, never returned as text
      */
-    public static Optional<List<ToolExecutionRequest>> parse(String answer) {
+    public record ToolCalls(List<ToolExecutionRequest> calls, boolean incomplete) {
+        public ToolCalls {
+            calls = List.copyOf(calls);
+        }
+    }
+
+    /**
+     * The tool calls of an answer written as tool-call markup: one that starts with {@link #OPEN}, or is cut off
+     * inside it (whitespace aside). Complete blocks are kept up to the first one that is not complete and valid;
+     * that one and what follows are reported as {@link ToolCalls#incomplete()}. Empty if the answer is text.
+     */
+    public static Optional<ToolCalls> parse(String answer) {
         String rest = answer == null ? "" : answer.strip();
-        if (!rest.startsWith(OPEN)) return Optional.empty();
+        if (rest.isEmpty() || !(rest.startsWith(OPEN) || OPEN.startsWith(rest))) return Optional.empty();
         List<ToolExecutionRequest> calls = new ArrayList<>();
         while (!rest.isEmpty()) {
-            if (!rest.startsWith(OPEN)) return Optional.empty();
-            int end = rest.indexOf(CLOSE);
-            if (end < 0) return Optional.empty();
-            String body = rest.substring(OPEN.length(), end);
-            rest = rest.substring(end + CLOSE.length()).strip();
-            try {
-                JsonNode node = JSON.readTree(body);
-                if (node == null || !node.path("name").isTextual()) return Optional.empty();
-                JsonNode arguments = node.has("arguments") ? node.get("arguments") : JSON.createObjectNode();
-                calls.add(ToolExecutionRequest.builder()
-                        .id("call_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24))
-                        .name(node.get("name").asText())
-                        .arguments(JSON.writeValueAsString(arguments))
-                        .build());
-            } catch (JsonProcessingException e) {
-                return Optional.empty();
-            }
+            Optional<ToolExecutionRequest> call = rest.startsWith(OPEN) ? call(rest) : Optional.empty();
+            if (call.isEmpty()) return Optional.of(new ToolCalls(calls, true));
+            calls.add(call.get());
+            rest = rest.substring(rest.indexOf(CLOSE) + CLOSE.length()).strip();
         }
-        return Optional.of(calls);
+        return Optional.of(new ToolCalls(calls, false));
+    }
+
+    /** The call of the block at the start of {@code text}, if it is complete and well-formed. */
+    private static Optional<ToolExecutionRequest> call(String text) {
+        int end = text.indexOf(CLOSE);
+        if (end < 0) return Optional.empty();
+        try {
+            JsonNode node = JSON.readTree(text.substring(OPEN.length(), end));
+            if (node == null || !node.path("name").isTextual()) return Optional.empty();
+            JsonNode arguments = node.has("arguments") ? node.get("arguments") : JSON.createObjectNode();
+            if (!arguments.isObject()) return Optional.empty();
+            return Optional.of(ToolExecutionRequest.builder()
+                    .id("call_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24))
+                    .name(node.get("name").asText())
+                    .arguments(JSON.writeValueAsString(arguments))
+                    .build());
+        } catch (JsonProcessingException e) {
+            return Optional.empty();
+        }
     }
 
     /** Tool-call arguments as a JSON object value (LangChain4j carries them as a string). */

@@ -48,6 +48,39 @@ class GrammarConstraintTest {
         assertThat(logits[5]).isEqualTo(Float.NEGATIVE_INFINITY);
     }
 
+    @Test
+    void closes_an_unbounded_string_and_array_before_the_token_budget_runs_out() {
+        // ids: 0 eos, then single characters and a long run of "aaaa"
+        VocabularyIndex vocab = VocabularyIndex.ofTexts(null, "{", "}", "[", "]", "\"", ":", ",", "aaaa", "k");
+        SchemaNode schema = JsonSchemas.fromJson("""
+                {"type":"object","properties":{"k":{"type":"array","items":{"type":"string"}}},"required":["k"]}""",
+                new GrammarLimits(1000, 1000, 3, 9));
+        for (int budget = 12; budget <= 30; budget++) {
+            GrammarConstraint constraint = new GrammarConstraint(vocab, GrammarState.start(schema), Set.of(0), budget);
+            StringBuilder text = new StringBuilder();
+            int used = 0;
+            while (used < budget && !constraint.isComplete()) {
+                BitSet allowed = constraint.allowedTokens();
+                // the greediest model: it always writes more "aaaa" or another item when it may
+                int token = allowed.get(7) ? 7 : allowed.get(6) ? 6 : allowed.get(5) ? 5 : allowed.nextSetBit(0);
+                used++;
+                if (token == 0) break;
+                constraint.accept(token);
+                text.append(vocab.text(token));
+            }
+            assertThat(constraint.state().isAccepting()).as("budget %d: %s", budget, text).isTrue();
+            assertThat(used).as("budget %d: %s", budget, text).isLessThanOrEqualTo(budget);
+        }
+    }
+
+    @Test
+    void a_budget_below_the_shortest_sentence_leaves_the_grammar_alone() {
+        GrammarConstraint constraint = new GrammarConstraint(VOCAB, GrammarState.start(JsonSchemas.fromJson(
+                "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}},\"required\":[\"a\"]}",
+                GrammarLimits.DEFAULT)), Set.of(0), 2);
+        assertThat(constraint.allowedTokens()).isEqualTo(bits(1, 6)); // "{" and " ": cut off later, never stuck
+    }
+
     private static BitSet bits(int... ids) {
         BitSet b = new BitSet();
         for (int id : ids) b.set(id);

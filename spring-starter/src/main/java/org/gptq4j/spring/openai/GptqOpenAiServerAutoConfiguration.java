@@ -4,6 +4,7 @@ import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import org.gptq4j.langchain4j.GptqChatModel;
+import org.gptq4j.langchain4j.GptqStreamingChatModel;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.concurrent.ExecutorService;
@@ -57,14 +58,24 @@ public class GptqOpenAiServerAutoConfiguration {
     @Bean
     @ConditionalOnBean(ChatModel.class)
     @ConditionalOnMissingBean
-    public OpenAiChatController gptqOpenAiChatController(ChatModel chatModel,
-                                                         ObjectProvider<StreamingChatModel> streamingChatModel,
+    public OpenAiChatController gptqOpenAiChatController(ObjectProvider<ChatModel> chatModels,
+                                                         ObjectProvider<StreamingChatModel> streamingChatModels,
                                                          GptqChatModelProperties model, GptqServerProperties server,
                                                          @Qualifier("gptqSseWriter") ExecutorService sseWriter,
                                                          Environment environment) {
         warnIfOpen(server, environment);
-        return new OpenAiChatController(chatModel, streamingChatModel.getIfAvailable(), modelName(chatModel, model),
-                sseWriter, server.maxTokens());
+        ChatModel chatModel = served(chatModels, GptqChatModel.class);
+        StreamingChatModel streaming = streamingChatModels.orderedStream().anyMatch(GptqStreamingChatModel.class::isInstance)
+                || streamingChatModels.getIfUnique() != null ? served(streamingChatModels, GptqStreamingChatModel.class) : null;
+        return new OpenAiChatController(chatModel, streaming, modelName(chatModel, model), sseWriter, server.maxTokens());
+    }
+
+    /**
+     * The model the API serves: this starter's when there is one (another provider's bean beside it is not served),
+     * else the application's only one; several of another kind and none of ours is a startup error.
+     */
+    private static <T> T served(ObjectProvider<T> beans, Class<? extends T> ours) {
+        return beans.orderedStream().filter(ours::isInstance).findFirst().orElseGet(beans::getObject);
     }
 
     /** Answers the API paths' exceptions, Spring MVC's own included, in the OpenAI error shape. */

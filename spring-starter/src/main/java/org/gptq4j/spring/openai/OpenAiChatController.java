@@ -50,7 +50,7 @@ public class OpenAiChatController {
     private final ChatModel chatModel;
     private final StreamingChatModel streamingChatModel;
     private final String modelName;
-    private final long created = Instant.now().getEpochSecond();
+    private final long startedAt = Instant.now().getEpochSecond(); // the model's "created" at /v1/models
     private final Executor sseWriter;
     private final Integer maxTokens;
     private final ObjectMapper json = new ObjectMapper();
@@ -110,7 +110,7 @@ public class OpenAiChatController {
     }
 
     private ObjectNode model() {
-        return json.createObjectNode().put("id", modelName).put("object", "model").put("created", created)
+        return json.createObjectNode().put("id", modelName).put("object", "model").put("created", startedAt)
                 .put("owned_by", "gptq4j");
     }
 
@@ -125,6 +125,7 @@ public class OpenAiChatController {
         } catch (JsonProcessingException e) {
             throw OpenAiException.invalid(null, "the body is not valid JSON: " + OpenAiErrors.brief(e.getOriginalMessage()));
         }
+        long created = Instant.now().getEpochSecond(); // this completion's creation time, as at OpenAI
         OpenAiRequestMapper.Parsed parsed = requests.read(tree, maxTokensWhenUnset());
         if (parsed.model() != null) requireModel(parsed.model());
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
@@ -137,7 +138,9 @@ public class OpenAiChatController {
         }
         ResponseBodyEmitter emitter = new ResponseBodyEmitter(0L);
         SseStream stream = new SseStream(emitter, sseWriter);
-        streamingChatModel.chat(parsed.request(), new Handler(stream, id, parsed.includeUsage()));
+        Handler handler = new Handler(stream, id, created, parsed.includeUsage());
+        streamingChatModel.chat(parsed.request(), handler);
+        handler.refuseEarlyError(); // a request the model refused at once (e.g. too long) is a 400, not a stream
         return ResponseEntity.ok().contentType(EVENT_STREAM).header("Cache-Control", "no-cache")
                 .header("X-Accel-Buffering", "no").body(emitter);
     }
@@ -157,17 +160,32 @@ public class OpenAiChatController {
         }
     }
 
-    /** Relays the streaming model's callbacks as chunks. */
+    /**
+     * Relays the streaming model's callbacks as chunks. An error reported on the request's own thread while the
+     * model's {@code chat} runs (the request was refused before generating) is kept for {@link #refuseEarlyError()},
+     * which answers it as an HTTP error before any event is sent.
+     */
     private final class Handler implements StreamingChatResponseHandler {
         private final SseStream stream;
         private final String id;
+        private final long created;
         private final boolean includeUsage;
         private final AtomicBoolean started = new AtomicBoolean();
+        private final Thread requestThread = Thread.currentThread();
+        private volatile boolean returned;
+        private Throwable earlyError;
 
-        Handler(SseStream stream, String id, boolean includeUsage) {
+        Handler(SseStream stream, String id, long created, boolean includeUsage) {
             this.stream = stream;
             this.id = id;
+            this.created = created;
             this.includeUsage = includeUsage;
+        }
+
+        /** Throws the error the model reported before {@code chat} returned, if any; later ones go to the stream. */
+        void refuseEarlyError() {
+            returned = true;
+            if (earlyError != null) throw OpenAiErrors.of(earlyError);
         }
 
         @Override
@@ -187,6 +205,10 @@ public class OpenAiChatController {
 
         @Override
         public void onError(Throwable error) {
+            if (!returned && Thread.currentThread() == requestThread && !started.get()) {
+                earlyError = error;
+                return;
+            }
             OpenAiException e = OpenAiErrors.of(error);
             OpenAiErrors.log(e, error, "POST " + BASE_PATH + "/chat/completions (stream)");
             send(responses.error(e));

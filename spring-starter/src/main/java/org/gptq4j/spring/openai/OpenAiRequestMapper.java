@@ -29,8 +29,10 @@ import org.gptq4j.sampling.SamplingParameters;
 
 /**
  * Reads an OpenAI {@code /v1/chat/completions} body into a LangChain4j {@link ChatRequest}; everything else (chat
- * template, tool-call syntax, JSON grammar, sampling ranges) is the chat model's business. Unsupported fields fail
- * with a 400 naming them, never silently.
+ * template, tool-call syntax, JSON grammar, sampling ranges) is the chat model's business. Every field is either
+ * honoured ({@link #HONOURED}), accepted as OpenAI does ({@code user}: an end-user id, for the caller's own
+ * records) or refused with a 400 naming it, never silently ignored; a field set to {@code null} is absent, as for
+ * OpenAI.
  */
 final class OpenAiRequestMapper {
     private final ObjectMapper json;
@@ -49,6 +51,12 @@ final class OpenAiRequestMapper {
         this.maxTokens = maxTokens;
     }
 
+    /** The request fields this mapper reads; any other non-null field is refused. */
+    static final java.util.Set<String> HONOURED = java.util.Set.of("model", "messages", "n", "temperature", "top_p",
+            "top_k", "min_p", "repetition_penalty", "frequency_penalty", "presence_penalty", "seed", "max_tokens",
+            "max_completion_tokens", "stop", "tools", "tool_choice", "parallel_tool_calls", "response_format",
+            "logprobs", "top_logprobs", "logit_bias", "stream", "stream_options", "user");
+
     /** The parsed request and the transport options around it. */
     record Parsed(ChatRequest request, String model, boolean stream, boolean includeUsage) {}
 
@@ -66,7 +74,17 @@ final class OpenAiRequestMapper {
      */
     Parsed read(JsonNode body, Integer maxTokensWhenUnset) {
         if (body == null || !body.isObject()) throw OpenAiException.invalid(null, "the body must be a JSON object");
+        for (String field : (Iterable<String>) body::fieldNames) {
+            if (!HONOURED.contains(field) && !body.get(field).isNull()) {
+                throw OpenAiException.invalid(field, "'" + OpenAiErrors.brief(field) + "' is not supported by this"
+                        + " server");
+            }
+        }
         integer(body, "n", 1, 1); // only one choice is supported
+        JsonNode user = body.get("user");
+        if (user != null && !user.isNull() && !user.isTextual()) {
+            throw OpenAiException.invalid("user", "user must be a string");
+        }
         GptqChatRequestParameters.Builder p = GptqChatRequestParameters.builder();
         Double temperature = real(body, "temperature", "temperature", v -> SamplingParameters.builder().temperature(v));
         if (temperature != null) p.temperature(temperature);
@@ -101,14 +119,48 @@ final class OpenAiRequestMapper {
         if (!tools.isEmpty()) p.toolSpecifications(tools);
         ToolChoice choice = toolChoice(body.get("tool_choice"), tools);
         if (choice != null) p.toolChoice(choice);
+        if (body.hasNonNull("parallel_tool_calls")) p.parallelToolCalls(bool(body, "parallel_tool_calls"));
         ResponseFormat format = responseFormat(body.get("response_format"));
         if (format != null) p.responseFormat(format);
+        boolean logprobs = bool(body, "logprobs");
+        Long top = integer(body, "top_logprobs", 0, MAX_TOP_LOGPROBS);
+        if (top != null && top > 0 && !logprobs) {
+            throw OpenAiException.invalid("top_logprobs", "top_logprobs needs logprobs set to true");
+        }
+        if (logprobs) p.logprobs(true).topLogprobs(top == null ? 0 : top.intValue());
+        Map<Integer, Double> bias = logitBias(body.get("logit_bias"));
+        if (!bias.isEmpty()) p.logitBias(bias);
         ChatRequest request = ChatRequest.builder().messages(messages(body.get("messages"))).parameters(p.build()).build();
         String model = body.path("model").isTextual() ? body.get("model").asText() : null;
         boolean stream = bool(body, "stream");
         JsonNode options = body.path("stream_options");
         boolean usage = options.isObject() && bool(options, "include_usage");
         return new Parsed(request, model, stream, usage);
+    }
+
+    /** At most this many alternatives per token, as at OpenAI. */
+    static final int MAX_TOP_LOGPROBS = 20;
+
+    /** {@code logit_bias}: token ids (as the keys of an object) to numbers in [-100, 100]. */
+    private static Map<Integer, Double> logitBias(JsonNode node) {
+        if (node == null || node.isNull()) return Map.of();
+        if (!node.isObject()) throw OpenAiException.invalid("logit_bias", "logit_bias must be an object of token ids to numbers");
+        Map<Integer, Double> bias = new HashMap<>();
+        for (var e : (Iterable<Map.Entry<String, JsonNode>>) node::fields) {
+            int id;
+            try {
+                id = Integer.parseInt(e.getKey());
+            } catch (NumberFormatException ex) {
+                throw OpenAiException.invalid("logit_bias", "logit_bias keys must be token ids, but was '"
+                        + OpenAiErrors.brief(e.getKey()) + "'");
+            }
+            if (!e.getValue().isNumber() || !(Math.abs(e.getValue().doubleValue()) <= 100)) {
+                throw OpenAiException.invalid("logit_bias", "logit_bias values must be numbers in [-100, 100], but token "
+                        + id + " has " + brief(e.getValue()));
+            }
+            bias.put(id, e.getValue().doubleValue());
+        }
+        return bias;
     }
 
     /** {@code max_tokens} or {@code max_completion_tokens}: at least 1, at most the server's cap. */

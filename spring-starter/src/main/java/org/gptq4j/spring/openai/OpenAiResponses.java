@@ -1,14 +1,19 @@
 package org.gptq4j.spring.openai;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.gptq4j.langchain4j.GptqChatResponseMetadata;
+import org.gptq4j.langchain4j.TokenLogprob;
 
 /** Writes LangChain4j responses as OpenAI chat completion objects and stream chunks. */
 final class OpenAiResponses {
@@ -30,6 +35,8 @@ final class OpenAiResponses {
         } else {
             message.put("content", ai.text() == null ? "" : ai.text());
         }
+        message.putNull("refusal"); // required (nullable) in the API: this server never refuses in words
+        choice.set("logprobs", logprobs(response));
         choice.put("finish_reason", finishReason(response));
         usage(root, response.tokenUsage());
         return root;
@@ -40,15 +47,44 @@ final class OpenAiResponses {
         ObjectNode root = header(id, "chat.completion.chunk", created, model);
         ObjectNode choice = root.putArray("choices").addObject().put("index", 0);
         choice.set("delta", delta);
+        choice.putNull("logprobs");
         choice.put("finish_reason", finishReason);
         return root;
     }
 
-    /** The last chunk: tool calls (if any) and the finish reason. */
+    /**
+     * The last chunk: tool calls (if any), the finish reason and, when asked for, the log-probabilities of the whole
+     * answer (the earlier chunks carry {@code "logprobs": null}; concatenated, the chunks' entries are the answer's).
+     */
     ObjectNode finalChunk(String id, long created, String model, ChatResponse response) {
         ObjectNode delta = json.createObjectNode();
         if (response.aiMessage().hasToolExecutionRequests()) toolCalls(delta, response.aiMessage().toolExecutionRequests());
-        return chunk(id, created, model, delta, finishReason(response));
+        ObjectNode chunk = chunk(id, created, model, delta, finishReason(response));
+        ((ObjectNode) chunk.get("choices").get(0)).set("logprobs", logprobs(response));
+        return chunk;
+    }
+
+    /** {@code {"content": [...], "refusal": null}} of the answer's tokens, or JSON null when none were asked for. */
+    private JsonNode logprobs(ChatResponse response) {
+        if (!(response.metadata() instanceof GptqChatResponseMetadata gptq) || gptq.logprobs() == null) {
+            return NullNode.getInstance();
+        }
+        ObjectNode logprobs = json.createObjectNode();
+        ArrayNode content = logprobs.putArray("content");
+        for (TokenLogprob entry : gptq.logprobs()) {
+            ObjectNode node = logprob(content.addObject(), entry);
+            ArrayNode top = node.putArray("top_logprobs");
+            for (TokenLogprob alternative : entry.topLogprobs()) logprob(top.addObject(), alternative);
+        }
+        logprobs.putNull("refusal");
+        return logprobs;
+    }
+
+    private static ObjectNode logprob(ObjectNode node, TokenLogprob entry) {
+        node.put("token", entry.token()).put("logprob", entry.logprob());
+        ArrayNode bytes = node.putArray("bytes");
+        for (byte b : entry.token().getBytes(StandardCharsets.UTF_8)) bytes.add(b & 0xff);
+        return node;
     }
 
     /** The usage chunk of {@code stream_options.include_usage}: no choices. */

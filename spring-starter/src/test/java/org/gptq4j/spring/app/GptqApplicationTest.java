@@ -129,6 +129,55 @@ class GptqApplicationTest {
     }
 
     @Test
+    void completionsCarryTheirOwnCreationTimeANullRefusalAndLogprobsWhenAsked() throws Exception {
+        long before = java.time.Instant.now().getEpochSecond();
+        JsonNode plain = JSON.readTree(post("/v1/chat/completions", """
+                {"messages": [{"role": "user", "content": "Once upon a time"}], "max_tokens": 3}""").body());
+        assertThat(plain.path("created").asLong()).isBetween(before, java.time.Instant.now().getEpochSecond());
+        JsonNode choice = plain.path("choices").get(0);
+        assertThat(choice.has("logprobs")).isTrue();
+        assertThat(choice.get("logprobs").isNull()).isTrue();
+        assertThat(choice.path("message").has("refusal")).isTrue();
+        assertThat(choice.path("message").get("refusal").isNull()).isTrue();
+
+        JsonNode withLogprobs = JSON.readTree(post("/v1/chat/completions", """
+                {"messages": [{"role": "user", "content": "Once upon a time"}], "max_tokens": 4, "temperature": 0,
+                 "logprobs": true, "top_logprobs": 2}""").body());
+        JsonNode lp = withLogprobs.path("choices").get(0).path("logprobs");
+        JsonNode content = lp.path("content");
+        assertThat(content.size()).isEqualTo(withLogprobs.path("usage").path("completion_tokens").asInt());
+        StringBuilder text = new StringBuilder();
+        for (JsonNode token : content) {
+            text.append(token.path("token").asText());
+            assertThat(token.path("logprob").asDouble()).isLessThanOrEqualTo(0.0);
+            assertThat(token.path("top_logprobs")).hasSize(2);
+            // greedy: the chosen token is the most likely one
+            assertThat(token.path("top_logprobs").get(0).path("token").asText()).isEqualTo(token.path("token").asText());
+            assertThat(token.path("bytes").isArray()).isTrue();
+        }
+        assertThat(text.toString().strip()).isEqualTo(withLogprobs.path("choices").get(0).path("message")
+                .path("content").asText().strip());
+    }
+
+    @Test
+    void logitBiasAndParallelToolCallsReachTheModel() throws Exception {
+        JsonNode biased = JSON.readTree(post("/v1/chat/completions", """
+                {"messages": [{"role": "user", "content": "Once upon a time"}], "max_tokens": 3, "temperature": 0,
+                 "logprobs": true, "logit_bias": {"300": 100}}""").body());
+        for (JsonNode token : biased.path("choices").get(0).path("logprobs").path("content")) {
+            assertThat(token.path("logprob").asDouble()).as("token 300 all but forced").isGreaterThan(-0.01);
+        }
+        HttpResponse<String> parallel = post("/v1/chat/completions", """
+                {"messages": [{"role": "user", "content": "Weather?"}], "max_tokens": 80, "parallel_tool_calls": false,
+                 "tools": [{"type": "function", "function": {"name": "weather",
+                   "parameters": {"type": "object", "properties": {"city": {"type": "string", "maxLength": 8}},
+                   "required": ["city"]}}}], "tool_choice": "required"}""");
+        assertThat(parallel.statusCode()).as(parallel.body()).isEqualTo(200);
+        JsonNode calls = JSON.readTree(parallel.body()).path("choices").get(0).path("message").path("tool_calls");
+        assertThat(calls).hasSize(1);
+    }
+
+    @Test
     void greedyAnswersOverHttpEqualTheBeansAnswer() throws Exception {
         String viaBean = chatModel.chat(ChatRequest.builder().messages(UserMessage.from("Tom and Lily"))
                 .temperature(0.0).maxOutputTokens(6).build()).aiMessage().text();

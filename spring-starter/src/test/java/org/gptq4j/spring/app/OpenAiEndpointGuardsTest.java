@@ -198,4 +198,35 @@ class OpenAiEndpointGuardsTest {
         assertThat(error.path("message").asText()).startsWith("the prompt has at least ")
                 .endsWith("tokens, which leaves no room in the context window of 512 tokens");
     }
+
+    /** With {@code stream: true} too: a 400 before the stream starts, not a 200 with an error event. */
+    @Test
+    void aTooLongPromptWithStreamTrueIsA400BeforeTheStreamStarts() throws Exception {
+        HttpResponse<String> response = post(chat(", \"stream\": true").replace("Once upon a time",
+                "Once upon a time. ".repeat(50_000)));
+        JsonNode error = error(response, 400);
+        assertThat(error.path("message").asText()).contains("leaves no room in the context window of 512 tokens");
+        assertThat(response.body()).doesNotContain("data:");
+    }
+
+    /** Each field is honoured, accepted as OpenAI does ({@code user}) or refused by name; none is ignored. */
+    @Test
+    void unsupportedFieldsAreRefusedByNameAndUserIsAccepted() throws Exception {
+        for (String field : new String[] {"audio", "modalities", "prediction", "service_tier", "functions",
+                "web_search_options", "reasoning_effort"}) {
+            JsonNode error = error(post(chat(", \"" + field + "\": {}, \"max_tokens\": 2")), 400);
+            assertThat(error.path("param").asText()).as(field).isEqualTo(field);
+            assertThat(error.path("message").asText()).as(field).contains(field).contains("not supported");
+        }
+        assertThat(post(chat(", \"user\": \"user-1234\", \"max_tokens\": 2")).statusCode()).isEqualTo(200);
+        assertThat(post(chat(", \"audio\": null, \"max_tokens\": 2")).statusCode()).as("null is absent").isEqualTo(200);
+        assertThat(error(post(chat(", \"user\": 5")), 400).path("param").asText()).isEqualTo("user");
+        assertThat(error(post(chat(", \"top_logprobs\": 21, \"logprobs\": true")), 400).path("param").asText())
+                .isEqualTo("top_logprobs");
+        assertThat(error(post(chat(", \"top_logprobs\": 2")), 400).path("message").asText()).contains("logprobs");
+        assertThat(error(post(chat(", \"logit_bias\": {\"x\": 1}")), 400).path("param").asText()).isEqualTo("logit_bias");
+        assertThat(error(post(chat(", \"logit_bias\": {\"5\": 101}")), 400).path("param").asText()).isEqualTo("logit_bias");
+        assertThat(error(post(chat(", \"logit_bias\": {\"99999999\": 1}")), 400).path("message").asText())
+                .contains("vocabulary");
+    }
 }
