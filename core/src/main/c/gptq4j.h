@@ -25,7 +25,8 @@
  *
  * Every function processes output rows [n0, n1) so that each Java compute thread streams its own rows.
  *
- * Sources, by concern (all compiled into one libgptq4j.so by core/pom.xml with -O3 -ffp-contract=off):
+ * Sources, by concern (compiled by core/build-native.sh with -O3 -ffp-contract=off into one library per platform:
+ * x86-64 from every file but the *_neon.c ones, aarch64 from the *_neon.c files, memory.c and layout.c):
  *   cpu.c            gptq4j_cpu_levels: which instruction-set levels this CPU (and OS) runs
  *   quantize.c       gptq4j_quantize: activations into the two int8 planes
  *   qgemm.c          gptq4j_qgemm: picks the product kernel for the level and batch size
@@ -37,7 +38,11 @@
  *   attention.c      gptq4j_attend: one head of one token over a paged KV cache
  *   memory.c         gptq4j_repack, gptq4j_release_pages, gptq4j_stream_read: load-time repacking, page release,
  *                    the bandwidth probe
- *   kernels.h        internal: targets, tile sizes, shared SIMD helpers, the per-ISA kernels' prototypes
+ *   layout.c         gptq4j_struct_layout, gptq4j_kv_struct_layout: the descriptors' layouts
+ *   kernels.h        internal: tile sizes, the per-ISA kernels' prototypes; kernels_x86.h: x86 targets and helpers
+ *   *_neon.c         aarch64 (kernels_neon.h): cpu, quantize, qgemm (plain NEON or sdot), f16gemm, attention, with
+ *                    the bits of the x86 levels (F16 products and attention: those of the AVX2 level)
+ *   sdkless.h, macos/libSystem.tbd   the C library declarations and libSystem stub for macOS builds without an SDK
  */
 #ifndef GPTQ4J_H
 #define GPTQ4J_H
@@ -51,8 +56,9 @@
 #define GPTQ4J_API __attribute__((visibility("default")))
 #endif
 
-/* The instruction-set levels this CPU runs, bit L for level L: 1 AVX2/FMA/F16C, 2 AVX-VNNI, 3 AVX-512 VNNI,
- * 4 AMX-INT8 (with 3); 0 where none (the Java fallback runs). The levels are not nested: see cpu.c. Every entry point
+/* The instruction-set levels this CPU runs, bit L for level L: on x86-64 1 AVX2/FMA/F16C, 2 AVX-VNNI, 3 AVX-512 VNNI,
+ * 4 AMX-INT8 (with 3); on aarch64 5 NEON (always), 6 NEON with the dot products (sdot; cpu_neon.c); 0 where none (the
+ * Java fallback runs). The levels are not nested: see cpu.c. Every entry point
  * that takes a level must be given one of these. */
 GPTQ4J_API int gptq4j_cpu_levels(void);
 
