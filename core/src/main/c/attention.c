@@ -1,8 +1,6 @@
 /* Attention of one head of one token over a paged KV cache (Attention.java). */
 #include "kernels.h"
 
-#include <stddef.h>
-
 /*
  * Causal attention of one head of one token over its sequence in a paged KV cache (Attention.java):
  *   s_p = (q . k_p) * scale,  w_p = exp(s_p - max s) / sum exp(s - max s),  out = sum_p w_p v_p,  p in [0, pos]
@@ -86,18 +84,4 @@ AVX2_TARGET void gptq4j_attend(const struct gptq4j_kv_cache *kv, int64_t base, c
         for (int i = 0; i < vecs; i++) _mm256_storeu_ps(out + d0 + 8 * i, acc[i]);
         for (int j = 8 * vecs; j < n; j++) out[d0 + j] = tail[j - 8 * vecs];
     }
-}
-
-/* Offsets in declaration order, then the size, of struct gptq4j_kv_cache (gptq4j.h), for Java's check of its layout. */
-int gptq4j_kv_struct_layout(int64_t *out, int capacity) {
-    const int64_t layout[] = {
-        offsetof(struct gptq4j_kv_cache, keys), offsetof(struct gptq4j_kv_cache, values),
-        offsetof(struct gptq4j_kv_cache, block_size), offsetof(struct gptq4j_kv_cache, stride),
-        offsetof(struct gptq4j_kv_cache, precision), offsetof(struct gptq4j_kv_cache, reserved),
-        sizeof(struct gptq4j_kv_cache),
-    };
-    int n = (int) (sizeof layout / sizeof layout[0]);
-    if (n > capacity) n = capacity;
-    for (int i = 0; i < n; i++) out[i] = layout[i];
-    return n;
 }

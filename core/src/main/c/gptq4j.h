@@ -25,7 +25,8 @@
  *
  * Every function processes output rows [n0, n1) so that each Java compute thread streams its own rows.
  *
- * Sources, by concern (all compiled into one libgptq4j.so by core/pom.xml with -O3 -ffp-contract=off):
+ * Sources, by concern (compiled by core/build-native.sh with -O3 -ffp-contract=off into one library per platform:
+ * x86-64 from every file but the *_neon.c ones, aarch64 from the *_neon.c files, memory.c and layout.c):
  *   cpu.c            gptq4j_cpu_levels: which instruction-set levels this CPU (and OS) runs
  *   quantize.c       gptq4j_quantize: activations into the two int8 planes
  *   qgemm.c          gptq4j_qgemm: picks the product kernel for the level and batch size
@@ -37,17 +38,29 @@
  *   attention.c      gptq4j_attend: one head of one token over a paged KV cache
  *   memory.c         gptq4j_repack, gptq4j_release_pages, gptq4j_stream_read: load-time repacking, page release,
  *                    the bandwidth probe
- *   kernels.h        internal: targets, tile sizes, shared SIMD helpers, the per-ISA kernels' prototypes
+ *   layout.c         gptq4j_struct_layout, gptq4j_kv_struct_layout: the descriptors' layouts
+ *   kernels.h        internal: tile sizes, the per-ISA kernels' prototypes; kernels_x86.h: x86 targets and helpers
+ *   *_neon.c         aarch64 (kernels_neon.h): cpu, quantize, qgemm (plain NEON or sdot), f16gemm, attention, with
+ *                    the bits of the x86 levels (F16 products and attention: those of the AVX2 level)
+ *   sdkless.h, macos/libSystem.tbd   the C library declarations and libSystem stub for macOS builds without an SDK
  */
 #ifndef GPTQ4J_H
 #define GPTQ4J_H
 
 #include <stdint.h>
 
-/* The instruction-set levels this CPU runs, bit L for level L: 1 AVX2/FMA/F16C, 2 AVX-VNNI, 3 AVX-512 VNNI,
- * 4 AMX-INT8 (with 3); 0 where none (the Java fallback runs). The levels are not nested: see cpu.c. Every entry point
+/* Every entry point below is exported from the shared library (a Windows DLL exports only these). */
+#ifdef _WIN32
+#define GPTQ4J_API __declspec(dllexport)
+#else
+#define GPTQ4J_API __attribute__((visibility("default")))
+#endif
+
+/* The instruction-set levels this CPU runs, bit L for level L: on x86-64 1 AVX2/FMA/F16C, 2 AVX-VNNI, 3 AVX-512 VNNI,
+ * 4 AMX-INT8 (with 3); on aarch64 5 NEON (always), 6 NEON with the dot products (sdot; cpu_neon.c); 0 where none (the
+ * Java fallback runs). The levels are not nested: see cpu.c. Every entry point
  * that takes a level must be given one of these. */
-int gptq4j_cpu_levels(void);
+GPTQ4J_API int gptq4j_cpu_levels(void);
 
 /*
  * The two descriptors of the quantized product. Java mirrors each once as a MemoryLayout (NativeWeights.java,
@@ -88,21 +101,21 @@ struct gptq4j_activations {
 
 /* The byte offset of every field of struct gptq4j_weights, then its size, then the same for struct
  * gptq4j_activations, written to out[0..]; returns how many were written (at most capacity). */
-int gptq4j_struct_layout(int64_t *out, int capacity);
+GPTQ4J_API int gptq4j_struct_layout(int64_t *out, int capacity);
 
 /* y[r * ystride + n] (+ bias[n] when bias is not NULL) for tokens r < x->rows and outputs n in [n0, n1), at a level
  * of gptq4j_cpu_levels (Java picks it); x quantized for w. Returns 0, or -1 when the kernel's scratch memory could not
  * be allocated (nothing was written). */
-int gptq4j_qgemm(int level, const struct gptq4j_weights *w, const struct gptq4j_activations *x,
+GPTQ4J_API int gptq4j_qgemm(int level, const struct gptq4j_weights *w, const struct gptq4j_activations *x,
                   float *y, int ystride, const float *bias, int n0, int n1);
 
 /* ActivationQuantizer.quantizeChunks with the same bits, into out's planes for w: chunks [i0, i1) of the out->rows
  * rows of x ([rows][in] floats) laid end to end, slot k of a row reading x[gather[k]] (quantize.c). */
-void gptq4j_quantize(const struct gptq4j_weights *w, const float *x, int in, const int32_t *gather,
+GPTQ4J_API void gptq4j_quantize(const struct gptq4j_weights *w, const float *x, int in, const int32_t *gather,
                      const struct gptq4j_activations *out, int i0, int i1);
 
 /* y[r][n] = sum_k W[n][k] x[r][k] + bias[n] over an F16 [out][in] matrix, outputs n in [n0, n1); level as gptq4j_qgemm. */
-void gptq4j_f16gemm(int level, const uint16_t *weight, int in, const float *x, int rows, float *y, int ystride,
+GPTQ4J_API void gptq4j_f16gemm(int level, const uint16_t *weight, int in, const float *x, int rows, float *y, int ystride,
                     const float *bias, int n0, int n1);
 
 /* A paged KV cache as attention reads it (KvLayout.java, mirrored once in Java by KvDescriptor.java and checked
@@ -121,21 +134,21 @@ struct gptq4j_kv_cache {
 
 /* The byte offset of every field of struct gptq4j_kv_cache, then its size, written to out[0..]; returns how many were
  * written (at most capacity). */
-int gptq4j_kv_struct_layout(int64_t *out, int capacity);
+GPTQ4J_API int gptq4j_kv_struct_layout(int64_t *out, int capacity);
 
 /* Causal attention of one head of one token over its sequence in the paged KV cache kv (attention.c): q and out are
  * the head's hd floats, scores scratch of pos + 1 floats, blocks the sequence's block ids in position order. */
-void gptq4j_attend(const struct gptq4j_kv_cache *kv, int64_t base, const int32_t *blocks, int hd, int pos, float scale,
+GPTQ4J_API void gptq4j_attend(const struct gptq4j_kv_cache *kv, int64_t base, const int32_t *blocks, int hd, int pos, float scale,
                    const float *q, float *scores, float *out);
 
 /* Reads bytes [0, n) once (n a multiple of 128) and returns an xor of everything read, so nothing is optimized away. */
-long gptq4j_stream_read(const uint8_t *p, long n);
+GPTQ4J_API int64_t gptq4j_stream_read(const uint8_t *p, int64_t n);
 
 /* Repacks output features [n0, n1) of an AutoGPTQ qweight into the kernel layout (memory.c); 0, or -1 out of memory. */
-int gptq4j_repack(const uint32_t *qw, int in, int out, int bits, const int32_t *position, int nb, uint8_t *codes,
-                  long rowBytes, int n0, int n1);
+GPTQ4J_API int gptq4j_repack(const uint32_t *qw, int in, int out, int bits, const int32_t *position, int nb, uint8_t *codes,
+                  int64_t rowBytes, int n0, int n1);
 
 /* Releases this process's pages of a read-only file mapping whose bytes were repacked (memory.c). */
-int gptq4j_release_pages(void *addr, long len);
+GPTQ4J_API int gptq4j_release_pages(void *addr, int64_t len);
 
 #endif

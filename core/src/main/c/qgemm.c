@@ -1,8 +1,6 @@
 /* gptq4j_qgemm: the quantized product's entry point, which picks a kernel for the level and the batch (gptq4j.h). */
 #include "kernels.h"
 
-#include <stddef.h>
-
 /* Where AMX is present it takes every batch of 2 tokens or more (two threads, 11008x4096 4-bit: 2 tokens 2.8 ms, as
  * the AVX-512 kernel; 4 tokens 2.8 against 4.1 ms; 8 tokens 2.9 against 12.9 ms). Without AMX the AVX-512 kernel
  * serves batches. */
@@ -24,23 +22,4 @@ int gptq4j_qgemm(int level, const struct gptq4j_weights *w, const struct gptq4j_
     if (level >= 3) return gptq4j_qgemm_avx512(w, x, &o);
     if (level == 2) return gptq4j_qgemm_vnni(w, x, &o);
     return gptq4j_qgemm_avx2(w, x, &o);
-}
-
-/* Offsets in declaration order, then the size, of each descriptor (gptq4j.h), for Java's check of its layouts. */
-int gptq4j_struct_layout(int64_t *out, int capacity) {
-    const int64_t layout[] = {
-        offsetof(struct gptq4j_weights, codes), offsetof(struct gptq4j_weights, scales),
-        offsetof(struct gptq4j_weights, zeros), offsetof(struct gptq4j_weights, chunk_block),
-        offsetof(struct gptq4j_weights, chunk_group), offsetof(struct gptq4j_weights, row_bytes),
-        offsetof(struct gptq4j_weights, bits), offsetof(struct gptq4j_weights, groups),
-        offsetof(struct gptq4j_weights, chunks), offsetof(struct gptq4j_weights, nb), sizeof(struct gptq4j_weights),
-        offsetof(struct gptq4j_activations, hi), offsetof(struct gptq4j_activations, lo),
-        offsetof(struct gptq4j_activations, e), offsetof(struct gptq4j_activations, sums),
-        offsetof(struct gptq4j_activations, rows), offsetof(struct gptq4j_activations, reserved),
-        sizeof(struct gptq4j_activations),
-    };
-    int n = (int) (sizeof layout / sizeof layout[0]);
-    if (n > capacity) n = capacity;
-    for (int i = 0; i < n; i++) out[i] = layout[i];
-    return n;
 }

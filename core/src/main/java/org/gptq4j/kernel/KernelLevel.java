@@ -16,7 +16,11 @@ public enum KernelLevel {
     /** AVX-512 VNNI (with BW and VL): two rows and up to 4 tokens per 512-bit pass, for decode and batches. */
     AVX512("avx512", "AVX-512 VNNI"),
     /** AMX-INT8: 16 x 16 tiles for batches of 2 tokens or more; single tokens run {@link #AVX512}. */
-    AMX("amx", "AMX-INT8 (batches) + AVX-512 VNNI (one token)");
+    AMX("amx", "AMX-INT8 (batches) + AVX-512 VNNI (one token)"),
+    /** aarch64 NEON (every aarch64 CPU): 128-bit kernels, int8 products by widening multiplies (Linux, macOS). */
+    NEON("neon", "NEON"),
+    /** aarch64 NEON with the ARMv8.2 dot-product instructions (sdot): Apple Silicon, Graviton 2 and later, Ampere. */
+    NEON_DOTPROD("neon-dotprod", "NEON + dot products (sdot)");
 
     private final String id;
     private final String description;
@@ -26,7 +30,7 @@ public enum KernelLevel {
         this.description = description;
     }
 
-    /** The name used by {@code -Dgptq4j.native.level} and {@code bench --kernel-level}: avx2, avx-vnni, avx512, amx. */
+    /** The name used by {@code -Dgptq4j.native.level} and {@code bench --kernel-level}: avx2, avx-vnni, avx512, amx, neon, neon-dotprod. */
     public String id() {
         return id;
     }
@@ -36,7 +40,12 @@ public enum KernelLevel {
         return description;
     }
 
-    /** The level's number in the C library (gptq4j.h): 1 to 4. */
+    /** The highest level: as a cap ({@link KernelOptions#nativeLevel}), no cap at all. */
+    public static KernelLevel highest() {
+        return NEON_DOTPROD;
+    }
+
+    /** The level's number in the C library (gptq4j.h): 1 to 4 on x86-64, 5 and 6 on aarch64. */
     int number() {
         return ordinal() + 1;
     }
@@ -46,7 +55,7 @@ public enum KernelLevel {
     }
 
     /**
-     * The level named {@code name} ({@link #id()}, any case) or numbered {@code 1..4}.
+     * The level named {@code name} ({@link #id()}, any case) or numbered {@code 1..6}.
      *
      * @throws IllegalArgumentException for anything else
      */
@@ -55,6 +64,6 @@ public enum KernelLevel {
         for (KernelLevel l : values()) {
             if (l.id.equals(s) || String.valueOf(l.number()).equals(s)) return l;
         }
-        throw new IllegalArgumentException("'" + name + "' is not a kernel level: one of avx2, avx-vnni, avx512, amx (or 1-4)");
+        throw new IllegalArgumentException("'" + name + "' is not a kernel level: one of avx2, avx-vnni, avx512, amx, neon, neon-dotprod (or 1-6)");
     }
 }

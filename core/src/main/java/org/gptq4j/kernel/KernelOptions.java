@@ -16,7 +16,7 @@ import java.util.Properties;
  * <ul>
  *   <li>{@value #BACKEND_PROPERTY}: {@code native|java|float|auto} (default auto: native where its library loads on
  *       this CPU, else java);</li>
- *   <li>{@value #LEVEL_PROPERTY}: {@code avx2|avx-vnni|avx512|amx} or {@code 1..4}, a cap on the native level (default
+ *   <li>{@value #LEVEL_PROPERTY}: {@code avx2|avx-vnni|avx512|amx|neon|neon-dotprod} or {@code 1..6}, a cap on the native level (default
  *       the CPU's highest; an unknown value is ignored, and said);</li>
  *   <li>{@value #THREADS_PROPERTY}: compute threads (default one per physical core), within
  *       {@link ComputePool#checkThreads};</li>
@@ -119,7 +119,7 @@ public record KernelOptions(KernelBackend backend, KernelLevel nativeLevel, int 
     /** Builds {@link KernelOptions}; every value has its default (see the class comment) until set. */
     public static final class Builder {
         private KernelBackend backend; // null: auto
-        private KernelLevel nativeLevel = KernelLevel.AMX;
+        private KernelLevel nativeLevel = KernelLevel.highest();
         private Integer threads; // null: one per physical core
         private Optional<Path> packCacheDir = Optional.of(Path.of(System.getProperty("user.home"), ".cache", "gptq4j"));
         private long packCacheMinBytes = DEFAULT_PACK_CACHE_MIN_BYTES;

@@ -21,7 +21,7 @@ public abstract sealed class Kernels permits NativeInt8Kernels, JavaInt8Kernels,
 
     /** The kernels of {@code backend}, native ones at the highest level this CPU runs (or the Java fallback). */
     public static Kernels of(KernelBackend backend) {
-        return of(backend, KernelLevel.AMX);
+        return of(backend, KernelLevel.highest());
     }
 
     /** The kernels of {@code backend}, native ones at the highest level this CPU runs at or below {@code levelCap}. */

@@ -33,7 +33,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The native SIMD kernels ({@code src/main/c}: {@code gptq4j.h} is their interface), shipped in the jar as
- * {@code native/<os>-<arch>/libgptq4j.so}, loaded from a temporary copy that is deleted at once ({@link #load}) and
+ * {@code native/<os>-<arch>/} ({@link #libraryName}: linux-x86_64, linux-aarch64, macos-aarch64, macos-x86_64,
+ * windows-x86_64; any other platform runs the Java fallback), loaded from a temporary copy that is deleted at once ({@link #load}) and
  * bound through FFM downcalls. The quantized product takes two descriptors, C structs mirrored once in Java as
  * {@link MemoryLayout}s: {@link NativeWeights} (a layer's packed weights, written once) and
  * {@link NativePlanes} (quantized activations, off-heap, rewritten per quantization). Heap arrays (float activations,
@@ -53,7 +54,7 @@ public final class NativeKernels {
         EnumSet<KernelLevel> levels = EnumSet.noneOf(KernelLevel.class);
         String status;
         try {
-            String resource = "/native/" + platform() + "/libgptq4j.so";
+            String resource = "/native/" + platform() + "/" + libraryName();
             SymbolLookup lookup = load(resource);
             if (lookup == null) {
                 status = "no native library for " + platform() + " in the jar (built without a C compiler?): Java Vector API fallback";
@@ -63,7 +64,7 @@ public final class NativeKernels {
                 int bits = (int) cpu.invokeExact();
                 for (KernelLevel l : KernelLevel.values()) if ((bits >> l.number() & 1) != 0) levels.add(l);
                 if (levels.isEmpty()) {
-                    status = "this CPU lacks AVX2/FMA: Java Vector API fallback";
+                    status = "this CPU lacks the kernels' instructions (x86-64: AVX2/FMA/F16C): Java Vector API fallback";
                 } else {
                     checkStructs(linker, lookup, "gptq4j_struct_layout", NativeWeights.LAYOUT, NativePlanes.LAYOUT);
                     checkStructs(linker, lookup, "gptq4j_kv_struct_layout", KvDescriptor.LAYOUT);
@@ -100,6 +101,8 @@ public final class NativeKernels {
         RELEASE = rel;
         LEVELS = Collections.unmodifiableSet(levels);
         STATUS = status;
+        // which platform's library, at which level, or why the Java fallback runs: once, when the kernels are first used
+        System.getLogger(NativeKernels.class.getName()).log(System.Logger.Level.INFO, status);
     }
 
     /** The levels this CPU runs the native kernels at (empty when they are unavailable). */
@@ -141,6 +144,12 @@ public final class NativeKernels {
         return os + "-" + arch;
     }
 
+    /** The library's file name on this OS: libgptq4j.so (Linux), libgptq4j.dylib (macOS), gptq4j.dll (Windows). */
+    static String libraryName() {
+        String os = platform();
+        return os.startsWith("macos-") ? "libgptq4j.dylib" : os.startsWith("windows-") ? "gptq4j.dll" : "libgptq4j.so";
+    }
+
     /**
      * Loads the library {@code resource} of the jar for the life of the process, or returns null where the jar has
      * none. It is copied to a temporary file (owner-only permissions, in {@code java.io.tmpdir}), loaded, and the
@@ -152,7 +161,8 @@ public final class NativeKernels {
     private static SymbolLookup load(String resource) throws IOException {
         try (InputStream in = NativeKernels.class.getResourceAsStream(resource)) {
             if (in == null) return null;
-            Path tmp = Files.createTempFile("libgptq4j", ".so");
+            String name = resource.substring(resource.lastIndexOf('/') + 1);
+            Path tmp = Files.createTempFile(name.substring(0, name.indexOf('.')), name.substring(name.indexOf('.')));
             try {
                 Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
                 return SymbolLookup.libraryLookup(tmp, Arena.global());

@@ -22,7 +22,7 @@ class KernelOptionsTest {
     void defaultsAreTheFastestBackendTheHighestLevelOneThreadPerCoreAndTheHomeCache() {
         KernelOptions d = KernelOptions.defaults();
         assertThat(d.backend()).isEqualTo(NativeKernels.available() ? KernelBackend.NATIVE : KernelBackend.JAVA);
-        assertThat(d.nativeLevel()).isEqualTo(KernelLevel.AMX);
+        assertThat(d.nativeLevel()).isEqualTo(KernelLevel.highest());
         assertThat(d.threads()).isEqualTo(ComputePool.defaultThreads());
         assertThat(d.packCacheDir()).contains(Path.of(System.getProperty("user.home"), ".cache", "gptq4j"));
         assertThat(d.packCacheMinBytes()).isEqualTo(256L << 20);
@@ -36,7 +36,7 @@ class KernelOptionsTest {
         assertThat(o).isEqualTo(new KernelOptions(KernelBackend.FLOAT, KernelLevel.AVX2, 3, Optional.of(Path.of("/tmp/packs")), 0));
         assertThat(KernelOptions.fromProperties(props("gptq4j.cache", "OFF")).packCacheDir()).isEmpty();
         assertThat(KernelOptions.fromProperties(props("gptq4j.kernel", " Auto ")).backend()).isEqualTo(KernelOptions.defaults().backend());
-        assertThat(KernelOptions.fromProperties(props("gptq4j.native.level", "fast")).nativeLevel()).as("ignored").isEqualTo(KernelLevel.AMX);
+        assertThat(KernelOptions.fromProperties(props("gptq4j.native.level", "fast")).nativeLevel()).as("ignored").isEqualTo(KernelLevel.highest());
     }
 
     @Test

@@ -24,7 +24,7 @@ class NativeKernelsTest {
      */
     @Test
     void theLibraryTheBuildCompiledLoads() {
-        assumeTrue(NativeKernels.class.getResource("/native/" + NativeKernels.platform() + "/libgptq4j.so") != null,
+        assumeTrue(NativeKernels.class.getResource("/native/" + NativeKernels.platform() + "/" + NativeKernels.libraryName()) != null,
                 "built without a C compiler");
         assertThat(NativeKernels.status()).doesNotContain("failed to load");
     }
@@ -110,7 +110,9 @@ class NativeKernelsTest {
         assertThat(KernelLevel.of("4")).isEqualTo(KernelLevel.AMX);
         for (KernelLevel l : KernelLevel.values()) assertThat(KernelLevel.of(l.id())).isEqualTo(l);
         assertThatThrownBy(() -> KernelLevel.of("sse4")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("'sse4' is not a kernel level").hasMessageContaining("avx2, avx-vnni, avx512, amx");
-        assertThatThrownBy(() -> KernelLevel.of("5")).isInstanceOf(IllegalArgumentException.class);
+                .hasMessageContaining("'sse4' is not a kernel level").hasMessageContaining("avx2, avx-vnni, avx512, amx, neon, neon-dotprod");
+        assertThat(KernelLevel.of("neon-dotprod")).isEqualTo(KernelLevel.NEON_DOTPROD);
+        assertThat(KernelLevel.of("5")).isEqualTo(KernelLevel.NEON);
+        assertThatThrownBy(() -> KernelLevel.of("7")).isInstanceOf(IllegalArgumentException.class);
     }
 }
