@@ -9,7 +9,7 @@
  * ahead into L1 (the earlier 17-18.5 GB/s on Sapphire Rapids were with that).
  */
 #define DECODE_ROWS 2
-#define DECODE_PREFETCH_ROWS 4
+#define DECODE_PREFETCH_ROWS (2 * DECODE_ROWS)
 
 /* The lane sums of v0 and v1 in lanes 0 and 1. */
 AVX512_TARGET INLINE __m128i reduce2_avx512(__m512i v0, __m512i v1) {
