@@ -23,7 +23,7 @@ public final class Attention {
         return (float) (1.0 / Math.sqrt(hd));
     }
 
-    /** The Vector API version ({@link Kernels#attend} has the parameters), run by the Java and float kernels. */
+    /** The Vector API version ({@link Kernels#attend} has the parameters), run by the {@link VectorApiKernels}. */
     static void vector(PagedKvCache kv, long base, int[] blocks, int hd, int pos, float[] q, int qo, float[] scores,
                        float[] out, int oo) {
         float scale = scale(hd);

@@ -11,7 +11,7 @@ import java.nio.ByteOrder;
  * An unquantized linear layer over a {@code [out, in]} F16/BF16/F32 weight tensor: the lm_head, tied embeddings, and
  * every layer of unquantized checkpoints. The model loader hands it a copy the engine owns ({@link Tensor#copyTo}),
  * never the mapped file, which another process could shrink. Activations stay float32 on every backend; the native
- * backend runs F16 weights through the C kernel (F16C conversion + FMA).
+ * backend runs F16 weights through the C kernel (F16C conversion + FMA), BF16/F32 weights in plain Java.
  */
 public final class DenseLinear implements Linear {
     private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -68,8 +68,8 @@ public final class DenseLinear implements Linear {
         kernels.dense(this, x, y, rows, pool);
     }
 
-    /** {@link #apply} in the Vector API, float32 activations: every backend but the native one's F16 product. */
-    void applyVector(float[] x, float[] y, int rows, ComputePool pool) {
+    /** {@link #apply} in Java over the kernels' {@link Kernels#dot}, float32 activations: all but the native F16 product. */
+    void applyJava(float[] x, float[] y, int rows, ComputePool pool) {
         long work = (long) rows * in * out;
         Workspace ws = pool.workspace();
         pool.parallelForSlices(out, work, (slice, start, end) -> {
@@ -85,7 +85,7 @@ public final class DenseLinear implements Linear {
                     for (int k = 0; k < in; k++) w[k] = weight.getFloat(base + k);
                 }
                 float b = bias == null ? 0f : bias[n];
-                for (int r = 0; r < rows; r++) y[r * out + n] = VectorMath.dot(w, 0, x, r * in, in) + b;
+                for (int r = 0; r < rows; r++) y[r * out + n] = kernels.dot(w, 0, x, r * in, in) + b;
             }
         });
     }

@@ -1,7 +1,7 @@
 package org.gptq4j.kernel;
 
 /** {@link KernelBackend#FLOAT}: float32 activations in the Vector API, the exact path. */
-final class FloatKernels extends Kernels {
+final class FloatKernels extends VectorApiKernels {
     static final FloatKernels INSTANCE = new FloatKernels();
 
     private FloatKernels() {}

@@ -1,7 +1,7 @@
 package org.gptq4j.kernel;
 
 /** {@link KernelBackend#JAVA}: the int8-activation products in the Vector API, with the native kernels' bits. */
-final class JavaInt8Kernels extends Kernels {
+final class JavaInt8Kernels extends VectorApiKernels {
     static final JavaInt8Kernels INSTANCE = new JavaInt8Kernels();
 
     private JavaInt8Kernels() {}

@@ -10,8 +10,12 @@ import java.util.Optional;
  * {@link NativeInt8Kernels} (C, at one native level), {@link JavaInt8Kernels} (the same int8-activation math in the
  * Vector API, the same bits) and {@link FloatKernels} (float32 activations). Immutable and stateless apart from the
  * level, so one instance serves every thread; two engines with different options hold different instances.
+ *
+ * <p>Only the {@link VectorApiKernels} (Java and float) use the incubating Vector API: the native kernels never load a
+ * class of {@code jdk.incubator.vector}, so an application on them runs on a plain {@code java} command line, and
+ * choosing Vector API kernels where that module is not in the JVM fails here, at once, naming the flag.
  */
-public abstract sealed class Kernels permits NativeInt8Kernels, JavaInt8Kernels, FloatKernels {
+public abstract sealed class Kernels permits NativeInt8Kernels, VectorApiKernels {
     Kernels() {}
 
     /** The kernels {@code options} ask for, the Java int8 ones where the native library cannot run. */
@@ -24,9 +28,16 @@ public abstract sealed class Kernels permits NativeInt8Kernels, JavaInt8Kernels,
         return of(backend, KernelLevel.highest());
     }
 
-    /** The kernels of {@code backend}, native ones at the highest level this CPU runs at or below {@code levelCap}. */
+    /**
+     * The kernels of {@code backend}, native ones at the highest level this CPU runs at or below {@code levelCap}.
+     *
+     * @throws IllegalStateException where the kernels chosen (the Java fallback included) need the Vector API and the
+     *                               JVM was started without {@code --add-modules jdk.incubator.vector}
+     */
     public static Kernels of(KernelBackend backend, KernelLevel levelCap) {
-        return switch (backend.orFallback()) {
+        KernelBackend chosen = backend.orFallback();
+        if (chosen != KernelBackend.NATIVE) VectorApiKernels.requireVectorApi(backend, chosen);
+        return switch (chosen) {
             case NATIVE -> NativeInt8Kernels.atMost(levelCap);
             case JAVA -> JavaInt8Kernels.INSTANCE;
             case FLOAT -> FloatKernels.INSTANCE;
@@ -65,14 +76,15 @@ public abstract sealed class Kernels permits NativeInt8Kernels, JavaInt8Kernels,
      * @param scores scratch of at least {@code pos + 1} floats
      * @param out    receives the head's {@code hd} floats at {@code oo}
      */
-    public void attend(PagedKvCache kv, long base, int[] blocks, int hd, int pos, float[] q, int qo, float[] scores,
-                       float[] out, int oo) {
-        Attention.vector(kv, base, blocks, hd, pos, q, qo, scores, out, oo);
-    }
+    public abstract void attend(PagedKvCache kv, long base, int[] blocks, int hd, int pos, float[] q, int qo, float[] scores,
+                                float[] out, int oo);
 
-    /** {@link DenseLinear#apply} of {@code layer}. */
+    /** {@code sum_i a[ao+i] * b[bo+i]} for {@code i} in {@code [0, n)}: the float dot of the norms and Java dense products. */
+    public abstract float dot(float[] a, int ao, float[] b, int bo, int n);
+
+    /** {@link DenseLinear#apply} of {@code layer}: in Java, over {@link #dot}. */
     void dense(DenseLinear layer, float[] x, float[] y, int rows, ComputePool pool) {
-        layer.applyVector(x, y, rows, pool);
+        layer.applyJava(x, y, rows, pool);
     }
 
     /** {@link GptqLinear#apply} of {@code layer}: quantize the activations, then multiply (the int8 kernels). */

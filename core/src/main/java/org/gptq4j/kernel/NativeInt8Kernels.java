@@ -8,7 +8,8 @@ import java.util.Optional;
 
 /**
  * {@link KernelBackend#NATIVE}: the C kernels ({@link NativeKernels}) at one instruction-set level, which this instance
- * carries (so engines in one JVM may run different levels); every level gives the same bits.
+ * carries (so engines in one JVM may run different levels); every level gives the same bits. What has no C kernel (the
+ * norms' dot, BF16/F32 dense layers) runs in plain Java: these kernels load no class of the Vector API.
  */
 final class NativeInt8Kernels extends Kernels {
     private static final NativeInt8Kernels[] BY_LEVEL = new NativeInt8Kernels[KernelLevel.values().length];
@@ -52,10 +53,30 @@ final class NativeInt8Kernels extends Kernels {
         NativeKernels.attend(kv.descriptor(), base, blocks, hd, pos, Attention.scale(hd), q, qo, scores, out, oo);
     }
 
+    /** Plain Java: eight chains of fmas summed in order, then the tail ({@link VectorMath#dot}'s arithmetic on 8-lane vectors). */
+    @Override
+    public float dot(float[] a, int ao, float[] b, int bo, int n) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        int i = 0;
+        for (int upper = n & ~7; i < upper; i += 8) {
+            s0 = Math.fma(a[ao + i], b[bo + i], s0);
+            s1 = Math.fma(a[ao + i + 1], b[bo + i + 1], s1);
+            s2 = Math.fma(a[ao + i + 2], b[bo + i + 2], s2);
+            s3 = Math.fma(a[ao + i + 3], b[bo + i + 3], s3);
+            s4 = Math.fma(a[ao + i + 4], b[bo + i + 4], s4);
+            s5 = Math.fma(a[ao + i + 5], b[bo + i + 5], s5);
+            s6 = Math.fma(a[ao + i + 6], b[bo + i + 6], s6);
+            s7 = Math.fma(a[ao + i + 7], b[bo + i + 7], s7);
+        }
+        float sum = s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7;
+        for (; i < n; i++) sum += a[ao + i] * b[bo + i];
+        return sum;
+    }
+
     @Override
     void dense(DenseLinear layer, float[] x, float[] y, int rows, ComputePool pool) {
         if (layer.weight().dtype() != DType.F16) {
-            layer.applyVector(x, y, rows, pool);
+            layer.applyJava(x, y, rows, pool);
             return;
         }
         int in = layer.inFeatures(), out = layer.outFeatures();

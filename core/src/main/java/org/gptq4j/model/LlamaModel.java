@@ -13,7 +13,6 @@ import org.gptq4j.kernel.PackCache;
 import org.gptq4j.kernel.Linear;
 import org.gptq4j.kernel.NativeKernels;
 import org.gptq4j.kernel.LinearGroup;
-import org.gptq4j.kernel.VectorMath;
 import org.gptq4j.kv.BlockTable;
 import org.gptq4j.kv.KvLayout;
 import org.gptq4j.kv.PagedKvCache;
@@ -338,8 +337,8 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /** out = x / sqrt(mean(x^2) + eps) * weight */
-    private static void rmsNorm(float[] out, int oo, float[] x, int xo, float[] weight, int size, float eps) {
-        float ss = VectorMath.dot(x, xo, x, xo, size) / size;
+    private void rmsNorm(float[] out, int oo, float[] x, int xo, float[] weight, int size, float eps) {
+        float ss = kernels.dot(x, xo, x, xo, size) / size;
         float inv = (float) (1.0 / Math.sqrt(ss + eps));
         for (int i = 0; i < size; i++) out[oo + i] = weight[i] * (inv * x[xo + i]);
     }
