@@ -78,6 +78,8 @@ public record EngineLimits(int maxInputLength, int maxTotalTokens, int maxBatchP
         private int maxBatchPrefillTokens = 256, maxConcurrentSequences = 16, maxQueuedRequests = 128;
         private Duration queueTimeout = Duration.ofSeconds(60);
 
+        private Builder() {}
+
         public Builder maxInputLength(int maxInputLength) {
             this.maxInputLength = maxInputLength;
             return this;

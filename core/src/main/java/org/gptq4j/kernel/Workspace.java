@@ -17,6 +17,8 @@ public final class Workspace {
     private final int[][] ints = new int[SLOTS][];
     private NativePlanes nativePlanes;
 
+    Workspace() {}
+
     /** A float array of at least {@code size} elements for {@code slot} (contents undefined). */
     public float[] floats(int slot, int size) {
         return floats(slot, 0, size);
