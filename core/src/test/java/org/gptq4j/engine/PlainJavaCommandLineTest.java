@@ -1,16 +1,15 @@
 package org.gptq4j.engine;
 
 import org.gptq4j.kernel.NativeKernels;
+import org.gptq4j.testing.ChildJvm;
 import org.gptq4j.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -45,23 +44,9 @@ class PlainJavaCommandLineTest {
 
     /** The output of {@link PlainJavaProbe} over {@link #MODEL} in a JVM given only {@code flags} (and this class path). */
     private static String probe(Path tmp, String... flags) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Djava.io.tmpdir=" + tmp, "-Dgptq4j.cache=off"));
-        command.addAll(List.of(flags));
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), PlainJavaProbe.class.getName(), MODEL.toString()));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        // options the launcher would read from the environment: this JVM's command line is the whole of it
-        builder.environment().remove("JDK_JAVA_OPTIONS");
-        builder.environment().remove("JAVA_TOOL_OPTIONS");
-        Process p = builder.start();
-        String output;
-        try (var in = p.getInputStream()) {
-            output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("probe JVM finished").isTrue();
-        } finally {
-            p.destroyForcibly();
-        }
-        assertThat(p.exitValue()).as(output).isZero();
-        return output;
+        List<String> args = new ArrayList<>(List.of("-Djava.io.tmpdir=" + tmp, "-Dgptq4j.cache=off"));
+        args.addAll(List.of(flags));
+        args.addAll(List.of("-cp", System.getProperty("java.class.path"), PlainJavaProbe.class.getName(), MODEL.toString()));
+        return ChildJvm.run(args);
     }
 }
