@@ -24,28 +24,43 @@ INLINE float32x4_t exp_neg(float32x4_t x) {
 
 INLINE f32x8 exp_neg8(f32x8 x) { return (f32x8) {exp_neg(x.lo), exp_neg(x.hi)}; }
 
+/* Four or eight elements of a key or value vector from element i of its cache as floats: float32 as they are, F16
+ * widened (exact), as attention.c's kv_load8; one element: kv_load1. */
+INLINE float32x4_t kv_load4(const void *kv, int64_t i, const int F16) {
+    return F16 ? vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16((const uint16_t *) kv + i))) : vld1q_f32((const float *) kv + i);
+}
+
+INLINE f32x8 kv_load8(const void *kv, int64_t i, const int F16) {
+    return (f32x8) {kv_load4(kv, i, F16), kv_load4(kv, i + 4, F16)};
+}
+
+INLINE float kv_load1(const void *kv, int64_t i, const int F16) {
+    return F16 ? vgetq_lane_f32(vcvt_f32_f16(vreinterpret_f16_u16(vld1_dup_u16((const uint16_t *) kv + i))), 0)
+               : ((const float *) kv)[i];
+}
+
 /* gptq4j.h / attention.c: s_p = (q . k_p) scale, w_p = exp(s_p - max s) / sum, out = sum_p w_p v_p, p in [0, pos]. */
-void gptq4j_attend(const struct gptq4j_kv_cache *kv, int64_t base, const int32_t *blocks, int hd, int pos, float scale,
-                   const float *q, float *scores, float *out) {
-    const float *keys = kv->keys, *values = kv->values;
+INLINE void attend(const int F16, const struct gptq4j_kv_cache *kv, int64_t base, const int32_t *blocks, int hd,
+                   int pos, float scale, const float *q, float *scores, float *out) {
+    const void *keys = kv->keys, *values = kv->values;
     const int blockSize = kv->block_size, stride = kv->stride;
     const int whole = hd / 8 * 8;
     float max = -INFINITY;
     for (int b = 0, p = 0; p <= pos; b++) { /* position p = b * blockSize + slot */
-        const float *kb = keys + base + (int64_t) blocks[b] * blockSize * stride;
+        const int64_t kb = base + (int64_t) blocks[b] * blockSize * stride;
         for (int slot = 0; slot < blockSize && p <= pos; slot++, p++) {
-            const float *k = kb + (int64_t) slot * stride;
+            const int64_t k = kb + (int64_t) slot * stride;
             f32x8 a0 = f32x8_zero(), a1 = a0, a2 = a0, a3 = a0;
             int d = 0;
             for (; d + 32 <= whole; d += 32) {
-                a0 = f32x8_fma(f32x8_load(q + d), f32x8_load(k + d), a0);
-                a1 = f32x8_fma(f32x8_load(q + d + 8), f32x8_load(k + d + 8), a1);
-                a2 = f32x8_fma(f32x8_load(q + d + 16), f32x8_load(k + d + 16), a2);
-                a3 = f32x8_fma(f32x8_load(q + d + 24), f32x8_load(k + d + 24), a3);
+                a0 = f32x8_fma(f32x8_load(q + d), kv_load8(keys, k + d, F16), a0);
+                a1 = f32x8_fma(f32x8_load(q + d + 8), kv_load8(keys, k + d + 8, F16), a1);
+                a2 = f32x8_fma(f32x8_load(q + d + 16), kv_load8(keys, k + d + 16, F16), a2);
+                a3 = f32x8_fma(f32x8_load(q + d + 24), kv_load8(keys, k + d + 24, F16), a3);
             }
-            for (; d < whole; d += 8) a0 = f32x8_fma(f32x8_load(q + d), f32x8_load(k + d), a0);
+            for (; d < whole; d += 8) a0 = f32x8_fma(f32x8_load(q + d), kv_load8(keys, k + d, F16), a0);
             float s = f32x8_hsum(f32x8_add(f32x8_add(a0, a1), f32x8_add(a2, a3)));
-            for (; d < hd; d++) s += q[d] * k[d];
+            for (; d < hd; d++) s += q[d] * kv_load1(keys, k + d, F16);
             scores[p] = s * scale;
             if (scores[p] > max) max = scores[p];
         }
@@ -74,14 +89,20 @@ void gptq4j_attend(const struct gptq4j_kv_cache *kv, int64_t base, const int32_t
         for (int i = 0; i < 16; i++) acc[i] = vdupq_n_f32(0.0f);
         float tail[4] = {0};
         for (int b = 0, p = 0; p <= pos; b++) {
-            const float *vb = values + base + (int64_t) blocks[b] * blockSize * stride + d0;
+            const int64_t vb = base + (int64_t) blocks[b] * blockSize * stride + d0;
             for (int slot = 0; slot < blockSize && p <= pos; slot++, p++) {
-                const float *v = vb + (int64_t) slot * stride;
-                for (int i = 0; i < vecs; i++) acc[i] = vfmaq_n_f32(acc[i], vld1q_f32(v + 4 * i), scores[p]);
-                for (int j = 4 * vecs; j < n; j++) tail[j - 4 * vecs] = fmaf(scores[p], v[j], tail[j - 4 * vecs]);
+                const int64_t v = vb + (int64_t) slot * stride;
+                for (int i = 0; i < vecs; i++) acc[i] = vfmaq_n_f32(acc[i], kv_load4(values, v + 4 * i, F16), scores[p]);
+                for (int j = 4 * vecs; j < n; j++) tail[j - 4 * vecs] = fmaf(scores[p], kv_load1(values, v + j, F16), tail[j - 4 * vecs]);
             }
         }
         for (int i = 0; i < vecs; i++) vst1q_f32(out + d0 + 4 * i, acc[i]);
         for (int j = 4 * vecs; j < n; j++) out[d0 + j] = tail[j - 4 * vecs];
     }
+}
+
+void gptq4j_attend(const struct gptq4j_kv_cache *kv, int64_t base, const int32_t *blocks, int hd, int pos, float scale,
+                   const float *q, float *scores, float *out) {
+    if (kv->precision == GPTQ4J_KV_F16) attend(1, kv, base, blocks, hd, pos, scale, q, scores, out);
+    else attend(0, kv, base, blocks, hd, pos, scale, q, scores, out);
 }

@@ -30,7 +30,12 @@ public record KvLayout(int layers, int kvDim, int blockSize, int blocks, int str
 
     /** The float32 layout of {@code blocks} blocks of {@code blockSize} positions, with {@link #positionStride(int)}. */
     public static KvLayout of(int layers, int kvDim, int blockSize, int blocks) {
-        return new KvLayout(layers, kvDim, blockSize, blocks, positionStride(kvDim), KvPrecision.F32);
+        return of(layers, kvDim, blockSize, blocks, KvPrecision.F32);
+    }
+
+    /** The layout of {@code blocks} blocks of {@code blockSize} positions in {@code precision}, with {@link #positionStride(int)}. */
+    public static KvLayout of(int layers, int kvDim, int blockSize, int blocks, KvPrecision precision) {
+        return new KvLayout(layers, kvDim, blockSize, blocks, positionStride(kvDim), precision);
     }
 
     /**

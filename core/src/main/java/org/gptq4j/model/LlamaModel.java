@@ -191,9 +191,12 @@ public final class LlamaModel implements AutoCloseable {
         return sum;
     }
 
-    /** The layout of a KV cache of {@code blocks} blocks of {@code blockSize} positions for this model. */
+    /**
+     * The layout of a KV cache of {@code blocks} blocks of {@code blockSize} positions for this model, in the precision
+     * its kernels' attention reads ({@link Kernels#kvPrecision}).
+     */
     public KvLayout kvLayout(int blockSize, int blocks) {
-        return KvLayout.of(config.numLayers(), config.kvDim(), blockSize, blocks);
+        return KvLayout.of(config.numLayers(), config.kvDim(), blockSize, blocks, kernels.kvPrecision());
     }
 
     /** A KV cache's memory sized for this model ({@link #kvLayout}). */
@@ -272,8 +275,7 @@ public final class LlamaModel implements AutoCloseable {
                 rope.rotate(q, t * qd, heads, pos, freq[t]);
                 rope.rotate(k, t * kvd, kvHeads, pos, freq[t]);
                 long at = kv.offset(l, batch.tables()[t], pos);
-                MemorySegment.copy(k, t * kvd, cache.keys(), java.lang.foreign.ValueLayout.JAVA_FLOAT, at * Float.BYTES, kvd);
-                MemorySegment.copy(v, t * kvd, cache.values(), java.lang.foreign.ValueLayout.JAVA_FLOAT, at * Float.BYTES, kvd);
+                cache.write(at, k, t * kvd, v, t * kvd, kvd);
             }
             int layerIndex = l;
             long attentionWork = (long) n * heads * (maxPos + 1) * config.headDim() * 2;
