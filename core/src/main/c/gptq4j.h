@@ -120,9 +120,10 @@ GPTQ4J_API void gptq4j_f16gemm(int level, const uint16_t *weight, int in, const 
 
 /* A paged KV cache as attention reads it (KvLayout.java, mirrored once in Java by KvDescriptor.java and checked
  * against gptq4j_kv_struct_layout at load), written once per cache into the arena that owns keys and values. Keys and
- * values are each [layers][blocks][block_size][stride] elements; position p of a sequence whose block ids are blocks[]
- * starts, from a head's base (its layer's first element plus the head's offset), at element
- *   base + (blocks[p / block_size] * block_size + p % block_size) * stride                                     */
+ * values are each [layers][kv_heads][blocks][block_size][head_dim] elements (head-major: one head's vectors of a block
+ * are contiguous); position p of a sequence whose block ids are blocks[] starts, from its head's base (the head's
+ * first element, KvLayout.headBase), at element
+ *   base + (blocks[p / block_size] * block_size + p % block_size) * stride      (stride = head_dim)            */
 enum gptq4j_kv_precision {
     GPTQ4J_KV_F32 = 0,           /* float32 elements (KvPrecision.F32) */
     GPTQ4J_KV_F16 = 1,           /* IEEE half-precision elements, widened exactly to float when read (KvPrecision.F16) */

@@ -141,7 +141,7 @@ final class BenchCommand implements Callable<Integer> {
             int positions = depth + Math.max(Math.max(promptTokens, genTokens), 32) + 16; // warm-up needs 18
             KvLayout layout = llama.kvLayout(16, (positions + 15) / 16);
             if (kvPrecision != null) {
-                layout = KvLayout.of(layout.layers(), layout.kvDim(), layout.blockSize(), layout.blocks(),
+                layout = new KvLayout(layout.layers(), layout.kvHeads(), layout.headDim(), layout.blockSize(), layout.blocks(),
                         KvPrecision.valueOf(kvPrecision.toUpperCase(Locale.ROOT)));
             }
             try (PagedKvCache cache = new PagedKvCache(layout)) {
