@@ -38,6 +38,12 @@ AVX2_TARGET INLINE float kv_load1(const void *kv, long i, const int F16) {
     return F16 ? _cvtsh_ss(((const uint16_t *) kv)[i]) : ((const float *) kv)[i];
 }
 
+/* Asks for the `lines` cache lines of one position's vector at element i into L2. */
+AVX2_TARGET INLINE void kv_prefetch(const void *kv, long i, long lines, const int F16) {
+    const char *p = (const char *) kv + i * (F16 ? 2 : 4);
+    for (long l = 0; l < lines; l++) _mm_prefetch(p + 64 * l, _MM_HINT_T1);
+}
+
 /* The kernel for one precision (F16: the cache holds F16 elements, else float32); element indices as gptq4j.h's. */
 AVX2_TARGET INLINE void attend(const int F16, const struct gptq4j_kv_cache *kv, int64_t base, const int32_t *blocks,
                                int hd, int pos, float scale, const float *q, float *scores, float *out) {
@@ -45,10 +51,13 @@ AVX2_TARGET INLINE void attend(const int F16, const struct gptq4j_kv_cache *kv, 
     const int blockSize = kv->block_size, stride = kv->stride;
     const int whole = hd / 8 * 8;
     float max = -INFINITY;
+    const long lines = ((long) hd * (F16 ? 2 : 4) + 63) / 64; /* cache lines of one position's vector */
     for (int b = 0, p = 0; p <= pos; b++) { /* position p = b * blockSize + slot */
         const long kb = base + (long) blocks[b] * blockSize * stride;
+        const long next = p + blockSize <= pos ? base + (long) blocks[b + 1] * blockSize * stride : -1;
         for (int slot = 0; slot < blockSize && p <= pos; slot++, p++) {
             const long k = kb + (long) slot * stride;
+            if (next >= 0) kv_prefetch(keys, next + (long) slot * stride, lines, F16); /* the next block is elsewhere */
             __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
             int d = 0;
             for (; d + 32 <= whole; d += 32) {
@@ -79,22 +88,29 @@ AVX2_TARGET INLINE void attend(const int F16, const struct gptq4j_kv_cache *kv, 
         sum += scores[p];
     }
     for (p = 0; p <= pos; p++) scores[p] /= sum;
-    for (int d0 = 0; d0 < hd; d0 += 64) { /* out[d0, d0 + 64) in eight registers while every position passes */
-        int n = hd - d0 < 64 ? hd - d0 : 64, vecs = n / 8;
-        __m256 acc[8];
-        for (int i = 0; i < 8; i++) acc[i] = _mm256_setzero_ps();
-        float tail[8] = {0};
-        for (int b = 0, p = 0; p <= pos; b++) {
-            const long vb = base + (long) blocks[b] * blockSize * stride + d0;
-            for (int slot = 0; slot < blockSize && p <= pos; slot++, p++) {
-                const long v = vb + (long) slot * stride;
-                __m256 wv = _mm256_set1_ps(scores[p]);
+    /* out[d] = sum_p w_p v_p[d]: block by block, and within a block 64 dimensions at a time in eight registers that
+     * wait in out between blocks, so that each block's values are read from memory once; every out[d] still sums its
+     * positions in order, one fused step each */
+    for (int d = 0; d < hd; d++) out[d] = 0.0f;
+    for (int b = 0, p0 = 0; p0 <= pos; b++, p0 += blockSize) {
+        const int count = pos + 1 - p0 < blockSize ? pos + 1 - p0 : blockSize;
+        const long vb = base + (long) blocks[b] * blockSize * stride;
+        if (p0 + blockSize <= pos)
+            for (int slot = 0; slot < blockSize; slot++)
+                kv_prefetch(values, base + (long) blocks[b + 1] * blockSize * stride + (long) slot * stride, lines, F16);
+        for (int d0 = 0; d0 < hd; d0 += 64) {
+            int n = hd - d0 < 64 ? hd - d0 : 64, vecs = n / 8;
+            __m256 acc[8];
+            for (int i = 0; i < vecs; i++) acc[i] = _mm256_loadu_ps(out + d0 + 8 * i);
+            for (int slot = 0; slot < count; slot++) {
+                const long v = vb + (long) slot * stride + d0;
+                const float w = scores[p0 + slot];
+                __m256 wv = _mm256_set1_ps(w);
                 for (int i = 0; i < vecs; i++) acc[i] = _mm256_fmadd_ps(wv, kv_load8(values, v + 8 * i, F16), acc[i]);
-                for (int j = 8 * vecs; j < n; j++) tail[j - 8 * vecs] = fmaf(scores[p], kv_load1(values, v + j, F16), tail[j - 8 * vecs]);
+                for (int j = 8 * vecs; j < n; j++) out[d0 + j] = fmaf(w, kv_load1(values, v + j, F16), out[d0 + j]);
             }
+            for (int i = 0; i < vecs; i++) _mm256_storeu_ps(out + d0 + 8 * i, acc[i]);
         }
-        for (int i = 0; i < vecs; i++) _mm256_storeu_ps(out + d0 + 8 * i, acc[i]);
-        for (int j = 8 * vecs; j < n; j++) out[d0 + j] = tail[j - 8 * vecs];
     }
 }
 
