@@ -120,15 +120,21 @@ GPTQ4J_API void gptq4j_f16gemm(int level, const uint16_t *weight, int in, const 
 
 /* A paged KV cache as attention reads it (KvLayout.java, mirrored once in Java by KvDescriptor.java and checked
  * against gptq4j_kv_struct_layout at load), written once per cache into the arena that owns keys and values. Keys and
- * values are each [layers][blocks][block_size][stride] elements; position p of a sequence whose block ids are blocks[]
- * starts, from a head's base (its layer's first element plus the head's offset), at element
- *   base + (blocks[p / block_size] * block_size + p % block_size) * stride                                     */
+ * values are each [layers][kv_heads][blocks][block_size][head_dim] elements (head-major: one head's vectors of a block
+ * are contiguous); position p of a sequence whose block ids are blocks[] starts, from its head's base (the head's
+ * first element, KvLayout.headBase), at element
+ *   base + (blocks[p / block_size] * block_size + p % block_size) * stride      (stride = head_dim)            */
+enum gptq4j_kv_precision {
+    GPTQ4J_KV_F32 = 0,           /* float32 elements (KvPrecision.F32) */
+    GPTQ4J_KV_F16 = 1,           /* IEEE half-precision elements, widened exactly to float when read (KvPrecision.F16) */
+};
+
 struct gptq4j_kv_cache {
-    const float *keys;
-    const float *values;
+    const void *keys;            /* elements of `precision` */
+    const void *values;
     int32_t block_size;          /* positions per block */
     int32_t stride;              /* elements from one position's vector to the next */
-    int32_t precision;           /* 0: float32 elements (KvPrecision.F32, the only one so far) */
+    int32_t precision;           /* enum gptq4j_kv_precision */
     int32_t reserved;            /* zero: the struct is 32 bytes on every ABI */
 };
 

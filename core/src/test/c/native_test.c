@@ -266,19 +266,42 @@ static void test_f16gemm(int levels) {
     }
 }
 
+/* The F16 bits of x, which must be exactly representable as a normal F16 or zero (the values test_attention makes). */
+static uint16_t exact_f16(float x) {
+    if (x == 0.0f) return 0;
+    uint16_t sign = x < 0 ? 0x8000 : 0;
+    float a = fabsf(x);
+    int e = 0;
+    while (a >= 2.0f) { a /= 2.0f; e++; }
+    while (a < 1.0f) { a *= 2.0f; e--; }
+    return (uint16_t) (sign | (e + 15) << 10 | (uint16_t) ((a - 1.0f) * 1024.0f));
+}
+
+/* Attention over float32 caches, then over F16 caches of values that F16 holds exactly (multiples of 1/512 below 2.45),
+ * both against a double reference over the same values. */
 static void test_attention(void) {
     static const int hds[] = {64, 100, 128, 8};
     static const int poss[] = {0, 6, 7, 8, 37, 130};
+    for (int f16 = 0; f16 < 2; f16++)
     for (int hi = 0; hi < 4; hi++)
         for (int pi = 0; pi < 6; pi++) {
             int hd = hds[hi], pos = poss[pi], block = 5 + hi * 3, heads = 2, stride = hd * heads;
             int nblocks = pos / block + 1, pool = nblocks + 3;
             size_t elems = (size_t) pool * block * stride;
             float *keys = malloc(sizeof(float) * elems), *values = malloc(sizeof(float) * elems);
-            for (size_t i = 0; i < elems; i++) { keys[i] = randf(); values[i] = randf(); }
+            uint16_t *keys16 = malloc(2 * elems), *values16 = malloc(2 * elems);
+            for (size_t i = 0; i < elems; i++) {
+                keys[i] = randf(); values[i] = randf();
+                if (f16) {
+                    keys[i] = roundf(keys[i] * 512.0f) / 512.0f; values[i] = roundf(values[i] * 512.0f) / 512.0f;
+                    keys16[i] = exact_f16(keys[i]); values16[i] = exact_f16(values[i]);
+                    CHECK(f16_to_float(keys16[i]) == keys[i], "exact_f16(%g)", keys[i]);
+                }
+            }
             int32_t blocks[64];
             for (int b = 0; b < nblocks; b++) blocks[b] = (b * 7 + 3) % pool; /* scattered block ids */
-            struct gptq4j_kv_cache kv = {keys, values, block, stride, 0, 0};
+            struct gptq4j_kv_cache kv = {f16 ? (const void *) keys16 : keys, f16 ? (const void *) values16 : values, block,
+                                         stride, f16 ? GPTQ4J_KV_F16 : GPTQ4J_KV_F32, 0};
             float q[128], out[128], scores[256], scale = 1.0f / sqrtf((float) hd);
             for (int d = 0; d < hd; d++) q[d] = randf();
             int64_t base = hd; /* the second head */
@@ -295,11 +318,11 @@ static void test_attention(void) {
             for (int d = 0; d < hd; d++) {
                 double want = 0.0;
                 for (int p = 0; p <= pos; p++) want += s[p] / sum * values[base + ((int64_t) blocks[p / block] * block + p % block) * stride + d];
-                CHECK(fabs(out[d] - want) <= 2e-5, "attend hd %d pos %d d %d: %g vs %g", hd, pos, d, out[d], want);
+                CHECK(fabs(out[d] - want) <= 2e-5, "attend %s hd %d pos %d d %d: %g vs %g", f16 ? "f16" : "f32", hd, pos, d, out[d], want);
             }
             record(out, sizeof(float) * hd);
             record(scores, sizeof(float) * (pos + 1));
-            free(keys); free(values);
+            free(keys); free(values); free(keys16); free(values16);
         }
 }
 

@@ -11,6 +11,8 @@ import org.gptq4j.tools.MemoryBandwidth;
 import org.gptq4j.kernel.NativeKernels;
 import org.gptq4j.kv.BlockTable;
 import org.gptq4j.kv.KvCacheManager;
+import org.gptq4j.kv.KvLayout;
+import org.gptq4j.kv.KvPrecision;
 import org.gptq4j.kv.PagedKvCache;
 import org.gptq4j.model.ForwardBatch;
 import org.gptq4j.model.LlamaModel;
@@ -25,6 +27,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -70,6 +73,15 @@ final class BenchCommand implements Callable<Integer> {
                     + "levels on a newer CPU; default: the highest it has (or -Dgptq4j.native.level's cap).")
     String kernelLevel;
 
+    @Option(names = "--depth", defaultValue = "0", paramLabel = "N",
+            description = "Context already in the KV cache before each pp and tg test, as llama-bench's -d: N tokens "
+                    + "prefilled (untimed, in passes of 512) first, so that attention reads N more positions (default 0).")
+    int depth;
+
+    @Option(names = "--kv-precision", paramLabel = "f32|f16",
+            description = "Precision of the KV cache (default: the kernels' own, f16 for the native ones and f32 otherwise).")
+    String kvPrecision;
+
     @Option(names = "--json", description = "Print one JSON object instead of a table.")
     boolean json;
 
@@ -94,6 +106,10 @@ final class BenchCommand implements Callable<Integer> {
             if (genTokens < 2) throw new ParameterException(spec.commandLine(), "--concurrency needs --gen-tokens >= 2, but it is " + genTokens);
         }
         if (kernelLevel != null) options = options.toBuilder().nativeLevel(kernelLevel(options.backend())).build();
+        if (depth < 0) throw new ParameterException(spec.commandLine(), "--depth must be >= 0, but is " + depth);
+        if (kvPrecision != null && !List.of("f32", "f16").contains(kvPrecision.toLowerCase(Locale.ROOT))) {
+            throw new ParameterException(spec.commandLine(), "--kv-precision: f32 or f16, not " + kvPrecision);
+        }
         measure(options);
         print();
         return 0;
@@ -120,9 +136,16 @@ final class BenchCommand implements Callable<Integer> {
             result.put("load_s", round(loadS, 3));
             result.put("prompt_tokens", promptTokens);
             result.put("gen_tokens", genTokens);
+            result.put("depth", depth);
 
-            int positions = Math.max(Math.max(promptTokens, genTokens), 32) + 16; // warm-up needs 18
-            try (PagedKvCache cache = llama.newKvCache(16, (positions + 15) / 16)) {
+            int positions = depth + Math.max(Math.max(promptTokens, genTokens), 32) + 16; // warm-up needs 18
+            KvLayout layout = llama.kvLayout(16, (positions + 15) / 16);
+            if (kvPrecision != null) {
+                layout = new KvLayout(layout.layers(), layout.kvHeads(), layout.headDim(), layout.blockSize(), layout.blocks(),
+                        KvPrecision.valueOf(kvPrecision.toUpperCase(Locale.ROOT)));
+            }
+            try (PagedKvCache cache = new PagedKvCache(layout)) {
+                result.put("kv_precision", layout.precision().name().toLowerCase(Locale.ROOT));
                 result.put("kv_cache_bytes", cache.keys().byteSize() + cache.values().byteSize());
                 blocks = new KvCacheManager(cache.layout(), false);
                 warmUp(llama, cache, pool);
@@ -173,15 +196,29 @@ final class BenchCommand implements Callable<Integer> {
         blocks.free(table);
     }
 
-    /** pp: the whole prompt in one forward pass (logits of the last position only), best of the repetitions. */
+    /**
+     * A new sequence with {@link #depth} tokens of context already in the cache (prefilled untimed, 512 per pass) and
+     * room for {@code more} positions after them.
+     */
+    private BlockTable context(LlamaModel llama, PagedKvCache cache, ComputePool pool, int more, int seed) {
+        BlockTable table = new BlockTable();
+        blocks.reserve(table, depth + more);
+        int[] context = tokens(llama, depth, seed);
+        for (int p = 0; p < depth; p += 512) {
+            int[] pass = Arrays.copyOfRange(context, p, Math.min(depth, p + 512));
+            llama.forward(ForwardBatch.prefill(pass, p, table, false), cache, pool);
+        }
+        return table;
+    }
+
+    /** pp: the whole prompt in one forward pass (logits of the last position only), after --depth tokens, best of the repetitions. */
     private void prefill(LlamaModel llama, PagedKvCache cache, ComputePool pool) {
         double best = Double.MAX_VALUE;
         for (int rep = 0; rep < repetitions; rep++) {
-            BlockTable table = new BlockTable();
+            BlockTable table = context(llama, cache, pool, promptTokens, 5 + rep);
             int[] prompt = tokens(llama, promptTokens, 11 + rep);
-            blocks.reserve(table, prompt.length);
             long t = System.nanoTime();
-            llama.forward(ForwardBatch.prefill(prompt, 0, table, false), cache, pool);
+            llama.forward(ForwardBatch.prefill(prompt, depth, table, false), cache, pool);
             best = Math.min(best, (System.nanoTime() - t) / 1e9);
             blocks.free(table);
         }
@@ -189,15 +226,14 @@ final class BenchCommand implements Callable<Integer> {
         result.put("prefill_tps", round(promptTokens / best, 3));
     }
 
-    /** tg: greedy decoding of gen-tokens tokens from an empty context, one forward pass per token (as llama-bench's tg). */
+    /** tg: greedy decoding of gen-tokens tokens after --depth tokens of context, one forward pass per token (as llama-bench's tg). */
     private void decode(LlamaModel llama, PagedKvCache cache, ComputePool pool) {
         double best = Double.MAX_VALUE;
         for (int rep = 0; rep < repetitions; rep++) {
-            BlockTable table = new BlockTable();
-            blocks.reserve(table, genTokens);
+            BlockTable table = context(llama, cache, pool, genTokens, 5 + rep);
             int token = 1;
             long t = System.nanoTime();
-            for (int p = 0; p < genTokens; p++) {
+            for (int p = depth; p < depth + genTokens; p++) {
                 float[] logits = llama.forward(ForwardBatch.prefill(new int[]{token}, p, table, false), cache, pool);
                 token = argmax(logits);
             }
@@ -248,9 +284,10 @@ final class BenchCommand implements Callable<Integer> {
         rows.add(new String[]{"model", "backend", "threads", "test", "t/s"});
         String name = model.getFileName().toString();
         out.printf("cpu %s, kernels %s%n", result.get("cpu"), result.get("kernel_level") != null ? result.get("kernel_level") : result.get("backend"));
-        if (result.containsKey("prefill_tps")) rows.add(new String[]{name, "" + result.get("backend"), "" + result.get("threads"), "pp" + promptTokens, "" + result.get("prefill_tps")});
-        if (result.containsKey("decode_tps")) rows.add(new String[]{name, "" + result.get("backend"), "" + result.get("threads"), "tg" + genTokens, "" + result.get("decode_tps")});
-        for (String[] r : rows) out.printf("| %-28s | %-7s | %7s | %6s | %10s |%n", (Object[]) r);
+        String at = depth > 0 ? " @ d" + depth : "";
+        if (result.containsKey("prefill_tps")) rows.add(new String[]{name, "" + result.get("backend"), "" + result.get("threads"), "pp" + promptTokens + at, "" + result.get("prefill_tps")});
+        if (result.containsKey("decode_tps")) rows.add(new String[]{name, "" + result.get("backend"), "" + result.get("threads"), "tg" + genTokens + at, "" + result.get("decode_tps")});
+        for (String[] r : rows) out.printf("| %-28s | %-7s | %7s | %12s | %10s |%n", (Object[]) r);
         out.printf("load %.3f s, peak RSS %.2f GiB, weights %.2f GB/token%n", (Double) result.get("load_s"),
                 (Long) result.get("peak_rss_bytes") / (double) (1L << 30), (Long) result.get("weight_bytes_per_token") / 1e9);
         if (result.containsKey("bandwidth_gbs")) {

@@ -72,6 +72,36 @@ class BenchCommandTest {
     }
 
     @Test
+    void depthPrefillsContextFirstAndTheKvPrecisionIsTheKernelsOrTheOneAskedFor() throws IOException {
+        Gptq4jCliTest.Run run = Gptq4jCliTest.run("bench", "--model", TINY, "--threads", "1", "--prompt-tokens", "8",
+                "--gen-tokens", "3", "--bandwidth-mib", "0", "--depth", "40", "--json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode json = new ObjectMapper().readTree(run.out());
+        assertThat(json.get("depth").asInt()).isEqualTo(40);
+        String own = Kernels.of(KernelOptions.fromSystemProperties()).kvPrecision().name().toLowerCase();
+        assertThat(json.get("kv_precision").asText()).isEqualTo(own);
+        assertThat(json.get("decode_tps").asDouble()).isPositive();
+
+        Gptq4jCliTest.Run f32 = Gptq4jCliTest.run("bench", "--model", TINY, "--threads", "1", "--prompt-tokens", "0",
+                "--gen-tokens", "2", "--bandwidth-mib", "0", "--depth", "600", "--kv-precision", "f32", "--json");
+        assertThat(f32.exitCode()).as(f32.err()).isZero();
+        JsonNode j32 = new ObjectMapper().readTree(f32.out());
+        assertThat(j32.get("kv_precision").asText()).isEqualTo("f32");
+        assertThat(j32.get("kv_cache_bytes").asLong()).as("room for the depth (two passes of prefill) and the test")
+                .isGreaterThanOrEqualTo(2L * 2 * 602 * 4);
+
+        Gptq4jCliTest.Run text = Gptq4jCliTest.run("bench", "--model", TINY, "--threads", "1", "--prompt-tokens", "0",
+                "--gen-tokens", "2", "--bandwidth-mib", "0", "--depth", "16");
+        assertThat(text.out()).contains("tg2 @ d16");
+    }
+
+    @Test
+    void depthAndKvPrecisionOutsideTheirRangesAreRefused() {
+        assertThat(Gptq4jCliTest.run("bench", "--model", TINY, "--depth", "-1").err()).contains("--depth must be >= 0");
+        assertThat(Gptq4jCliTest.run("bench", "--model", TINY, "--kv-precision", "int4").err()).contains("--kv-precision: f32 or f16, not int4");
+    }
+
+    @Test
     void kernelLevelsThatAreUnknownOrMissingFromThisCpuAreRefused() {
         Gptq4jCliTest.Run run = Gptq4jCliTest.run("bench", "--model", TINY, "--kernel-level", "sse4");
         assertThat(run.exitCode()).isNotZero();

@@ -66,8 +66,7 @@ public final class Engine implements AutoCloseable {
         this.pool = pool;
         LlamaConfig config = model.config();
         this.limits = b.limits.resolve(config);
-        int blocks = b.blocks(config, limits);
-        KvLayout layout = KvLayout.of(config.numLayers(), config.kvDim(), b.blockSize, blocks);
+        KvLayout layout = model.kvLayout(b.blockSize, b.blocks(model.kvLayout(b.blockSize, 1).bytesPerBlock(), limits));
         this.cache = new PagedKvCache(layout);
         this.kv = new KvCacheManager(layout, b.prefixCaching);
         this.scheduler = new Scheduler(batch -> model.forward(batch, cache, pool), kv, config.vocabSize(),
@@ -428,8 +427,8 @@ public final class Engine implements AutoCloseable {
             return b.build();
         }
 
-        int blocks(LlamaConfig config, EngineLimits resolved) {
-            long perBlock = KvLayout.of(config.numLayers(), config.kvDim(), blockSize, 1).bytesPerBlock();
+        /** KV blocks of {@code perBlock} bytes each: as many as asked for, else fitting kvCacheBytes, else 1 GiB's worth. */
+        int blocks(long perBlock, EngineLimits resolved) {
             if (kvCacheBlocks > 0) return kvCacheBlocks;
             if (kvCacheBytes > 0) {
                 long blocks = kvCacheBytes / perBlock;

@@ -1,6 +1,7 @@
 package org.gptq4j.kernel;
 
 import org.gptq4j.kv.KvLayout;
+import org.gptq4j.kv.KvPrecision;
 import org.gptq4j.kv.PagedKvCache;
 
 import java.util.Arrays;
@@ -28,9 +29,11 @@ public final class Attention {
                        float[] out, int oo) {
         float scale = scale(hd);
         KvLayout layout = kv.layout();
+        boolean f32 = layout.precision() == KvPrecision.F32;
         float max = Float.NEGATIVE_INFINITY;
         for (int p = 0; p <= pos; p++) {
-            scores[p] = VectorMath.dot(q, qo, kv.keys(), layout.offset(base, blocks, p), hd) * scale;
+            long k = layout.offset(base, blocks, p);
+            scores[p] = (f32 ? VectorMath.dot(q, qo, kv.keys(), k, hd) : halfDot(q, qo, kv, k, hd)) * scale;
             max = Math.max(max, scores[p]);
         }
         float sum = 0;
@@ -40,7 +43,16 @@ public final class Attention {
         }
         Arrays.fill(out, oo, oo + hd, 0f);
         for (int p = 0; p <= pos; p++) {
-            VectorMath.axpy(scores[p] / sum, kv.values(), layout.offset(base, blocks, p), out, oo, hd);
+            long v = layout.offset(base, blocks, p);
+            if (f32) VectorMath.axpy(scores[p] / sum, kv.values(), v, out, oo, hd);
+            else for (int i = 0; i < hd; i++) out[oo + i] += scores[p] / sum * kv.value(v + i);
         }
+    }
+
+    /** q . k over a half-precision cache, element by element (the Java kernels' cache is float32 by default). */
+    private static float halfDot(float[] q, int qo, PagedKvCache kv, long k, int hd) {
+        float s = 0;
+        for (int i = 0; i < hd; i++) s += q[qo + i] * kv.key(k + i);
+        return s;
     }
 }

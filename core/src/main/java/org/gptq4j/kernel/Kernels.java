@@ -1,5 +1,6 @@
 package org.gptq4j.kernel;
 
+import org.gptq4j.kv.KvPrecision;
 import org.gptq4j.kv.PagedKvCache;
 
 import java.util.Optional;
@@ -50,6 +51,16 @@ public abstract sealed class Kernels permits NativeInt8Kernels, VectorApiKernels
     /** The native level they run at, empty for the Java kernels. */
     public Optional<KernelLevel> level() {
         return Optional.empty();
+    }
+
+    /**
+     * The precision of the KV cache these kernels' attention reads by default: float32 here; F16 for the native ones,
+     * whose attention widens F16 in vector registers (the Java ones would convert element by element). Within the
+     * fixtures' quantized-activation tolerance (LlamaGoldenTest); the float kernels keep float32, whose tolerance F16
+     * rounding would exceed.
+     */
+    public KvPrecision kvPrecision() {
+        return KvPrecision.F32;
     }
 
     /** Whether activations are quantized to int8 (the quantized-activation tolerance applies). */

@@ -1,6 +1,7 @@
 package org.gptq4j.kernel;
 
 import org.gptq4j.io.DType;
+import org.gptq4j.kv.KvPrecision;
 import org.gptq4j.kv.PagedKvCache;
 
 import java.lang.foreign.MemorySegment;
@@ -45,6 +46,11 @@ final class NativeInt8Kernels extends Kernels {
     @Override
     boolean nativeCode() {
         return true;
+    }
+
+    @Override
+    public KvPrecision kvPrecision() {
+        return KvPrecision.F16;
     }
 
     @Override

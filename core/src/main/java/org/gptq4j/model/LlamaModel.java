@@ -190,9 +190,12 @@ public final class LlamaModel implements AutoCloseable {
         return sum;
     }
 
-    /** The layout of a KV cache of {@code blocks} blocks of {@code blockSize} positions for this model. */
+    /**
+     * The layout of a KV cache of {@code blocks} blocks of {@code blockSize} positions for this model, in the precision
+     * its kernels' attention reads ({@link Kernels#kvPrecision}).
+     */
     public KvLayout kvLayout(int blockSize, int blocks) {
-        return KvLayout.of(config.numLayers(), config.kvDim(), blockSize, blocks);
+        return new KvLayout(config.numLayers(), config.numKvHeads(), config.headDim(), blockSize, blocks, kernels.kvPrecision());
     }
 
     /** A KV cache's memory sized for this model ({@link #kvLayout}). */
@@ -249,7 +252,7 @@ public final class LlamaModel implements AutoCloseable {
      */
     public synchronized float[] forward(ForwardBatch batch, PagedKvCache cache, ComputePool pool) {
         int n = batch.size(), d = config.hiddenSize(), qd = config.qDim(), kvd = config.kvDim(), f = config.intermediateSize();
-        int heads = config.numHeads(), kvHeads = config.numKvHeads();
+        int heads = config.numHeads(), kvHeads = config.numKvHeads(), hd = config.headDim();
         float eps = (float) config.rmsNormEps();
         int maxPos = maxPosition(batch);
         KvLayout kv = cache.layout();
@@ -270,9 +273,10 @@ public final class LlamaModel implements AutoCloseable {
                 int pos = batch.positions()[t];
                 rope.rotate(q, t * qd, heads, pos, freq[t]);
                 rope.rotate(k, t * kvd, kvHeads, pos, freq[t]);
-                long at = kv.offset(l, batch.tables()[t], pos);
-                MemorySegment.copy(k, t * kvd, cache.keys(), java.lang.foreign.ValueLayout.JAVA_FLOAT, at * Float.BYTES, kvd);
-                MemorySegment.copy(v, t * kvd, cache.values(), java.lang.foreign.ValueLayout.JAVA_FLOAT, at * Float.BYTES, kvd);
+                for (int h = 0; h < kvHeads; h++) {
+                    long at = kv.offset(l, h, batch.tables()[t], pos);
+                    cache.write(at, k, t * kvd + h * hd, v, t * kvd + h * hd, hd);
+                }
             }
             int layerIndex = l;
             long attentionWork = (long) n * heads * (maxPos + 1) * config.headDim() * 2;
@@ -308,7 +312,7 @@ public final class LlamaModel implements AutoCloseable {
     private void attend(int layer, ForwardBatch batch, int t, int h, float[] q, float[] att, float[] scores, PagedKvCache cache) {
         int hd = config.headDim(), qd = config.qDim();
         int kvHead = h / (config.numHeads() / config.numKvHeads());
-        long base = cache.layout().layerOffset(layer) + (long) kvHead * hd;
+        long base = cache.layout().headBase(layer, kvHead);
         kernels.attend(cache, base, batch.tables()[t].blocks(), hd, batch.positions()[t], q, t * qd + h * hd, scores,
                 att, t * qd + h * hd);
     }
