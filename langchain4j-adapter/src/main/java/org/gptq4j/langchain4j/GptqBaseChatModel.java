@@ -42,7 +42,8 @@ abstract class GptqBaseChatModel {
         this.planner = new RequestPlanner(backend, template,
                 getOrDefault(builder.samplingDefaults, SamplingParameters.modelCardDefaults()),
                 modelName, getOrDefault(builder.grammarLimits, GrammarLimits.DEFAULT), builder.maxContextTokens,
-                Boolean.FALSE.equals(builder.parallelToolCalls) ? 1 : RequestPlanner.MAX_PARALLEL_TOOL_CALLS);
+                Boolean.FALSE.equals(builder.parallelToolCalls) ? 1 : RequestPlanner.MAX_PARALLEL_TOOL_CALLS,
+                !Boolean.FALSE.equals(builder.relaxRequiredToolChoice));
 
         ChatRequestParameters common = getOrDefault(builder.defaultRequestParameters, DefaultChatRequestParameters.EMPTY);
         GptqChatRequestParameters gptq = common instanceof GptqChatRequestParameters g ? g : GptqChatRequestParameters.EMPTY;
@@ -131,6 +132,7 @@ abstract class GptqBaseChatModel {
         protected TemplateLimits templateLimits;
         protected Integer maxContextTokens;
         protected Boolean parallelToolCalls;
+        protected Boolean relaxRequiredToolChoice;
         protected ChatRequestParameters defaultRequestParameters;
         protected Double temperature;
         protected Double topP;
@@ -228,6 +230,17 @@ abstract class GptqBaseChatModel {
          */
         public B parallelToolCalls(Boolean parallelToolCalls) {
             this.parallelToolCalls = parallelToolCalls;
+            return self();
+        }
+
+        /**
+         * Whether {@code toolChoice REQUIRED} is met once the last message is a tool result, so that the model may then
+         * answer in text (as with {@code AUTO}); default {@code true}, so that an AiServices tool loop with REQUIRED
+         * ends (AiServices never changes the tool choice itself). {@code false}: as at OpenAI, every answer under
+         * REQUIRED is tool calls, also after a tool result.
+         */
+        public B relaxRequiredToolChoice(Boolean relaxRequiredToolChoice) {
+            this.relaxRequiredToolChoice = relaxRequiredToolChoice;
             return self();
         }
 
