@@ -39,12 +39,20 @@ public final class SharedEngine {
      * say past its trained length.
      */
     static Engine longContext() {
-        return LongContext.ENGINE;
+        return LongContextEngine.ENGINE;
+    }
+
+    /** The model folder of {@link #longContext()} (for an engine of one's own, e.g. a Spring application's). */
+    public static Path longContextModel() {
+        return LongContext.FOLDER;
+    }
+
+    private static final class LongContextEngine {
+        static final Engine ENGINE = Engine.builder().modelPath(LongContext.FOLDER).threads(1).build();
     }
 
     private static final class LongContext {
-        static final Engine ENGINE = Engine.builder().modelPath(copyWithContext(Path.of("target", "stories260K-long-context")))
-                .threads(1).build();
+        static final Path FOLDER = copyWithContext(Path.of("target", "stories260K-long-context"));
 
         private static Path copyWithContext(Path dir) {
             try {

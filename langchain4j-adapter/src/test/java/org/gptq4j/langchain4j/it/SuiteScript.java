@@ -11,8 +11,8 @@ import org.gptq4j.langchain4j.template.ToolCallSyntax;
  * matches gives the answers to write (plain text first, then the JSON form the suites expect when the request asks
  * for JSON). Any other prompt ("Tell me a long story") is answered by the model itself.
  */
-final class SuiteScript implements Function<String, List<String>> {
-    static final SuiteScript INSTANCE = new SuiteScript();
+public final class SuiteScript implements Function<String, List<String>> {
+    public static final SuiteScript INSTANCE = new SuiteScript();
 
     private record Rule(Predicate<String> when, List<String> answers) {}
 
