@@ -18,6 +18,7 @@ import org.gptq4j.langchain4j.template.ChatTemplate;
 import org.gptq4j.langchain4j.template.ChatTemplates;
 import org.gptq4j.langchain4j.template.TemplateLimits;
 import org.gptq4j.sampling.SamplingParameters;
+import org.slf4j.Logger;
 
 /** What {@link GptqChatModel} and {@link GptqStreamingChatModel} share: configuration and request planning. */
 abstract class GptqBaseChatModel {
@@ -27,6 +28,7 @@ abstract class GptqBaseChatModel {
     protected final GptqChatRequestParameters defaultRequestParameters;
     protected final List<ChatModelListener> listeners;
     protected final Set<Capability> supportedCapabilities;
+    final ExchangeLog exchangeLog;
     private final AutoCloseable ownedEngine;
 
     GptqBaseChatModel(Builder<?, ?> builder) {
@@ -40,7 +42,8 @@ abstract class GptqBaseChatModel {
         this.planner = new RequestPlanner(backend, template,
                 getOrDefault(builder.samplingDefaults, SamplingParameters.modelCardDefaults()),
                 modelName, getOrDefault(builder.grammarLimits, GrammarLimits.DEFAULT), builder.maxContextTokens,
-                Boolean.FALSE.equals(builder.parallelToolCalls) ? 1 : RequestPlanner.MAX_PARALLEL_TOOL_CALLS);
+                Boolean.FALSE.equals(builder.parallelToolCalls) ? 1 : RequestPlanner.MAX_PARALLEL_TOOL_CALLS,
+                !Boolean.FALSE.equals(builder.relaxRequiredToolChoice));
 
         ChatRequestParameters common = getOrDefault(builder.defaultRequestParameters, DefaultChatRequestParameters.EMPTY);
         GptqChatRequestParameters gptq = common instanceof GptqChatRequestParameters g ? g : GptqChatRequestParameters.EMPTY;
@@ -69,6 +72,8 @@ abstract class GptqBaseChatModel {
         Set<Capability> capabilities = new HashSet<>(copy(builder.supportedCapabilities));
         capabilities.add(Capability.RESPONSE_FORMAT_JSON_SCHEMA);
         this.supportedCapabilities = Set.copyOf(capabilities);
+        this.exchangeLog = new ExchangeLog(Boolean.TRUE.equals(builder.logRequests),
+                Boolean.TRUE.equals(builder.logResponses), builder.logger, backend.tokenizer());
     }
 
     /** The chat template in use. */
@@ -127,6 +132,7 @@ abstract class GptqBaseChatModel {
         protected TemplateLimits templateLimits;
         protected Integer maxContextTokens;
         protected Boolean parallelToolCalls;
+        protected Boolean relaxRequiredToolChoice;
         protected ChatRequestParameters defaultRequestParameters;
         protected Double temperature;
         protected Double topP;
@@ -142,6 +148,9 @@ abstract class GptqBaseChatModel {
         protected ResponseFormat responseFormat;
         protected List<ChatModelListener> listeners;
         protected Set<Capability> supportedCapabilities;
+        protected Boolean logRequests;
+        protected Boolean logResponses;
+        protected Logger logger;
 
         @SuppressWarnings("unchecked")
         protected B self() {
@@ -224,6 +233,17 @@ abstract class GptqBaseChatModel {
             return self();
         }
 
+        /**
+         * Whether {@code toolChoice REQUIRED} is met once the last message is a tool result, so that the model may then
+         * answer in text (as with {@code AUTO}); default {@code true}, so that an AiServices tool loop with REQUIRED
+         * ends (AiServices never changes the tool choice itself). {@code false}: as at OpenAI, every answer under
+         * REQUIRED is tool calls, also after a tool result.
+         */
+        public B relaxRequiredToolChoice(Boolean relaxRequiredToolChoice) {
+            this.relaxRequiredToolChoice = relaxRequiredToolChoice;
+            return self();
+        }
+
         public B defaultRequestParameters(ChatRequestParameters defaultRequestParameters) {
             this.defaultRequestParameters = defaultRequestParameters;
             return self();
@@ -301,6 +321,31 @@ abstract class GptqBaseChatModel {
         /** Capabilities to declare besides {@code RESPONSE_FORMAT_JSON_SCHEMA}, which is always declared. */
         public B supportedCapabilities(Set<Capability> supportedCapabilities) {
             this.supportedCapabilities = supportedCapabilities;
+            return self();
+        }
+
+        /**
+         * Logs each request through SLF4J at INFO: the chat request, then the prompt the chat template rendered (token
+         * count and text); default {@code false}. As {@code OllamaChatModel}'s option; nothing is redacted, as an
+         * in-process model has no credentials: the log holds the conversation.
+         */
+        public B logRequests(Boolean logRequests) {
+            this.logRequests = logRequests;
+            return self();
+        }
+
+        /**
+         * Logs each response through SLF4J at INFO (message, tool calls, usage, finish reason), and a stream's partial
+         * responses at DEBUG; default {@code false}.
+         */
+        public B logResponses(Boolean logResponses) {
+            this.logResponses = logResponses;
+            return self();
+        }
+
+        /** The logger of {@link #logRequests} and {@link #logResponses}; default {@code org.gptq4j.langchain4j.ExchangeLog}. */
+        public B logger(Logger logger) {
+            this.logger = logger;
             return self();
         }
 

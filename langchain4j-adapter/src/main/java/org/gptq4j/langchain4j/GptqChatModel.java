@@ -1,8 +1,11 @@
 package org.gptq4j.langchain4j;
 
+import static dev.langchain4j.spi.ServiceHelper.loadFactories;
+
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
+import org.gptq4j.langchain4j.spi.GptqChatModelBuilderFactory;
 
 /**
  * A LangChain4j {@link ChatModel} that runs a GPTQ-quantized Llama model inside this JVM: a drop-in
@@ -29,10 +32,17 @@ public class GptqChatModel extends GptqBaseChatModel implements ChatModel, AutoC
     @Override
     public ChatResponse doChat(ChatRequest chatRequest) {
         GenerationPlan plan = planner.plan(chatRequest);
-        return BlockingGeneration.run(backend, plan);
+        exchangeLog.request(chatRequest, plan);
+        ChatResponse response = BlockingGeneration.run(backend, plan);
+        exchangeLog.response(response);
+        return response;
     }
 
+    /** A new builder: the first {@link GptqChatModelBuilderFactory} registered through {@code META-INF/services}'s, else a plain one. */
     public static GptqChatModelBuilder builder() {
+        for (GptqChatModelBuilderFactory factory : loadFactories(GptqChatModelBuilderFactory.class)) {
+            return factory.get();
+        }
         return new GptqChatModelBuilder();
     }
 

@@ -1,11 +1,13 @@
 package org.gptq4j.langchain4j;
 
 import static dev.langchain4j.internal.InternalStreamingChatResponseHandlerUtils.withLoggingExceptions;
+import static dev.langchain4j.spi.ServiceHelper.loadFactories;
 
 import dev.langchain4j.exception.InvalidRequestException;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import org.gptq4j.langchain4j.spi.GptqStreamingChatModelBuilderFactory;
 
 /**
  * A LangChain4j {@link StreamingChatModel} that runs a GPTQ-quantized Llama model inside this JVM.
@@ -32,10 +34,15 @@ public class GptqStreamingChatModel extends GptqBaseChatModel implements Streami
             withLoggingExceptions(() -> handler.onError(e));
             return;
         }
-        new StreamingGeneration(plan, handler).start(backend);
+        exchangeLog.request(chatRequest, plan);
+        new StreamingGeneration(plan, handler, exchangeLog).start(backend);
     }
 
+    /** A new builder: the first {@link GptqStreamingChatModelBuilderFactory} registered through {@code META-INF/services}'s, else a plain one. */
     public static GptqStreamingChatModelBuilder builder() {
+        for (GptqStreamingChatModelBuilderFactory factory : loadFactories(GptqStreamingChatModelBuilderFactory.class)) {
+            return factory.get();
+        }
         return new GptqStreamingChatModelBuilder();
     }
 

@@ -50,15 +50,18 @@ final class RequestPlanner {
     private final GrammarLimits grammarLimits;
     private final int contextLength;
     private final int maxToolCalls;
+    private final boolean relaxRequiredToolChoice;
 
     RequestPlanner(GenerationBackend backend, ChatTemplate template, SamplingParameters samplingDefaults,
-                   String modelName, GrammarLimits grammarLimits, Integer maxContextTokens, int maxToolCalls) {
+                   String modelName, GrammarLimits grammarLimits, Integer maxContextTokens, int maxToolCalls,
+                   boolean relaxRequiredToolChoice) {
         this.backend = backend;
         this.template = template;
         this.samplingDefaults = samplingDefaults;
         this.modelName = modelName;
         this.grammarLimits = grammarLimits;
         this.maxToolCalls = maxToolCalls;
+        this.relaxRequiredToolChoice = relaxRequiredToolChoice;
         this.contextLength = maxContextTokens == null
                 ? backend.contextLength()
                 : Math.min(maxContextTokens, backend.contextLength());
@@ -162,17 +165,18 @@ final class RequestPlanner {
     }
 
     /**
-     * {@code REQUIRED} forces tool calls in answer to the user; once the last turn is a tool result the
-     * requirement is met and the model may answer (as with {@code AUTO}), so that a tool loop ends.
+     * {@code REQUIRED} forces tool calls. With {@code relaxRequiredToolChoice} (the builder's default), once the last
+     * turn is a tool result the requirement is met and the model may answer (as with {@code AUTO}), so that a tool
+     * loop ends; without it, as at OpenAI, every answer is tool calls.
      */
-    private static ToolMode toolMode(ChatRequestParameters parameters, Conversation conversation) {
+    private ToolMode toolMode(ChatRequestParameters parameters, Conversation conversation) {
         if (parameters.toolSpecifications().isEmpty()) return ToolMode.NONE;
         ToolChoice choice = getOrDefault(parameters.toolChoice(), ToolChoice.AUTO);
         if (choice == ToolChoice.NONE) return ToolMode.NONE;
         if (choice == ToolChoice.REQUIRED) {
             List<Turn> turns = conversation.turns();
             boolean answeredByTool = !turns.isEmpty() && turns.getLast().role() == Turn.Role.TOOL;
-            return answeredByTool ? ToolMode.AUTO : ToolMode.REQUIRED;
+            return answeredByTool && relaxRequiredToolChoice ? ToolMode.AUTO : ToolMode.REQUIRED;
         }
         return ToolMode.AUTO;
     }

@@ -7,6 +7,7 @@ import static dev.langchain4j.internal.InternalStreamingChatResponseHandlerUtils
 import static dev.langchain4j.internal.InternalStreamingChatResponseHandlerUtils.withLoggingExceptions;
 
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.CompleteToolCall;
 import dev.langchain4j.model.chat.response.PartialToolCall;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
@@ -35,15 +36,17 @@ import org.gptq4j.langchain4j.template.ToolCallSyntax;
 final class StreamingGeneration implements GenerationListener, StreamingHandle {
     private final GenerationPlan plan;
     private final StreamingChatResponseHandler handler;
+    private final ExchangeLog exchangeLog;
     private final AtomicBoolean cancelled = new AtomicBoolean();
     private final StringBuilder text = new StringBuilder(); // the text so far, while deciding what to deliver
     private volatile GenerationHandle generation;
     private int delivered; // characters of text already given to the handler
     private boolean holding; // the answer may be tool calls: deliver nothing until the end
 
-    StreamingGeneration(GenerationPlan plan, StreamingChatResponseHandler handler) {
+    StreamingGeneration(GenerationPlan plan, StreamingChatResponseHandler handler, ExchangeLog exchangeLog) {
         this.plan = plan;
         this.handler = handler;
+        this.exchangeLog = exchangeLog;
         this.holding = plan.toolMode() == ToolMode.REQUIRED;
     }
 
@@ -73,6 +76,7 @@ final class StreamingGeneration implements GenerationListener, StreamingHandle {
         if (delivered == text.length()) return;
         String partial = text.substring(delivered);
         delivered = text.length();
+        exchangeLog.partial(partial);
         onPartialResponse(handler, partial, this);
     }
 
@@ -92,7 +96,9 @@ final class StreamingGeneration implements GenerationListener, StreamingHandle {
                 onCompleteToolCall(handler, new CompleteToolCall(i, call));
             }
         }
-        onCompleteResponse(handler, ResponseAssembler.response(plan, answer, toolCalls, result));
+        ChatResponse response = ResponseAssembler.response(plan, answer, toolCalls, result);
+        exchangeLog.response(response);
+        onCompleteResponse(handler, response);
     }
 
     @Override

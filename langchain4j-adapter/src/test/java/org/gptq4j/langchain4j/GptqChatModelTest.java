@@ -266,6 +266,24 @@ class GptqChatModelTest {
         assertThat(refused).as("a second call, parallel calls off for this request").isTrue();
     }
 
+    @Test
+    void required_tool_choice_is_met_by_a_tool_result_unless_the_model_matches_openai() {
+        ToolExecutionRequest call = ToolExecutionRequest.builder().id("call_1").name("getWeather")
+                .arguments("{\"city\": \"Munich\"}").build();
+        ChatRequest afterToolResult = ChatRequest.builder()
+                .messages(UserMessage.from("Weather?"), AiMessage.from(call),
+                        ToolExecutionResultMessage.from(call, "sunny"))
+                .parameters(ChatRequestParameters.builder().toolSpecifications(CITY_TOOL)
+                        .toolChoice(ToolChoice.REQUIRED).build())
+                .build();
+        GptqChatModel relaxing = model(new FakeBackend(1));
+        GptqChatModel strict = GptqChatModel.builder().backend(new FakeBackend(1)).relaxRequiredToolChoice(false).build();
+
+        assertThat(relaxing.planner.plan(afterToolResult).toolMode()).isEqualTo(ToolMode.AUTO);
+        assertThat(strict.planner.plan(afterToolResult).toolMode()).isEqualTo(ToolMode.REQUIRED);
+        assertThat(strict.chat(afterToolResult).aiMessage().toolExecutionRequests()).as("as at OpenAI").isNotEmpty();
+    }
+
     /** Whether the tool-call grammar of a model built as given accepts an answer, token by token. */
     private static final class GrammarAnswers {
         boolean accepts(GptqChatModel.GptqChatModelBuilder builder, String answer) {

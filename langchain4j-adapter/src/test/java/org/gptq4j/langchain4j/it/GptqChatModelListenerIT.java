@@ -17,7 +17,7 @@ class GptqChatModelListenerIT extends AbstractChatModelListenerIT {
 
     @Override
     protected String modelName() {
-        return SharedEngine.MODEL_NAME;
+        return SharedEngine.SUITE_MODEL_NAME;
     }
 
     @Override

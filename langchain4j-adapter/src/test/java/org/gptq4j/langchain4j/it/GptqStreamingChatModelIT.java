@@ -1,41 +1,76 @@
 package org.gptq4j.langchain4j.it;
 
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.eq;
+
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.common.AbstractStreamingChatModelIT;
 import dev.langchain4j.model.chat.listener.ChatModelListener;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
+import dev.langchain4j.model.chat.response.ChatResponseMetadata;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import java.util.List;
 import org.gptq4j.langchain4j.GptqChatRequestParameters;
+import org.gptq4j.langchain4j.GptqChatResponseMetadata;
 import org.gptq4j.langchain4j.GptqStreamingChatModel;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.mockito.InOrder;
 
-/** LangChain4j's shared {@link StreamingChatModel} suite on the real engine. */
+/**
+ * LangChain4j's shared {@link StreamingChatModel} suite on the real engine and the stories model's own answers; the
+ * tests that need knowledge the model lacks are listed in {@link TinyModelExclusions} and run in
+ * {@link ScriptedGptqStreamingChatModelIT}.
+ */
 @ExtendWith(TinyModelExclusions.class)
 class GptqStreamingChatModelIT extends AbstractStreamingChatModelIT {
 
     static GptqStreamingChatModel.GptqStreamingChatModelBuilder builder() {
-        return GptqStreamingChatModel.builder().engine(SharedEngine.ENGINE)
-                .modelName(SharedEngine.MODEL_NAME).seed(42L);
+        return GptqStreamingChatModel.builder().engine(SharedEngine.SUITE_ENGINE)
+                .modelName(SharedEngine.SUITE_MODEL_NAME).seed(42L);
+    }
+
+    /** The builder of the models under test. */
+    GptqStreamingChatModel.GptqStreamingChatModelBuilder modelBuilder() {
+        return builder();
     }
 
     @Override
     protected List<StreamingChatModel> models() {
-        return List.of(builder().build());
+        return List.of(modelBuilder().build());
     }
 
     @Override
     public StreamingChatModel createModelWith(ChatModelListener listener) {
-        return builder().listeners(List.of(listener)).build();
+        return modelBuilder().listeners(List.of(listener)).build();
     }
 
     @Override
     protected StreamingChatModel createModelWith(ChatRequestParameters parameters) {
-        return builder().defaultRequestParameters(parameters).build();
+        return modelBuilder().defaultRequestParameters(parameters).build();
     }
 
     @Override
     protected ChatRequestParameters createIntegrationSpecificParameters(int maxOutputTokens) {
         return GptqChatRequestParameters.builder().maxOutputTokens(maxOutputTokens).build();
+    }
+
+    @Override
+    protected Class<? extends ChatResponseMetadata> chatResponseMetadataType(StreamingChatModel model) {
+        return GptqChatResponseMetadata.class;
+    }
+
+    /** A tool call streams as one partial call with the whole arguments, then the complete call. */
+    @Override
+    protected void verifyToolCallbacks(StreamingChatResponseHandler handler, InOrder io, String id) {
+        io.verify(handler).onPartialToolCall(eq(partial(0, id, "getWeather", "{\"city\":\"Munich\"}")), any());
+        io.verify(handler).onCompleteToolCall(complete(0, id, "getWeather", "{\"city\":\"Munich\"}"));
+    }
+
+    @Override
+    protected void verifyToolCallbacks(StreamingChatResponseHandler handler, InOrder io, String id1, String id2) {
+        verifyToolCallbacks(handler, io, id1);
+        io.verify(handler).onPartialToolCall(eq(partial(1, id2, "getTime", "{\"country\":\"France\"}")), any());
+        io.verify(handler).onCompleteToolCall(complete(1, id2, "getTime", "{\"country\":\"France\"}"));
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -29,11 +30,27 @@ import org.gptq4j.engine.GenerationResult;
  *   <li>{@code gptq.requests} (tag {@code outcome}: completed, failed, rejected), {@code gptq.tokens.prompt},
  *       {@code gptq.tokens.generated}, {@code gptq.preemptions}: counters</li>
  * </ul>
+ *
+ * <p>And the server meters of OpenTelemetry's GenAI semantic conventions, which GenAI dashboards know, each a
+ * histogram with the conventions' bucket boundaries (published as buckets to Prometheus, e.g.
+ * {@code gen_ai_server_request_duration_seconds_bucket}), tagged {@code gen_ai.operation.name=chat},
+ * {@code gen_ai.provider.name=gptq4j}, {@code gen_ai.request.model} and {@code gen_ai.response.model}:
+ * <ul>
+ *   <li>{@code gen_ai.server.request.duration}: submission to end, per request</li>
+ *   <li>{@code gen_ai.server.time_to_first_token}: submission to the first generated token</li>
+ *   <li>{@code gen_ai.server.time_per_output_token}: after the first token, per further token</li>
+ * </ul>
+ * The client-side meters ({@code gen_ai.client.operation.duration}, {@code gen_ai.client.token.usage}) and traces
+ * come from LangChain4j's own {@code ObservationChatModelListener} (langchain4j-observation): as a bean, it is
+ * attached to the starter's models like every {@code ChatModelListener} bean.
  */
 public class GptqMetrics implements MeterBinder, EngineMetricsListener {
     private final EngineSource source;
     private final List<Timer> timeToFirstToken = new CopyOnWriteArrayList<>();
     private final List<Timer> requestDuration = new CopyOnWriteArrayList<>();
+    private final List<Timer> genAiRequestDuration = new CopyOnWriteArrayList<>();
+    private final List<Timer> genAiTimeToFirstToken = new CopyOnWriteArrayList<>();
+    private final List<Timer> genAiTimePerOutputToken = new CopyOnWriteArrayList<>();
 
     public GptqMetrics(EngineSource source) {
         this.source = Objects.requireNonNull(source, "source");
@@ -64,6 +81,26 @@ public class GptqMetrics implements MeterBinder, EngineMetricsListener {
                 .description("From submission to the first generated token").register(registry));
         requestDuration.add(Timer.builder("gptq.request.duration").tags(tags)
                 .description("From submission to the end of a generation").register(registry));
+        Tags genAi = Tags.of("gen_ai.operation.name", "chat", "gen_ai.provider.name", "gptq4j",
+                "gen_ai.request.model", source.description(), "gen_ai.response.model", source.description());
+        genAiRequestDuration.add(genAiTimer(registry, genAi, "gen_ai.server.request.duration",
+                "Generative AI server request duration", 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12,
+                10.24, 20.48, 40.96, 81.92));
+        genAiTimeToFirstToken.add(genAiTimer(registry, genAi, "gen_ai.server.time_to_first_token",
+                "Time to generate the first token", 0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75,
+                1.0, 2.5, 5.0, 7.5, 10.0));
+        genAiTimePerOutputToken.add(genAiTimer(registry, genAi, "gen_ai.server.time_per_output_token",
+                "Time per output token generated after the first token", 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2,
+                0.3, 0.4, 0.5, 0.75, 1.0, 2.5));
+    }
+
+    /** A GenAI semantic-conventions timer, with the conventions' bucket boundaries in seconds. */
+    private static Timer genAiTimer(MeterRegistry registry, Tags tags, String name, String description,
+                                    double... bucketSeconds) {
+        Duration[] buckets = new Duration[bucketSeconds.length];
+        for (int i = 0; i < buckets.length; i++) buckets[i] = Duration.ofNanos(Math.round(bucketSeconds[i] * 1e9));
+        return Timer.builder(name).tags(tags).description(description).serviceLevelObjectives(buckets)
+                .register(registry);
     }
 
     @Override
@@ -72,6 +109,15 @@ public class GptqMetrics implements MeterBinder, EngineMetricsListener {
             timeToFirstToken.forEach(t -> t.record(result.timings().timeToFirstToken()));
         }
         requestDuration.forEach(t -> t.record(result.timings().total()));
+        genAiRequestDuration.forEach(t -> t.record(result.timings().total()));
+        if (result.generatedTokenCount() > 0) {
+            genAiTimeToFirstToken.forEach(t -> t.record(result.timings().timeToFirstToken()));
+        }
+        if (result.generatedTokenCount() > 1) {
+            Duration perToken = result.timings().total().minus(result.timings().timeToFirstToken())
+                    .dividedBy(result.generatedTokenCount() - 1);
+            genAiTimePerOutputToken.forEach(t -> t.record(perToken));
+        }
     }
 
     private void gauge(MeterRegistry registry, Tags tags, String name, String unit, String description,
