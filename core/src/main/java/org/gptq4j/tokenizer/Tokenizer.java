@@ -18,7 +18,7 @@ public interface Tokenizer {
 
     int unkId();
 
-    /** Plain text to ids, without BOS. Text that looks like a special token ("<s>") stays text. */
+    /** Plain text to ids, without BOS. Text that looks like a special token ({@code <s>}) stays text. */
     int[] encode(String text);
 
     /**
@@ -43,7 +43,7 @@ public interface Tokenizer {
      */
     String decode(int[] ids);
 
-    /** The raw piece, e.g. "▁Once" or "<0xF0>". */
+    /** The raw piece, e.g. {@code ▁Once} or {@code <0xF0>}. */
     String piece(int id);
 
     /**

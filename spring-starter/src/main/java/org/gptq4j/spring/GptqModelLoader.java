@@ -41,6 +41,7 @@ public class GptqModelLoader implements AutoCloseable {
     private volatile Engine engine;
     private volatile Path modelFolder;
     private volatile RuntimeException lastFailure;
+    private volatile boolean loading;
     private boolean closed;
 
     /**
@@ -67,12 +68,15 @@ public class GptqModelLoader implements AutoCloseable {
         synchronized (this) {
             if (closed) throw new IllegalStateException("the gptq4j model loader is closed");
             if (engine == null) {
+                loading = true;
                 try {
                     engine = load();
                     lastFailure = null;
                 } catch (RuntimeException e) {
                     lastFailure = e;
                     throw e;
+                } finally {
+                    loading = false;
                 }
             }
             return engine;
@@ -82,6 +86,11 @@ public class GptqModelLoader implements AutoCloseable {
     /** The engine if it is loaded; never loads it. */
     public Optional<Engine> loadedEngine() {
         return Optional.ofNullable(engine);
+    }
+
+    /** True while a call to {@link #engine()} resolves, downloads or loads the model; never blocks. */
+    public boolean isLoading() {
+        return loading;
     }
 
     /** The folder the model was loaded from, once known. */
