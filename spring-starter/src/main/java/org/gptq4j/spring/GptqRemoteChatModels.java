@@ -66,7 +66,8 @@ class GptqRemoteChatModels {
         @Bean
         Object gptqRemoteChatModelUnavailable(GptqChatModelProperties model) {
             throw new GptqPropertyException(GptqChatModelProperties.BASE_URL, model.baseUrl(),
-                    "a remote engine needs LangChain4j's OpenAI client, which is not on the class path",
+                    "a remote engine needs LangChain4j's OpenAI client (dev.langchain4j:langchain4j-open-ai),"
+                            + " which is not on the class path",
                     "add the dependency dev.langchain4j:langchain4j-open-ai, or unset it to run the model here");
         }
     }

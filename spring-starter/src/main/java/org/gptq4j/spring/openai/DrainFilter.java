@@ -13,7 +13,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Counts the API requests in flight for the {@link GptqDrain}, a streaming one until its stream ends, and once the
- * drain has begun answers new ones 503 ({@link OpenAiErrors#draining()}, with {@code Retry-After}) without reading
+ * drain has begun answers new ones 503 ({@link OpenAiErrors#draining()}, with {@code Retry-After}) without running
  * them, so that a load balancer or client sends them to another replica.
  */
 final class DrainFilter extends OncePerRequestFilter {
@@ -32,6 +32,7 @@ final class DrainFilter extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         if (!drain.tryEnter()) {
+            discardBody(request);
             OpenAiErrors.write(response, OpenAiErrors.draining()); // expected while draining: not logged
             return;
         }
@@ -44,6 +45,18 @@ final class DrainFilter extends OncePerRequestFilter {
         } finally {
             if (request.isAsyncStarted()) request.getAsyncContext().addListener(new ExitOnEnd(exit));
             else exit.run();
+        }
+    }
+
+    /**
+     * Reads what the client sends before answering (bounded by the size limit filter ahead of this one), so that the
+     * connection, which Tomcat closes after a 503, is not closed under a client still sending its body.
+     */
+    private static void discardBody(HttpServletRequest request) {
+        try (var body = request.getInputStream()) {
+            body.transferTo(java.io.OutputStream.nullOutputStream());
+        } catch (IOException | RuntimeException e) {
+            // too large, or the client went away: it gets the 503 (or nothing) all the same
         }
     }
 

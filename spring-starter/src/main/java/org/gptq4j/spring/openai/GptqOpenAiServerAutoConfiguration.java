@@ -93,11 +93,11 @@ public class GptqOpenAiServerAutoConfiguration {
         return registration(new ApiKeyFilter(server.apiKeys()), FILTER_ORDER);
     }
 
-    /** First of all: a draining server refuses before authenticating or reading anything. */
+    /** After the key check and the size limit, which bound what a refused request's body costs to read. */
     @Bean
     @ConditionalOnBean(GptqDrain.class)
     FilterRegistrationBean<DrainFilter> gptqDrainFilter(GptqDrain drain) {
-        return registration(new DrainFilter(drain), FILTER_ORDER - 1);
+        return registration(new DrainFilter(drain), FILTER_ORDER + 2);
     }
 
     @Bean

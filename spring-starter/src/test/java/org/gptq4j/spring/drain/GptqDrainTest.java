@@ -63,6 +63,16 @@ class GptqDrainTest {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A request on a new connection of its own, bounded in time. */
+    private HttpResponse<String> newRequest(String text) throws Exception {
+        try (HttpClient fresh = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+            return fresh.send(HttpRequest.newBuilder(URI.create(url("/v1/chat/completions"))).timeout(Duration.ofSeconds(10))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"messages\": [{\"role\": \"user\", \"content\": \"" + text + "\"}], \"max_tokens\": 4}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
     private Engine engine() {
         return context.getBean(GptqModelLoader.class).loadedEngine().orElseThrow();
     }
@@ -76,25 +86,10 @@ class GptqDrainTest {
         CompletableFuture<HttpResponse<String>> stream = chat(DrainTestApplication.Gate.HOLD + " Lily", true);
         assertThat(gate.held.tryAcquire(2, 30, TimeUnit.SECONDS)).as("both requests accepted and held").isTrue();
 
-        System.err.println("DBG before close: " + chat("Once upon a time", false).get(20, TimeUnit.SECONDS).statusCode());
         CompletableFuture<Void> shutdown = CompletableFuture.runAsync(context::close);
         await().atMost(Duration.ofSeconds(30)).until(() -> availability.getReadinessState() == ReadinessState.REFUSING_TRAFFIC);
-        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", Integer.parseInt(context.getEnvironment().getProperty("local.server.port")))) {
-            socket.setSoTimeout(5000);
-            String body = "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}";
-            socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body).getBytes());
-            socket.getOutputStream().flush();
-            byte[] buf = new byte[4096];
-            StringBuilder got = new StringBuilder();
-            try {
-                for (int n; (n = socket.getInputStream().read(buf)) > 0; ) got.append(new String(buf, 0, n));
-            } catch (Exception e) {
-                got.append(" <").append(e).append(">");
-            }
-            System.err.println("DBG raw: " + got);
-        }
         HttpResponse<String> refused = await().atMost(Duration.ofSeconds(30))
-                .until(() -> chat("Once upon a time", false).get(), r -> r.statusCode() == 503);
+                .until(() -> newRequest("Once upon a time"), r -> r.statusCode() == 503);
         assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
         assertThat(JSON.readTree(refused.body()).path("error").path("code").asText()).isEqualTo("shutting_down");
         HttpResponse<String> readiness = http.send(HttpRequest.newBuilder(URI.create(url("/actuator/health/readiness")))
