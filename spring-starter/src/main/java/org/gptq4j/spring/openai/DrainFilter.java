@@ -32,7 +32,6 @@ final class DrainFilter extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         if (!drain.tryEnter()) {
-            discardBody(request);
             OpenAiErrors.write(response, OpenAiErrors.draining()); // expected while draining: not logged
             return;
         }
@@ -45,18 +44,6 @@ final class DrainFilter extends OncePerRequestFilter {
         } finally {
             if (request.isAsyncStarted()) request.getAsyncContext().addListener(new ExitOnEnd(exit));
             else exit.run();
-        }
-    }
-
-    /**
-     * Reads what the client sends before answering (bounded by the size limit filter ahead of this one), so that the
-     * connection, which Tomcat closes after a 503, is not closed under a client still sending its body.
-     */
-    private static void discardBody(HttpServletRequest request) {
-        try (var body = request.getInputStream()) {
-            body.transferTo(java.io.OutputStream.nullOutputStream());
-        } catch (IOException | RuntimeException e) {
-            // too large, or the client went away: it gets the 503 (or nothing) all the same
         }
     }
 

@@ -93,7 +93,7 @@ public class GptqOpenAiServerAutoConfiguration {
         return registration(new ApiKeyFilter(server.apiKeys()), FILTER_ORDER);
     }
 
-    /** After the key check and the size limit, which bound what a refused request's body costs to read. */
+    /** After the key check: a client without a key learns nothing, not even that the server drains. */
     @Bean
     @ConditionalOnBean(GptqDrain.class)
     FilterRegistrationBean<DrainFilter> gptqDrainFilter(GptqDrain drain) {
