@@ -4,6 +4,7 @@ import dev.langchain4j.model.TokenCountEstimator;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.listener.ChatModelListener;
+import java.util.Optional;
 import org.gptq4j.engine.Engine;
 import org.gptq4j.engine.EngineMetricsListener;
 import org.gptq4j.langchain4j.EngineBuilder;
@@ -21,9 +22,13 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.NoneNestedConditions;
+import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Lazy;
 
 /**
@@ -35,16 +40,18 @@ import org.springframework.context.annotation.Lazy;
  * application {@link Engine} bean), as LangChain4j's provider starters gate theirs on their properties: another
  * provider's {@code ChatModel} (e.g. LangChain4j's OpenAI starter) beside them changes nothing, and each backs off
  * only from the application's own {@link GptqChatModel} / {@link GptqStreamingChatModel}. An application
- * {@link Engine} bean replaces the loader, and the chat models then run on it.
+ * {@link Engine} bean replaces the loader, and the chat models then run on it. With {@code chat-model.base-url} set,
+ * no model is loaded: the chat models are LangChain4j's OpenAI client on that server ({@link GptqRemoteChatModels}).
  */
 @AutoConfiguration
 @ConditionalOnClass({Engine.class, GptqChatModel.class})
 @EnableConfigurationProperties({GptqProperties.class, GptqChatModelProperties.class, GptqHubProperties.class})
+@Import(GptqRemoteChatModels.class)
 public class GptqAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean({GptqModelLoader.class, Engine.class})
-    @Conditional(OnModelConfigured.class)
+    @Conditional({OnModelConfigured.class, NotRemote.class})
     public GptqModelLoader gptqModelLoader(GptqProperties engine, GptqChatModelProperties model,
                                            GptqHubProperties hub, ObjectProvider<EngineMetricsListener> listeners) {
         return new GptqModelLoader(engine, model, () -> hub.toHubConfig(System.getenv()),
@@ -82,6 +89,26 @@ public class GptqAutoConfiguration {
             streaming.ifAvailable(LazyBean::create);
             tokens.ifAvailable(LazyBean::create);
         };
+    }
+
+    /**
+     * Drains the engine when the context closes: readiness REFUSING_TRAFFIC, new API requests refused, those in
+     * flight finished (at most {@code drain-timeout}), then the engine closed. The starter's engine is closed through
+     * its loader; an application's own engine bean is closed too (closing is idempotent).
+     */
+    @Bean
+    @ConditionalOnBean(Engine.class)
+    @ConditionalOnMissingBean
+    public GptqDrain gptqDrain(GptqProperties properties, ObjectProvider<GptqModelLoader> loader,
+                               ObjectProvider<Engine> engine, ApplicationEventPublisher events,
+                               ObjectProvider<ApplicationAvailability> availability) {
+        GptqModelLoader ours = loader.getIfAvailable();
+        if (ours != null) {
+            return new GptqDrain(properties.drainTimeout(), ours::loadedEngine, ours::close, events,
+                    availability::getIfAvailable);
+        }
+        return new GptqDrain(properties.drainTimeout(), () -> Optional.of(engine.getObject()),
+                () -> engine.getObject().close(), events, availability::getIfAvailable);
     }
 
     /** Never closed here: it runs on the shared engine, which the loader closes. */
@@ -140,6 +167,16 @@ public class GptqAutoConfiguration {
      */
     private static ChatTemplate chosenTemplate(GptqChatModelProperties model) {
         return model.chatTemplate() == null ? null : ChatTemplates.named(model.chatTemplate());
+    }
+
+    /** No {@code base-url}: the model runs in this process. */
+    static final class NotRemote extends NoneNestedConditions {
+        NotRemote() {
+            super(ConfigurationPhase.REGISTER_BEAN);
+        }
+
+        @ConditionalOnProperty(GptqChatModelProperties.BASE_URL)
+        static final class Remote {}
     }
 
     /** A model is named: {@code langchain4j.gptq.chat-model.repo} or {@code .model-path} is set. */

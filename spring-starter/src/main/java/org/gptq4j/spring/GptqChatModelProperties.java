@@ -1,5 +1,6 @@
 package org.gptq4j.spring;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
@@ -32,6 +33,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param stopSequences     texts that end an answer (not included in it)
  * @param chatTemplate      a built-in chat template (llama2, firefly, chatml, raw); default: the model folder's
  *                          chat_template, else raw
+ * @param baseUrl           an OpenAI-compatible server (vLLM, TGI, another gptq4j) to run the chat models on
+ *                          instead of a model in this process, e.g. http://vllm:8000/v1; then no model is loaded here,
+ *                          the model is asked for by {@code model-name} (default: the repository id, vLLM's default
+ *                          served model name) and the sampling properties become request fields (top-k and
+ *                          repetition-penalty as vLLM's extra fields {@code top_k}, {@code repetition_penalty})
+ * @param apiKey            the API key sent to {@code base-url} as {@code Authorization: Bearer}; default: none
  */
 @ConfigurationProperties(GptqChatModelProperties.PREFIX)
 public record GptqChatModelProperties(
@@ -46,12 +53,15 @@ public record GptqChatModelProperties(
         @DefaultValue("" + SamplingParameters.MODEL_CARD_MAX_NEW_TOKENS) int maxNewTokens,
         Long seed,
         List<String> stopSequences,
-        String chatTemplate) {
+        String chatTemplate,
+        URI baseUrl,
+        String apiKey) {
 
     public static final String PREFIX = GptqProperties.PREFIX + ".chat-model";
     static final String REPO = PREFIX + ".repo";
     static final String BRANCH = PREFIX + ".branch";
     static final String MODEL_PATH = PREFIX + ".model-path";
+    static final String BASE_URL = PREFIX + ".base-url";
 
     public GptqChatModelProperties {
         stopSequences = stopSequences == null ? List.of() : List.copyOf(stopSequences);
@@ -61,6 +71,15 @@ public record GptqChatModelProperties(
                     "exactly one of " + REPO + " (download from the Hub) and " + MODEL_PATH + " (a local folder)");
         }
         if (repo != null) modelRef(repo, branch);
+        if (baseUrl != null && (!("http".equals(baseUrl.getScheme()) || "https".equals(baseUrl.getScheme()))
+                || baseUrl.getHost() == null)) {
+            throw new GptqPropertyException(BASE_URL, baseUrl, "not an http(s) URL with a host",
+                    "the OpenAI-compatible API's base URL, e.g. http://vllm:8000/v1");
+        }
+        if (apiKey != null && apiKey.isBlank()) {
+            throw new GptqPropertyException(PREFIX + ".api-key", "(blank)", "an API key must not be blank",
+                    "the remote server's key, or unset to send none");
+        }
         sampling("temperature", temperature, ">= 0 (0 means greedy)", b -> b.temperature(temperature));
         sampling("top-p", topP, "greater than 0 and at most 1 (1 disables it)", b -> b.topP(topP));
         sampling("top-k", topK, ">= 0 (0 disables it)", b -> b.topK(topK));
@@ -85,6 +104,21 @@ public record GptqChatModelProperties(
         if (repo != null) return repo;
         Path name = modelPath == null ? null : modelPath.toAbsolutePath().normalize().getFileName();
         return name == null ? "gptq4j" : name.toString();
+    }
+
+    /** Whether the chat models run on a remote OpenAI-compatible server ({@code base-url}) rather than here. */
+    public boolean isRemote() {
+        return baseUrl != null;
+    }
+
+    /** The API key is a secret: only whether there is one is shown. */
+    @Override
+    public String toString() {
+        return "GptqChatModelProperties[repo=" + repo + ", branch=" + branch + ", modelPath=" + modelPath
+                + ", modelName=" + modelName + ", temperature=" + temperature + ", topP=" + topP + ", topK=" + topK
+                + ", repetitionPenalty=" + repetitionPenalty + ", maxNewTokens=" + maxNewTokens + ", seed=" + seed
+                + ", stopSequences=" + stopSequences + ", chatTemplate=" + chatTemplate + ", baseUrl=" + baseUrl
+                + ", apiKey=" + (apiKey == null ? "none" : "(redacted)") + "]";
     }
 
     /** Whether a model is configured at all ({@code repo} or {@code model-path}). */

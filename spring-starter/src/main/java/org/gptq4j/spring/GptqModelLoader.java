@@ -200,9 +200,13 @@ public class GptqModelLoader implements AutoCloseable {
                 + " tokenizer.json";
     }
 
-    /** Closes the engine (its threads and mapped files) if it was loaded; later {@link #engine()} calls fail. */
+    /**
+     * Closes the engine (its threads and mapped files) if it was loaded; later {@link #engine()} calls fail.
+     * Idempotent: the drain closes it first, the context's destruction again.
+     */
     @Override
     public synchronized void close() {
+        if (closed) return;
         closed = true;
         Engine loaded = engine;
         if (loaded != null) {

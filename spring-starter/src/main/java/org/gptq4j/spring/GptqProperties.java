@@ -31,6 +31,10 @@ import org.springframework.util.unit.DataSize;
  * @param queueTimeout           longest wait in the queue before a request fails
  * @param loading                eager: resolve, download and load the model at startup (fail fast, progress in the
  *                               log); lazy: on the first request
+ * @param drainTimeout           at shutdown, the longest wait for requests in flight to finish (after readiness went
+ *                               to REFUSING_TRAFFIC and new API requests get 503) before the engine is closed,
+ *                               failing what is left; keep it below the platform's grace period (Kubernetes:
+ *                               terminationGracePeriodSeconds, 30 s by default)
  */
 @ConfigurationProperties(GptqProperties.PREFIX)
 public record GptqProperties(
@@ -43,7 +47,8 @@ public record GptqProperties(
         @DefaultValue("16") int maxConcurrentSequences,
         @DefaultValue("128") int maxQueuedRequests,
         @DefaultValue("60s") Duration queueTimeout,
-        @DefaultValue("eager") Loading loading) {
+        @DefaultValue("eager") Loading loading,
+        @DefaultValue("20s") Duration drainTimeout) {
 
     public static final String PREFIX = "langchain4j.gptq";
 
@@ -68,6 +73,10 @@ public record GptqProperties(
         if (kvCacheMemory != null && kvCacheMemory.toBytes() < 1) {
             throw new GptqPropertyException(PREFIX + ".kv-cache-memory", kvCacheMemory, "the KV cache needs memory",
                     "a positive size such as 512MB or 4GB, or unset for 1GB");
+        }
+        if (drainTimeout == null || drainTimeout.isNegative()) {
+            throw new GptqPropertyException(PREFIX + ".drain-timeout", drainTimeout, "a wait cannot be negative",
+                    "a duration >= 0 such as 20s (0 closes the engine at once)");
         }
         toEngineLimits(maxInputLength, maxTotalTokens, maxBatchPrefillTokens, maxConcurrentSequences,
                 maxQueuedRequests, queueTimeout);

@@ -13,6 +13,7 @@ import org.apache.commons.logging.LogFactory;
 import java.util.concurrent.Executors;
 import org.gptq4j.spring.GptqAutoConfiguration;
 import org.gptq4j.spring.GptqChatModelProperties;
+import org.gptq4j.spring.GptqDrain;
 import org.gptq4j.spring.GptqServerProperties;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -90,6 +91,13 @@ public class GptqOpenAiServerAutoConfiguration {
     @Conditional(HasApiKeys.class)
     FilterRegistrationBean<ApiKeyFilter> gptqApiKeyFilter(GptqServerProperties server) {
         return registration(new ApiKeyFilter(server.apiKeys()), FILTER_ORDER);
+    }
+
+    /** After the key check: a client without a key learns nothing, not even that the server drains. */
+    @Bean
+    @ConditionalOnBean(GptqDrain.class)
+    FilterRegistrationBean<DrainFilter> gptqDrainFilter(GptqDrain drain) {
+        return registration(new DrainFilter(drain), FILTER_ORDER + 2);
     }
 
     @Bean

@@ -32,7 +32,8 @@ import org.springframework.web.servlet.resource.NoResourceFoundException;
  *       naming {@code param} where there is one), a missing or wrong API key (401), an unknown model or path (404),
  *       a method, media type or Accept header the path does not take (405, 415, 406), a body over
  *       {@code max-request-size} (413), a full or timed-out queue (429);</li>
- *   <li>the server's fault is a 5xx that says only that: an engine that is shutting down (503), and a generation
+ *   <li>the server's fault is a 5xx that says only that: a server that drains for shutdown or an engine that is
+ *       shutting down (503, with {@code Retry-After}), and a generation
  *       that failed on the engine (non-finite logits, a native failure, an {@code IllegalStateException}), an
  *       {@code Error}, anything not known to be the client's (500). The body never holds a class name, a stack
  *       trace or a path; the log has them.</li>
@@ -46,6 +47,8 @@ final class OpenAiErrors {
     private static final ThrottledLog SERVER_ERRORS = new ThrottledLog(LOG, Duration.ofMinutes(1), System::nanoTime);
     private static final OpenAiResponses BODIES = new OpenAiResponses(new ObjectMapper());
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The {@code Retry-After} of a 503: at once, elsewhere (the load balancer has another replica). */
+    static final String RETRY_AFTER_SECONDS = "1";
     static final String SERVER_FAULT = "The server failed to complete this request; the error is in its log.";
 
     private OpenAiErrors() {}
@@ -109,6 +112,12 @@ final class OpenAiErrors {
         };
     }
 
+    /** A new request while the server drains for shutdown ({@link DrainFilter}): not read, not run. */
+    static OpenAiException draining() {
+        return new OpenAiException(503, "server_error", null, "shutting_down",
+                "The server is shutting down and takes no new requests; retry on another instance.");
+    }
+
     static OpenAiException tooLarge(long limit) {
         return new OpenAiException(413, "invalid_request_error", null, "request_too_large",
                 "The request body is larger than this server's limit of " + limit + " bytes");
@@ -138,9 +147,13 @@ final class OpenAiErrors {
         write(response, answer);
     }
 
-    /** Writes {@code answer} as the whole response. */
+    /**
+     * Writes {@code answer} as the whole response. A 503 (shutting down) carries {@code Retry-After}: the request
+     * was not run, and another replica (or this one, restarted) can take it.
+     */
     static void write(HttpServletResponse response, OpenAiException answer) throws IOException {
         response.setStatus(answer.status);
+        if (answer.status == 503) response.setHeader("Retry-After", RETRY_AFTER_SECONDS);
         response.setContentType(MediaType.APPLICATION_JSON_VALUE);
         byte[] body = JSON.writeValueAsBytes(BODIES.error(answer));
         response.setContentLength(body.length);

@@ -1,0 +1,130 @@
+package org.gptq4j.spring.drain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.gptq4j.engine.Engine;
+import org.gptq4j.spring.GptqModelLoader;
+import org.gptq4j.testing.Fixtures;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.availability.ReadinessState;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The graceful drain on a real server: when the context closes (as on SIGTERM), readiness goes to
+ * REFUSING_TRAFFIC, new API requests get 503 with Retry-After, the requests already accepted (a plain one and a
+ * stream) finish, and only then is the engine closed; a request still held at {@code drain-timeout} is cut by the
+ * engine's close.
+ */
+class GptqDrainTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    ConfigurableApplicationContext context;
+    DrainTestApplication.Gate gate;
+
+    private void start(String drainTimeout) {
+        context = new SpringApplicationBuilder(DrainTestApplication.class).properties(
+                "server.port=0", "server.address=127.0.0.1", "spring.main.banner-mode=off",
+                "langchain4j.gptq.threads=1", "langchain4j.gptq.kv-cache-memory=2MB",
+                "langchain4j.gptq.chat-model.model-path=" + Fixtures.model(Fixtures.STORIES, "main"),
+                "langchain4j.gptq.chat-model.max-new-tokens=8", "langchain4j.gptq.server.enabled=true",
+                "langchain4j.gptq.drain-timeout=" + drainTimeout,
+                "management.endpoint.health.probes.enabled=true").run();
+        gate = context.getBean(DrainTestApplication.Gate.class);
+    }
+
+    @AfterEach
+    void close() {
+        if (gate != null) gate.open();
+        if (context != null) context.close();
+    }
+
+    private String url(String path) {
+        return "http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port") + path;
+    }
+
+    private CompletableFuture<HttpResponse<String>> chat(String text, boolean stream) {
+        String body = "{\"messages\": [{\"role\": \"user\", \"content\": \"" + text + "\"}], \"max_tokens\": 6,"
+                + " \"temperature\": 0, \"stream\": " + stream + "}";
+        return http.sendAsync(HttpRequest.newBuilder(URI.create(url("/v1/chat/completions")))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A request on a new connection of its own, bounded in time. */
+    private HttpResponse<String> newRequest(String text) throws Exception {
+        try (HttpClient fresh = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+            return fresh.send(HttpRequest.newBuilder(URI.create(url("/v1/chat/completions"))).timeout(Duration.ofSeconds(10))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"messages\": [{\"role\": \"user\", \"content\": \"" + text + "\"}], \"max_tokens\": 4}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    private Engine engine() {
+        return context.getBean(GptqModelLoader.class).loadedEngine().orElseThrow();
+    }
+
+    @Test
+    void requestsInFlightFinishNewOnesGet503AndThenTheEngineCloses() throws Exception {
+        start("30s");
+        ApplicationAvailability availability = context.getBean(ApplicationAvailability.class);
+        Engine engine = engine();
+        CompletableFuture<HttpResponse<String>> plain = chat(DrainTestApplication.Gate.HOLD + " Tom", false);
+        CompletableFuture<HttpResponse<String>> stream = chat(DrainTestApplication.Gate.HOLD + " Lily", true);
+        assertThat(gate.held.tryAcquire(2, 30, TimeUnit.SECONDS)).as("both requests accepted and held").isTrue();
+
+        CompletableFuture<Void> shutdown = CompletableFuture.runAsync(context::close);
+        await().atMost(Duration.ofSeconds(30)).until(() -> availability.getReadinessState() == ReadinessState.REFUSING_TRAFFIC);
+        HttpResponse<String> refused = await().atMost(Duration.ofSeconds(30))
+                .until(() -> newRequest("Once upon a time"), r -> r.statusCode() == 503);
+        assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(JSON.readTree(refused.body()).path("error").path("code").asText()).isEqualTo("shutting_down");
+        HttpResponse<String> readiness = http.send(HttpRequest.newBuilder(URI.create(url("/actuator/health/readiness")))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(readiness.statusCode()).isEqualTo(503);
+        assertThat(JSON.readTree(readiness.body()).path("status").asText()).isEqualTo("OUT_OF_SERVICE");
+        assertThat(shutdown).as("the drain waits for the held requests").isNotDone();
+        assertThat(engine.isRunning()).isTrue();
+
+        gate.open();
+        HttpResponse<String> plainDone = plain.get(30, TimeUnit.SECONDS);
+        assertThat(plainDone.statusCode()).as(plainDone.body()).isEqualTo(200);
+        JsonNode answer = JSON.readTree(plainDone.body()).path("choices").get(0).path("message").path("content");
+        assertThat(answer.asText()).isNotEmpty();
+        HttpResponse<String> streamDone = stream.get(30, TimeUnit.SECONDS);
+        assertThat(streamDone.statusCode()).isEqualTo(200);
+        assertThat(streamDone.body()).contains("\"finish_reason\"").endsWith("data: [DONE]\n\n");
+        shutdown.get(30, TimeUnit.SECONDS);
+        assertThat(engine.isRunning()).as("closed after the drain").isFalse();
+    }
+
+    @Test
+    void aRequestStillInFlightAtTheDrainTimeoutIsCutByClosingTheEngine() throws Exception {
+        start("200ms");
+        Engine engine = engine();
+        CompletableFuture<HttpResponse<String>> stuck = chat(DrainTestApplication.Gate.HOLD + " Tom", false);
+        assertThat(gate.held.tryAcquire(1, 30, TimeUnit.SECONDS)).isTrue();
+
+        CompletableFuture<Void> shutdown = CompletableFuture.runAsync(context::close);
+        await().atMost(Duration.ofSeconds(30)).until(() -> !engine.isRunning());
+        gate.open(); // the stuck request goes on, to a closed engine
+        HttpResponse<String> cut = stuck.get(30, TimeUnit.SECONDS);
+        assertThat(cut.statusCode()).as(cut.body()).isEqualTo(503);
+        assertThat(cut.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(JSON.readTree(cut.body()).path("error").path("code").asText()).isEqualTo("engine_closed");
+        shutdown.get(30, TimeUnit.SECONDS);
+    }
+}
