@@ -3,6 +3,8 @@ package org.gptq4j.io;
 import org.gptq4j.kernel.ComputePool;
 import org.gptq4j.kv.BlockTable;
 import org.gptq4j.kv.KvCacheManager;
+import org.gptq4j.kv.KvLayout;
+import org.gptq4j.kv.KvPrecision;
 import org.gptq4j.kv.PagedKvCache;
 import org.gptq4j.model.ForwardBatch;
 import org.gptq4j.model.LlamaModel;
@@ -13,9 +15,14 @@ import java.nio.file.Path;
 final class ModelRun {
     private ModelRun() {}
 
+    /**
+     * The logits over a float32 KV cache whatever the kernels' own precision, so that runs of differently stored
+     * weights differ only by their weights: an F16 cache rounds each key and value once, which can turn a summation
+     * order's 1e-6 into 1e-4 in the logits.
+     */
     static float[][] logits(Path folder, int[] ids) {
         try (LlamaModel model = LlamaModel.load(folder);
-             PagedKvCache cache = model.newKvCache(16, 8);
+             PagedKvCache cache = new PagedKvCache(float32(model.kvLayout(16, 8)));
              ComputePool pool = new ComputePool(2)) {
             KvCacheManager blocks = new KvCacheManager(cache.layout(), false);
             BlockTable table = new BlockTable();
@@ -27,6 +34,10 @@ final class ModelRun {
             for (int i = 0; i < ids.length; i++) rows[i] = java.util.Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
             return rows;
         }
+    }
+
+    private static KvLayout float32(KvLayout l) {
+        return new KvLayout(l.layers(), l.kvHeads(), l.headDim(), l.blockSize(), l.blocks(), KvPrecision.F32);
     }
 
     static int argmax(float[] row) {
