@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
 @Command(name = "chat", mixinStandardHelpOptions = true,
         description = "Chat with a model: streamed answers, the conversation kept through the model's chat template. "
                 + "Without --model, uses the embedded stories260K model (a story model: it continues your text). "
-                + "The conversation keeps the latest turns that fit in the model's context beside --max-tokens. "
+                + "The conversation keeps the latest turns that fit in the model's context beside --max-new-tokens. "
                 + "Piped input: each line is a user turn, and only the answers are printed to standard output.")
 final class ChatCommand implements Callable<Integer> {
     @ParentCommand

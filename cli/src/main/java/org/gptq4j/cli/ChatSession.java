@@ -26,7 +26,7 @@ final class ChatSession {
             Commands:
               /temperature T   sampling temperature, 0 = greedy      /top-p P     nucleus mass in (0, 1]
               /top-k K         keep the K most likely tokens         /seed N|off  reproducible answers
-              /max-tokens N    most tokens per answer                /settings    show the settings
+              /max-new-tokens N  most tokens per answer              /settings    show the settings
               /clear           forget the conversation               /exit        quit (or Ctrl-D)
             Ctrl-C stops an answer; at the prompt, press it twice to quit.""";
 
@@ -129,7 +129,7 @@ final class ChatSession {
         if (messages.isEmpty() || messages.getLast() != question) {
             restore(before);
             err.println("error: the message does not fit in the model's context beside an answer of up to "
-                    + settings.maxTokens() + " tokens; shorten it, or lower /max-tokens");
+                    + settings.maxTokens() + " tokens; shorten it, or lower /max-new-tokens");
             err.flush();
             return;
         }

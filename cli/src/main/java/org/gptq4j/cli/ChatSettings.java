@@ -14,13 +14,14 @@ import java.util.Locale;
  * defaults ({@link org.gptq4j.sampling.SamplingParameters#modelCardDefaults()}).
  */
 final class ChatSettings {
-    /** The names that work both as {@code --name} options and as {@code /name} commands. */
-    static final List<String> NAMES = List.of("temperature", "top-p", "top-k", "seed", "max-tokens");
+    /** The names that work both as {@code --name} options and as {@code /name} commands ({@code max-tokens}: the old name of {@code max-new-tokens}). */
+    static final List<String> NAMES = List.of("temperature", "top-p", "top-k", "seed", "max-new-tokens", "max-tokens");
 
     @Mixin
     SamplingOptions sampling = new SamplingOptions();
 
-    @Option(names = "--max-tokens", defaultValue = "200", description = "Most tokens per answer (default: ${DEFAULT-VALUE}).")
+    /** {@code --max-new-tokens}, the one name of the answer budget (generate's, the Spring property's); {@code --max-tokens} is its old alias. */
+    @Option(names = {"--max-new-tokens", "--max-tokens"}, defaultValue = "200", description = "Most tokens per answer (default: ${DEFAULT-VALUE}).")
     int maxTokens = 200;
 
     /** Applies {@code /name value}; returns what is now in force, or throws with a message for the user. */
@@ -31,7 +32,7 @@ final class ChatSettings {
                 case "top-p" -> sampling.topP = within(Double.parseDouble(value), name);
                 case "top-k" -> sampling.topK = (int) atLeast(Integer.parseInt(value), 0, name);
                 case "seed" -> sampling.seed = value.equals("off") ? null : Long.parseLong(value);
-                case "max-tokens" -> maxTokens = (int) atLeast(Integer.parseInt(value), 1, name);
+                case "max-new-tokens", "max-tokens" -> maxTokens = (int) atLeast(Integer.parseInt(value), 1, "max-new-tokens");
                 default -> throw new IllegalArgumentException("unknown setting " + name);
             }
         } catch (NumberFormatException e) {
@@ -65,7 +66,7 @@ final class ChatSettings {
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "temperature %s, top-p %s, top-k %s, seed %s, max-tokens %d",
+        return String.format(Locale.ROOT, "temperature %s, top-p %s, top-k %s, seed %s, max-new-tokens %d",
                 orDefault(sampling.temperature), orDefault(sampling.topP), orDefault(sampling.topK),
                 sampling.seed == null ? "none" : sampling.seed, maxTokens);
     }

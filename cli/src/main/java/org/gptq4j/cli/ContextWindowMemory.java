@@ -8,8 +8,8 @@ import org.gptq4j.engine.EngineLimits;
 
 /**
  * The chat's history: a LangChain4j {@link TokenWindowChatMemory}, counted with the model's own tokenizer and chat
- * template, that holds at most what fits in the model's context beside the answer budget ({@code --max-tokens},
- * read again at every turn, so {@code /max-tokens} resizes it). A long chat drops its oldest turns instead of
+ * template, that holds at most what fits in the model's context beside the answer budget ({@code --max-new-tokens},
+ * read again at every turn, so {@code /max-new-tokens} resizes it). A long chat drops its oldest turns instead of
  * outgrowing the context; the system prompt is always kept.
  */
 final class ContextWindowMemory {

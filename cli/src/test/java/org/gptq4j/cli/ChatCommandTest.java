@@ -76,7 +76,7 @@ class ChatCommandTest {
     @Test
     void clearForgetsTheConversation() {
         Run run = chat("The dog was happy\n/clear\nThe dog was happy\n", "--model", MODEL.toString(),
-                "--temperature", "0", "--max-tokens", "16");
+                "--temperature", "0", "--max-new-tokens", "16");
         assertThat(run.exitCode()).as(run.err()).isZero();
         String[] answers = run.out().split(System.lineSeparator());
         assertThat(answers).hasSize(2);
@@ -91,7 +91,7 @@ class ChatCommandTest {
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).isEmpty();
         assertThat(run.err())
-                .contains("temperature 0.0, top-p 0.5, top-k 3, seed 42, max-tokens 5")
+                .contains("temperature 0.0, top-p 0.5, top-k 3, seed 42, max-new-tokens 5")
                 .contains("seed none")
                 .contains("/top-p must be in (0, 1]")
                 .contains("/temperature needs a number, not 'hot'")
