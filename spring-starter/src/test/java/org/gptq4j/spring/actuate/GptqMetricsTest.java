@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /** The GenAI semantic-conventions meters: names, tags, what each request records, and their histogram buckets. */
 class GptqMetricsTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final GptqMetrics metrics = new GptqMetrics(new EngineSource(Optional::empty, Optional::empty, "org/stories"));
+    private final GptqMetrics metrics = new GptqMetrics(new EngineSource(Optional::empty, Optional::empty, () -> false, "org/stories"));
 
     GptqMetricsTest() {
         metrics.bindTo(registry);
