@@ -27,7 +27,7 @@ import org.gptq4j.spring.lb.Nginx.Balancing;
 import org.gptq4j.testing.Fixtures;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.availability.ReadinessState;
@@ -63,8 +63,8 @@ class NginxReplicasTest {
     final List<ConfigurableApplicationContext> replicas = new ArrayList<>();
     Nginx nginx;
 
-    @BeforeAll
-    static void nginxInstalled() {
+    @BeforeEach
+    void nginxInstalled() {
         Assumptions.assumeTrue(Nginx.executable().isPresent(), "nginx is not installed (Debian: apt-get install nginx):"
                 + " the replicas-behind-a-load-balancer tests are skipped");
     }
