@@ -85,8 +85,10 @@ class GptqAutoConfigurationTest {
                     assertThat(engine.limits().queueTimeout()).isEqualTo(Duration.ofSeconds(5));
                     assertThat(engine.limits().maxConcurrentSequences()).isEqualTo(2);
                     assertThat(engine.limits().maxBatchPrefillTokens()).isEqualTo(32);
-                    // 5 layers x kvDim 32 x 16 positions x 2 (K,V) x 4 bytes = 20 KiB a block: 1 MiB holds 51
-                    assertThat(engine.kvCacheBlocks()).isEqualTo((1 << 20) / (5 * 32 * 16 * 2 * 4));
+                    // 5 layers x kvDim 32 x 16 positions x 2 (K,V) x 2 bytes (F16 on the native kernels; 4 for float32 on
+                    // the Java ones) = 10 KiB a block: 1 MiB holds 102 (51)
+                    int elementBytes = org.gptq4j.kernel.Kernels.of(engine.kernelOptions()).kvPrecision().bytes();
+                    assertThat(engine.kvCacheBlocks()).isEqualTo((1 << 20) / (5 * 32 * 16 * 2 * elementBytes));
                     GptqChatModel chat = context.getBean(GptqChatModel.class);
                     GptqChatRequestParameters p = chat.defaultRequestParameters();
                     assertThat(p.temperature()).isEqualTo(0.3);
