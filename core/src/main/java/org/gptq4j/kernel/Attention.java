@@ -44,8 +44,9 @@ public final class Attention {
         Arrays.fill(out, oo, oo + hd, 0f);
         for (int p = 0; p <= pos; p++) {
             long v = layout.offset(base, blocks, p);
-            if (f32) VectorMath.axpy(scores[p] / sum, kv.values(), v, out, oo, hd);
-            else for (int i = 0; i < hd; i++) out[oo + i] += scores[p] / sum * kv.value(v + i);
+            float w = scores[p] / sum;
+            if (f32) VectorMath.axpy(w, kv.values(), v, out, oo, hd);
+            else for (int i = 0; i < hd; i++) out[oo + i] += w * kv.value(v + i);
         }
     }
 
