@@ -264,21 +264,28 @@ public final class LlamaModel implements AutoCloseable {
 
         for (int t = 0; t < n; t++) embed(batch.tokens()[t], x, t * d);
 
+        long tokenWork = (long) n * d * 4; // a token's norm or rotation: a few operations per element
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
             // attention: xb = rmsnorm(x); q,k,v = xb Wq, xb Wk, xb Wv; rotate q,k; store k,v; att = softmax(q k^T / sqrt(hd)) v
-            for (int t = 0; t < n; t++) rmsNorm(xb, t * d, x, t * d, layer.attnNorm, d, eps);
+            // the per-token steps run over the pool: a token's arithmetic is the same on whichever thread (same bits),
+            // and a prefill's 512 tokens would otherwise leave the other cores idle while one normalizes and rotates
+            pool.parallelFor(n, tokenWork, (t0, t1) -> {
+                for (int t = t0; t < t1; t++) rmsNorm(xb, t * d, x, t * d, layer.attnNorm, d, eps);
+            });
             layer.qkv.apply(xb, n, pool, q, k, v);
-            for (int t = 0; t < n; t++) {
-                int pos = batch.positions()[t];
-                rope.rotate(q, t * qd, heads, pos, freq[t]);
-                rope.rotate(k, t * kvd, kvHeads, pos, freq[t]);
-                for (int h = 0; h < kvHeads; h++) {
-                    long at = kv.offset(l, h, batch.tables()[t], pos);
-                    cache.write(at, k, t * kvd + h * hd, v, t * kvd + h * hd, hd);
-                }
-            }
             int layerIndex = l;
+            pool.parallelFor(n, tokenWork, (t0, t1) -> {
+                for (int t = t0; t < t1; t++) {
+                    int pos = batch.positions()[t];
+                    rope.rotate(q, t * qd, heads, pos, freq[t]);
+                    rope.rotate(k, t * kvd, kvHeads, pos, freq[t]);
+                    for (int h = 0; h < kvHeads; h++) { // each token writes its own slots
+                        long at = kv.offset(layerIndex, h, batch.tables()[t], pos);
+                        cache.write(at, k, t * kvd + h * hd, v, t * kvd + h * hd, hd);
+                    }
+                }
+            });
             long attentionWork = (long) n * heads * (maxPos + 1) * config.headDim() * 2;
             // head-major: a thread takes a head over consecutive tokens, whose keys and values (for a 512-token prompt,
             // 512 KiB per head) then stay in its cache instead of being streamed from memory once per token
@@ -287,14 +294,18 @@ public final class LlamaModel implements AutoCloseable {
             });
             // x = x + att Wo
             layer.o.apply(att, tmp, n, pool);
-            for (int i = 0; i < n * d; i++) x[i] += tmp[i];
+            addInto(x, tmp, n * d, pool);
 
             // feed-forward: x = x + (silu(xb Wgate) * (xb Wup)) Wdown with xb = rmsnorm(x)
-            for (int t = 0; t < n; t++) rmsNorm(xb, t * d, x, t * d, layer.mlpNorm, d, eps);
+            pool.parallelFor(n, tokenWork, (t0, t1) -> {
+                for (int t = t0; t < t1; t++) rmsNorm(xb, t * d, x, t * d, layer.mlpNorm, d, eps);
+            });
             layer.gateUp.apply(xb, n, pool, gate, up);
-            for (int i = 0; i < n * f; i++) gate[i] = silu(gate[i]) * up[i];
+            pool.parallelFor(n * f, (long) n * f * SILU_WORK, (i0, i1) -> {
+                for (int i = i0; i < i1; i++) gate[i] = silu(gate[i]) * up[i];
+            });
             layer.down.apply(gate, tmp, n, pool);
-            for (int i = 0; i < n * d; i++) x[i] += tmp[i];
+            addInto(x, tmp, n * d, pool);
         }
 
         // logits = rmsnorm(x) W_lm for the rows that want them
@@ -346,6 +357,16 @@ public final class LlamaModel implements AutoCloseable {
         float inv = (float) (1.0 / Math.sqrt(ss + eps));
         for (int i = 0; i < size; i++) out[oo + i] = weight[i] * (inv * x[xo + i]);
     }
+
+    /** x[i] += y[i] for i < n, over the pool when n is large (a prefill's residuals). */
+    private static void addInto(float[] x, float[] y, int n, ComputePool pool) {
+        pool.parallelFor(n, n, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) x[i] += y[i];
+        });
+    }
+
+    /** Operations one silu counts for in the pool's work estimate (an exp and a division). */
+    private static final long SILU_WORK = 16;
 
     /** silu(x) = x * sigmoid(x) */
     private static float silu(float x) {
