@@ -34,6 +34,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 class GptqDrainTest {
     static final ObjectMapper JSON = new ObjectMapper();
+    /** The longest the test waits for any one HTTP answer: a request that hangs fails the test instead of holding it. */
+    static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(30);
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     ConfigurableApplicationContext context;
     DrainTestApplication.Gate gate;
@@ -62,19 +64,25 @@ class GptqDrainTest {
     private CompletableFuture<HttpResponse<String>> chat(String text, boolean stream) {
         String body = "{\"messages\": [{\"role\": \"user\", \"content\": \"" + text + "\"}], \"max_tokens\": 6,"
                 + " \"temperature\": 0, \"stream\": " + stream + "}";
-        return http.sendAsync(HttpRequest.newBuilder(URI.create(url("/v1/chat/completions")))
+        return http.sendAsync(HttpRequest.newBuilder(URI.create(url("/v1/chat/completions"))).timeout(ANSWER_TIMEOUT)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    /** A request on a new connection of its own, bounded in time. */
-    private HttpResponse<String> newRequest(String text) throws Exception {
-        try (HttpClient fresh = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
-            return fresh.send(HttpRequest.newBuilder(URI.create(url("/v1/chat/completions"))).timeout(Duration.ofSeconds(10))
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
-                            "{\"messages\": [{\"role\": \"user\", \"content\": \"" + text + "\"}], \"max_tokens\": 4}"))
-                    .build(), HttpResponse.BodyHandlers.ofString());
-        }
+    /** The answer to a new plain request, waited for at most {@link #ANSWER_TIMEOUT}. */
+    private HttpResponse<String> answer(String text) throws Exception {
+        return chat(text, false).get(ANSWER_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    /**
+     * Closes the context on a thread of its own, as SIGTERM's shutdown hook does. The drain blocks the closing thread
+     * for as long as it waits; on the common pool ({@code CompletableFuture.runAsync(context::close)}), which has one
+     * worker on a 2-core machine, it would also hold up every task queued there, among them the step by which the
+     * JDK HttpClient completes each {@code sendAsync} future: answers the server sent within milliseconds would not
+     * reach the test until the close returned.
+     */
+    private CompletableFuture<Void> closeContext() {
+        return CompletableFuture.runAsync(context::close, task -> Thread.ofPlatform().name("context-close").start(task));
     }
 
     private Engine engine() {
@@ -90,14 +98,17 @@ class GptqDrainTest {
         CompletableFuture<HttpResponse<String>> stream = chat(DrainTestApplication.Gate.HOLD + " Lily", true);
         assertThat(gate.held.tryAcquire(2, 30, TimeUnit.SECONDS)).as("both requests accepted and held").isTrue();
 
-        CompletableFuture<Void> shutdown = CompletableFuture.runAsync(context::close);
+        CompletableFuture<Void> shutdown = closeContext();
         await().atMost(Duration.ofSeconds(30)).until(() -> availability.getReadinessState() == ReadinessState.REFUSING_TRAFFIC);
         HttpResponse<String> refused = await().atMost(Duration.ofSeconds(30))
-                .until(() -> newRequest("Once upon a time"), r -> r.statusCode() == 503);
+                .until(() -> answer("Once upon a time"), r -> r.statusCode() == 503);
         assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
         assertThat(JSON.readTree(refused.body()).path("error").path("code").asText()).isEqualTo("shutting_down");
+        for (int i = 0; i < 2; i++) {
+            assertThat(answer("Once upon a time").statusCode()).as("every new request on the same client").isEqualTo(503);
+        }
         HttpResponse<String> readiness = http.send(HttpRequest.newBuilder(URI.create(url("/actuator/health/readiness")))
-                .build(), HttpResponse.BodyHandlers.ofString());
+                .timeout(ANSWER_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(readiness.statusCode()).isEqualTo(503);
         assertThat(JSON.readTree(readiness.body()).path("status").asText()).isEqualTo("OUT_OF_SERVICE");
         assertThat(shutdown).as("the drain waits for the held requests").isNotDone();
@@ -130,7 +141,7 @@ class GptqDrainTest {
         CompletableFuture<HttpResponse<String>> stream = chat(DrainTestApplication.Gate.HOLD + " Lily", true);
         assertThat(gate.held.tryAcquire(2, 30, TimeUnit.SECONDS)).isTrue();
 
-        CompletableFuture<Void> shutdown = CompletableFuture.runAsync(context::close);
+        CompletableFuture<Void> shutdown = closeContext();
         await().atMost(Duration.ofSeconds(30)).until(() -> !engine.isRunning());
         int before = output.getAll().length();
         gate.open(); // the held requests go on, to a closed engine
