@@ -1,8 +1,5 @@
 package org.gptq4j.langchain4j.it;
 
-import static org.mockito.ArgumentMatchers.any;
-import static org.mockito.ArgumentMatchers.eq;
-
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.common.AbstractStreamingChatModelIT;
 import dev.langchain4j.model.chat.listener.ChatModelListener;
@@ -59,18 +56,14 @@ class GptqStreamingChatModelIT extends AbstractStreamingChatModelIT {
         return GptqChatResponseMetadata.class;
     }
 
-    /** A tool call streams as one partial call with the whole arguments, then the complete call. */
     @Override
     protected void verifyToolCallbacks(StreamingChatResponseHandler handler, InOrder io, String id) {
-        io.verify(handler).onPartialToolCall(eq(partial(0, id, "getWeather", "{\"city\":\"Munich\"}")), any());
-        io.verify(handler).onCompleteToolCall(complete(0, id, "getWeather", "{\"city\":\"Munich\"}"));
+        StreamedToolCalls.verifyWeatherCall(handler, io, id);
     }
 
     @Override
     protected void verifyToolCallbacks(StreamingChatResponseHandler handler, InOrder io, String id1, String id2) {
-        verifyToolCallbacks(handler, io, id1);
-        io.verify(handler).onPartialToolCall(eq(partial(1, id2, "getTime", "{\"country\":\"France\"}")), any());
-        io.verify(handler).onCompleteToolCall(complete(1, id2, "getTime", "{\"country\":\"France\"}"));
+        StreamedToolCalls.verifyWeatherThenTimeCalls(handler, io, id1, id2);
     }
 
     @Override

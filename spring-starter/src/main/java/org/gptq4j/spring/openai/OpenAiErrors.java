@@ -39,7 +39,10 @@ import org.springframework.web.servlet.resource.NoResourceFoundException;
  *       trace or a path; the log has them.</li>
  * </ul>
  * Client errors are logged at WARN without a stack trace, server errors at ERROR with one, each at most once a
- * minute ({@link ThrottledLog}): a client looping on bad requests cannot flood the log.
+ * minute ({@link ThrottledLog}): a client looping on bad requests cannot flood the log. A request cut by the engine's
+ * close (503 {@code engine_closed}) is neither: it is what a drain that timed out does by design, so it is logged at
+ * WARN without a stack trace, once per request (there are at most as many as were in flight when the engine closed:
+ * the drain refuses new ones first, unlogged).
  */
 final class OpenAiErrors {
     private static final Log LOG = LogFactory.getLog(OpenAiChatController.class);
@@ -131,10 +134,14 @@ final class OpenAiErrors {
         return new OpenAiException(500, "server_error", null, null, SERVER_FAULT);
     }
 
-    /** Logs the answer to {@code error} (throttled): a server fault at ERROR with its stack trace, else at WARN. */
+    /**
+     * Logs the answer to {@code error}: a request cut by shutting down at WARN, each one; a server fault at ERROR with
+     * its stack trace, a client error at WARN, both throttled.
+     */
     static void log(OpenAiException answer, Throwable error, String where) {
         String line = where + ": " + answer.status + " " + answer.type + ": " + brief(answer.getMessage());
-        if (answer.status >= 500) SERVER_ERRORS.error(line, error);
+        if (answer.status == 503) LOG.warn(line + " (" + answer.code + ")"); // expected while shutting down
+        else if (answer.status >= 500) SERVER_ERRORS.error(line, error);
         else CLIENT_ERRORS.warn(line);
     }
 

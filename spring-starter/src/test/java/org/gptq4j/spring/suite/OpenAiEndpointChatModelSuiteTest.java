@@ -1,9 +1,7 @@
 package org.gptq4j.spring.suite;
 
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
-import dev.langchain4j.data.message.UserMessage;
-import dev.langchain4j.exception.ModelNotFoundException;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.common.AbstractChatModelIT;
 import dev.langchain4j.model.chat.request.ChatRequest;
@@ -14,7 +12,6 @@ import dev.langchain4j.model.openai.OpenAiChatRequestParameters;
 import dev.langchain4j.model.openai.OpenAiChatResponseMetadata;
 import dev.langchain4j.model.openai.OpenAiTokenUsage;
 import dev.langchain4j.model.output.TokenUsage;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.condition.DisabledIf;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,8 +37,7 @@ class OpenAiEndpointChatModelSuiteTest extends AbstractChatModelIT {
     int port;
 
     private OpenAiChatModel.OpenAiChatModelBuilder client() {
-        return OpenAiChatModel.builder().baseUrl("http://127.0.0.1:" + port + "/v1").apiKey("unused")
-                .modelName(ScriptedSuiteApplication.MODEL_NAME).timeout(Duration.ofSeconds(60));
+        return OpenAiEndpointClients.chatModel(port);
     }
 
     @Override
@@ -75,11 +71,9 @@ class OpenAiEndpointChatModelSuiteTest extends AbstractChatModelIT {
     @MethodSource("models")
     @DisabledIf("supportsModelNameParameter")
     protected void should_fail_if_modelName_is_not_supported(ChatModel model) {
-        ChatRequest request = ChatRequest.builder().messages(UserMessage.from("What is the capital of Germany?"))
-                .parameters(ChatRequestParameters.builder().modelName("dummy").build()).build();
+        ChatRequest request = OpenAiEndpointClients.unknownModelRequest();
 
-        assertThatThrownBy(() -> model.chat(request)).isExactlyInstanceOf(ModelNotFoundException.class)
-                .hasMessageContaining("model_not_found").hasMessageContaining("dummy");
+        OpenAiEndpointClients.assertModelNotFound(catchThrowable(() -> model.chat(request)));
     }
 
     @Override

@@ -1,12 +1,7 @@
 package org.gptq4j.spring.suite;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
-import static org.mockito.ArgumentMatchers.any;
-import static org.mockito.ArgumentMatchers.eq;
 
-import dev.langchain4j.data.message.UserMessage;
-import dev.langchain4j.exception.ModelNotFoundException;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.common.AbstractStreamingChatModelIT;
 import dev.langchain4j.model.chat.listener.ChatModelListener;
@@ -19,8 +14,8 @@ import dev.langchain4j.model.openai.OpenAiChatResponseMetadata;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import dev.langchain4j.model.openai.OpenAiTokenUsage;
 import dev.langchain4j.model.output.TokenUsage;
-import java.time.Duration;
 import java.util.List;
+import org.gptq4j.langchain4j.it.StreamedToolCalls;
 import org.junit.jupiter.api.condition.DisabledIf;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -46,8 +41,7 @@ class OpenAiEndpointStreamingChatModelSuiteTest extends AbstractStreamingChatMod
     int port;
 
     private OpenAiStreamingChatModel.OpenAiStreamingChatModelBuilder client() {
-        return OpenAiStreamingChatModel.builder().baseUrl("http://127.0.0.1:" + port + "/v1").apiKey("unused")
-                .modelName(ScriptedSuiteApplication.MODEL_NAME).timeout(Duration.ofSeconds(60));
+        return OpenAiEndpointClients.streamingChatModel(port);
     }
 
     @Override
@@ -86,27 +80,21 @@ class OpenAiEndpointStreamingChatModelSuiteTest extends AbstractStreamingChatMod
     @MethodSource("models")
     @DisabledIf("supportsModelNameParameter")
     protected void should_fail_if_modelName_is_not_supported(StreamingChatModel model) {
-        ChatRequest request = ChatRequest.builder().messages(UserMessage.from("What is the capital of Germany?"))
-                .parameters(ChatRequestParameters.builder().modelName("dummy").build()).build();
+        ChatRequest request = OpenAiEndpointClients.unknownModelRequest();
 
         Throwable error = catchThrowable(() -> chat(model, request));
-        Throwable notFound = error.getCause().getCause(); // the suite's chat(...) wraps the handler's error twice
-        assertThat(notFound).isExactlyInstanceOf(ModelNotFoundException.class)
-                .hasMessageContaining("model_not_found").hasMessageContaining("dummy");
+        // the suite's chat(...) wraps the handler's error twice
+        OpenAiEndpointClients.assertModelNotFound(error.getCause().getCause());
     }
 
-    /** Each call streams as one chunk with its whole arguments, then the complete call. */
     @Override
     protected void verifyToolCallbacks(StreamingChatResponseHandler handler, InOrder io, String id) {
-        io.verify(handler).onPartialToolCall(eq(partial(0, id, "getWeather", "{\"city\":\"Munich\"}")), any());
-        io.verify(handler).onCompleteToolCall(complete(0, id, "getWeather", "{\"city\":\"Munich\"}"));
+        StreamedToolCalls.verifyWeatherCall(handler, io, id);
     }
 
     @Override
     protected void verifyToolCallbacks(StreamingChatResponseHandler handler, InOrder io, String id1, String id2) {
-        verifyToolCallbacks(handler, io, id1);
-        io.verify(handler).onPartialToolCall(eq(partial(1, id2, "getTime", "{\"country\":\"France\"}")), any());
-        io.verify(handler).onCompleteToolCall(complete(1, id2, "getTime", "{\"country\":\"France\"}"));
+        StreamedToolCalls.verifyWeatherThenTimeCalls(handler, io, id1, id2);
     }
 
     @Override
