@@ -68,6 +68,7 @@ typedef int qgemm_kernel(const struct gptq4j_weights *w, const struct gptq4j_act
 HIDDEN qgemm_kernel gptq4j_qgemm_avx2;   /* qgemm_avx2.c */
 HIDDEN qgemm_kernel gptq4j_qgemm_vnni;   /* qgemm_vnni.c */
 HIDDEN qgemm_kernel gptq4j_qgemm_avx512; /* qgemm_avx512.c */
+HIDDEN qgemm_kernel gptq4j_qgemm_i16_avx512; /* qgemm_i16_avx512.c */
 #ifdef GPTQ4J_AMX
 HIDDEN qgemm_kernel gptq4j_qgemm_amx;    /* qgemm_amx.c */
 #endif

@@ -289,7 +289,30 @@ I16_TARGET INLINE void i16_pair_store(float *y, long ystride, int tokens, __m128
  * A token pair's eight sums V[t][r] over one chunk: the four rows' unpacked codes q[r] (int16, L1) times the pair's
  * activations x0, x1, over len slots; lane 4 t + r of the result is V[t][r].
  */
+#ifdef I16_WIDE
+/* The 512-bit form (qgemm_i16_avx512.c): 32 slots per step (len, 32 nbk, is a multiple of 32), each accumulator's
+ * halves folded into 256 bits before the reduction below. Integer sums, so the order of the additions does not
+ * change V (every partial sum is bounded by the sum of |q x| < 2^30). */
+I16_TARGET INLINE __m256i i16_fold(__m512i a) {
+    return _mm256_add_epi32(_mm512_castsi512_si256(a), _mm512_extracti64x4_epi64(a, 1));
+}
+#endif
+
 I16_TARGET INLINE __m256i i16_pair_chunk(const int16_t (*q)[128], const int16_t *x0, const int16_t *x1, int len) {
+#ifdef I16_WIDE
+    __m512i b00 = _mm512_setzero_si512(), b10 = b00, b20 = b00, b30 = b00, b01 = b00, b11 = b00, b21 = b00, b31 = b00;
+    for (int k = 0; k < len; k += 32) {
+        __m512i u = _mm512_load_si512(x0 + k), v = _mm512_load_si512(x1 + k);
+        __m512i q0 = _mm512_load_si512(q[0] + k), q1 = _mm512_load_si512(q[1] + k);
+        __m512i q2 = _mm512_load_si512(q[2] + k), q3 = _mm512_load_si512(q[3] + k);
+        b00 = i16_dot512(b00, q0, u); b01 = i16_dot512(b01, q0, v);
+        b10 = i16_dot512(b10, q1, u); b11 = i16_dot512(b11, q1, v);
+        b20 = i16_dot512(b20, q2, u); b21 = i16_dot512(b21, q2, v);
+        b30 = i16_dot512(b30, q3, u); b31 = i16_dot512(b31, q3, v);
+    }
+    __m256i a00 = i16_fold(b00), a10 = i16_fold(b10), a20 = i16_fold(b20), a30 = i16_fold(b30);
+    __m256i a01 = i16_fold(b01), a11 = i16_fold(b11), a21 = i16_fold(b21), a31 = i16_fold(b31);
+#else
     __m256i a00 = _mm256_setzero_si256(), a10 = a00, a20 = a00, a30 = a00, a01 = a00, a11 = a00, a21 = a00, a31 = a00;
     for (int k = 0; k < len; k += 16) {
         __m256i u = _mm256_load_si256((const __m256i *) (x0 + k)), v = _mm256_load_si256((const __m256i *) (x1 + k));
@@ -300,6 +323,7 @@ I16_TARGET INLINE __m256i i16_pair_chunk(const int16_t (*q)[128], const int16_t 
         a20 = i16_dot(a20, q2, u); a21 = i16_dot(a21, q2, v);
         a30 = i16_dot(a30, q3, u); a31 = i16_dot(a31, q3, v);
     }
+#endif
     __m256i h0 = _mm256_hadd_epi32(_mm256_hadd_epi32(a00, a10), _mm256_hadd_epi32(a20, a30)); /* token 0, per lane half */
     __m256i h1 = _mm256_hadd_epi32(_mm256_hadd_epi32(a01, a11), _mm256_hadd_epi32(a21, a31)); /* token 1 */
     return _mm256_add_epi32(_mm256_permute2x128_si256(h0, h1, 0x20), _mm256_permute2x128_si256(h0, h1, 0x31));
@@ -316,7 +340,7 @@ I16_TARGET INLINE int i16_batch(const int BITS, const struct gptq4j_weights *w, 
     if (!xs) return -1;
     float *se = (float *) ((uint8_t *) xs + xbytes);
     const int slice = I16_SLICE / (block * 256L) > 0 ? (int) (I16_SLICE / (block * 256L)) : 1; /* chunks per K slice */
-    int16_t q[I16_ROWS][128] __attribute__((aligned(32)));
+    int16_t q[I16_ROWS][128] __attribute__((aligned(64)));
     __m256 acc[I16_TOKEN_BLOCK / 2];
     struct i16_rows r;
     for (int t0 = 0; t0 < rows; t0 += block) {
