@@ -32,7 +32,8 @@
  *   qgemm.c          gptq4j_qgemm: picks the product kernel for the level and batch size
  *   qgemm_avx2.c     256-bit kernel, int16 activations, vpmaddwd + vpaddd  } both from qgemm_i16.h, which they
  *   qgemm_vnni.c     256-bit kernel, int16 activations, AVX-VNNI vpdpwssd  } include with their own dot product
- *   qgemm_avx512.c   AVX-512 VNNI: two rows x up to 4 tokens per pass (decode, and batches without AMX)
+ *   qgemm_avx512.c   AVX-512 VNNI: two rows x up to 4 tokens per pass (decode, and batches of 2-31 without AMX)
+ *   qgemm_i16_avx512.c  qgemm_i16.h in 512-bit form (vpdpwssd zmm): batches of 32 tokens or more without AMX
  *   qgemm_amx.c      AMX-INT8: 16 rows x 16 tokens tiles (batches of 2 tokens or more)
  *   f16gemm.c        gptq4j_f16gemm: F16 weights x float activations (AVX2/F16C, AVX-512)
  *   attention.c      gptq4j_attend: one head of one token over a paged KV cache

@@ -3,7 +3,7 @@
 
 /* Where AMX is present it takes every batch of 2 tokens or more (two threads, 11008x4096 4-bit: 2 tokens 2.8 ms, as
  * the AVX-512 kernel; 4 tokens 2.8 against 4.1 ms; 8 tokens 2.9 against 12.9 ms). Without AMX the AVX-512 kernel
- * serves batches. */
+ * serves batches of up to I16_MIN_ROWS_AVX512 - 1 tokens. */
 #define AMX_MIN_ROWS 2
 /* From this many tokens, a CPU with AVX-512 but without AMX runs the int16 kernel of qgemm_i16.h in its 512-bit form
  * (qgemm_i16_avx512.c). Sapphire Rapids capped to avx512, two threads, 11008x4096 4-bit (C harness, same checksums):
