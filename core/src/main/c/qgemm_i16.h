@@ -23,11 +23,21 @@
  *   I16_TARGET             the functions' instruction-set target (AVX2_TARGET, VNNI_TARGET)
  *   i16_dot(acc, w, x)     an INLINE function adding to 8 int32 lanes the sums of adjacent int16 products w x
  *   i8_acc, i8_dot(acc, q, x), i8_combine(hi, lo)   a chunk's sums of unsigned code x signed activation bytes, and
- *                          254 hi + lo of two such sums as 8 int32 lanes (exact)
+ *                          254 hi + lo of two such sums as 8 int32 lanes (exact); I8_ACC_INT32 instead of
+ *                          i8_combine where i8_dot accumulates in int32 lanes (the header then defines it)
+ *   i16_dot512, I16_WIDE   (qgemm_i16_avx512.c) the 512-bit i16_dot, and the switch to the 512-bit batch loop
  * and gets i16_product(w, x, o) (static: each file compiles its own copy for its target).
  */
 #ifndef I16_TARGET
 #error "define I16_TARGET and i16_dot before including qgemm_i16.h"
+#endif
+
+#ifdef I8_ACC_INT32
+/* For i8_dot instructions that accumulate in int32 lanes (vpdpbusd: qgemm_vnni.c, qgemm_i16_avx512.c), which define
+ * I8_ACC_INT32 instead of i8_combine: 254 * hi + lo (= 256 hi - 2 hi + lo) in 8 int32 lanes, exactly (|V| < 2^30). */
+I16_TARGET INLINE __m256i i8_combine(__m256i hi, __m256i lo) {
+    return _mm256_add_epi32(_mm256_sub_epi32(_mm256_slli_epi32(hi, 8), _mm256_slli_epi32(hi, 1)), lo);
+}
 #endif
 
 #define I16_ROWS 4              /* output rows per pass */

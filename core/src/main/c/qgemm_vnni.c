@@ -13,12 +13,9 @@ VNNI_TARGET INLINE i8_acc i8_dot(i8_acc acc, __m256i q, __m256i x) {
     return _mm256_dpbusd_avx_epi32(acc, q, x);
 }
 
-/* 254 * hi + lo (= 256 hi - 2 hi + lo) in 8 int32 lanes, exactly (|V| < 2^30). */
-VNNI_TARGET INLINE __m256i i8_combine(i8_acc hi, i8_acc lo) {
-    return _mm256_add_epi32(_mm256_sub_epi32(_mm256_slli_epi32(hi, 8), _mm256_slli_epi32(hi, 1)), lo);
-}
 
 #define I16_TARGET VNNI_TARGET
+#define I8_ACC_INT32 1
 #include "qgemm_i16.h"
 
 VNNI_TARGET int gptq4j_qgemm_vnni(const struct gptq4j_weights *w, const struct gptq4j_activations *x,
