@@ -204,7 +204,6 @@ I16_TARGET INLINE void i16_nibble_dots(__m256i v, __m256i h0, __m256i h1, __m256
 I16_TARGET INLINE __m128 i16_token4(const struct gptq4j_weights *w, const struct i16_rows *r, const int8_t *hi,
                                     const int8_t *lo, const float *e, const int32_t *S, const __m128 *zs,
                                     const __m128 *ss) {
-    const long ahead = I16_PREFETCH_ROWS * w->row_bytes;
     __m128 acc = _mm_setzero_ps();
     for (int c = 0; c < w->chunks; c++) {
         const int b0 = w->chunk_block[c], half = 16 * (w->chunk_block[c + 1] - b0);
@@ -217,7 +216,7 @@ I16_TARGET INLINE __m128 i16_token4(const struct gptq4j_weights *w, const struct
             const __m256i l0 = _mm256_loadu_si256((const __m256i *) (l + j)), l1 = _mm256_loadu_si256((const __m256i *) (l + half + j));
             for (int i = 0; i < I16_ROWS; i++) {
                 const uint8_t *p = r->codes[i] + b0 * 16L + j;
-                if ((j & 63) == 0) _mm_prefetch((const char *) p + ahead, _MM_HINT_T1);
+                if ((j & 63) == 0) _mm_prefetch((const char *) p + I16_PREFETCH_ROWS * w->row_bytes, _MM_HINT_T1);
                 i16_nibble_dots(_mm256_loadu_si256((const __m256i *) p), h0, h1, l0, l1, &ah[i], &al[i]);
             }
         }
@@ -242,7 +241,6 @@ I16_TARGET INLINE __m128 i16_token4(const struct gptq4j_weights *w, const struct
 /* One token, four rows of 8-bit codes over the int16 activations x (sign-extended codes, i16_dot). */
 I16_TARGET INLINE __m128 i16_token8(const struct gptq4j_weights *w, const struct i16_rows *r, const int16_t *x,
                                     const float *e, const int32_t *S, const __m128 *zs, const __m128 *ss) {
-    const long ahead = I16_PREFETCH_ROWS * w->row_bytes;
     __m128 acc = _mm_setzero_ps();
     for (int c = 0; c < w->chunks; c++) {
         const int b0 = w->chunk_block[c], len = 32 * (w->chunk_block[c + 1] - b0);
@@ -253,7 +251,7 @@ I16_TARGET INLINE __m128 i16_token8(const struct gptq4j_weights *w, const struct
             __m256i xv = _mm256_load_si256((const __m256i *) (xc + k));
             for (int i = 0; i < I16_ROWS; i++) {
                 const uint8_t *p = r->codes[i] + b0 * 32L + k;
-                if ((k & 63) == 0) _mm_prefetch((const char *) p + ahead, _MM_HINT_T1);
+                if ((k & 63) == 0) _mm_prefetch((const char *) p + I16_PREFETCH_ROWS * w->row_bytes, _MM_HINT_T1);
                 a[i] = i16_dot(a[i], _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *) p)), xv);
             }
         }
