@@ -25,7 +25,9 @@
  *   i8_acc, i8_dot(acc, q, x), i8_combine(hi, lo)   a chunk's sums of unsigned code x signed activation bytes, and
  *                          254 hi + lo of two such sums as 8 int32 lanes (exact); I8_ACC_INT32 instead of
  *                          i8_combine where i8_dot accumulates in int32 lanes (the header then defines it)
- *   i16_dot512, I16_WIDE   (qgemm_i16_avx512.c) the 512-bit i16_dot, and the switch to the 512-bit batch loop
+ * or, for the batch loop alone in 512-bit form (qgemm_i16_avx512.c, which gptq4j_qgemm calls for batches only),
+ *   I16_WIDE and i16_dot512(acc, w, x)   the same as i16_dot over 16 int32 lanes; the one-token path, and with it
+ *                          i16_dot and the i8 functions, is then not compiled
  * and gets i16_product(w, x, o) (static: each file compiles its own copy for its target).
  */
 #ifndef I16_TARGET
@@ -112,12 +114,6 @@ I16_TARGET INLINE void i16_unpack(const int BITS, const uint8_t *p, int nbk, int
     }
 }
 
-/* [sum a0, sum a1, sum a2, sum a3] of four vectors of 8 int32 lanes. */
-I16_TARGET INLINE __m128i i16_sum4(__m256i a0, __m256i a1, __m256i a2, __m256i a3) {
-    __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(a0, a1), _mm256_hadd_epi32(a2, a3));
-    return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
-}
-
 /* The rows of one pass: n, n+1, .. n+3; rows at or past n1 repeat row n1 - 1 (computed, never stored). */
 struct i16_rows {
     const uint8_t *codes[I16_ROWS];
@@ -141,6 +137,13 @@ I16_TARGET INLINE void i16_zeros_scales(const struct i16_rows *r, int g, __m128 
     *z = _mm_setr_ps((float) r->zeros[0][g], (float) r->zeros[1][g], (float) r->zeros[2][g], (float) r->zeros[3][g]);
     *s = _mm_cvtph_ps(_mm_setr_epi16((short) r->scales[0][g], (short) r->scales[1][g], (short) r->scales[2][g],
                                      (short) r->scales[3][g], 0, 0, 0, 0));
+}
+
+#ifndef I16_WIDE /* the one-token path (qgemm_i16_avx512.c, batches only, leaves it out) */
+/* [sum a0, sum a1, sum a2, sum a3] of four vectors of 8 int32 lanes. */
+I16_TARGET INLINE __m128i i16_sum4(__m256i a0, __m256i a1, __m256i a2, __m256i a3) {
+    __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(a0, a1), _mm256_hadd_epi32(a2, a3));
+    return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
 }
 
 /* The zero points and scales of the pass's four rows for every group as floats, lane r row r's: zs[g], ss[g]. Done
@@ -280,6 +283,7 @@ I16_TARGET INLINE int i16_decode(const int BITS, const struct gptq4j_weights *w,
     }
     return 0;
 }
+#endif
 
 /* The running sums of a token pair's four rows: lanes 4 t + r hold y[t][r] (tokens past `tokens` read and write none). */
 I16_TARGET INLINE __m256 i16_pair_load(const float *y, long ystride, int tokens, __m128i keep) {
@@ -401,6 +405,8 @@ I16_TARGET INLINE int i16_batch(const int BITS, const struct gptq4j_weights *w, 
 
 /* The kernel: 0, or -1 when its scratch could not be allocated (nothing was written then). */
 I16_TARGET INLINE int i16_product(const struct gptq4j_weights *w, const struct gptq4j_activations *x, const struct gptq4j_output *o) {
+#ifndef I16_WIDE
     if (x->rows == 1) return w->bits == 8 ? i16_decode(8, w, x, o) : i16_decode(4, w, x, o);
+#endif
     return w->bits == 8 ? i16_batch(8, w, x, o) : i16_batch(4, w, x, o);
 }
