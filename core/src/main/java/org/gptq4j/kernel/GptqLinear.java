@@ -336,8 +336,8 @@ public final class GptqLinear implements Linear {
      */
     sealed interface Planes permits HeapPlanes, NativePlanes {}
 
-    /** The Java kernel's planes. */
-    record HeapPlanes(byte[] hi, byte[] lo, float[] e, int[] sums) implements Planes {}
+    /** The Java kernel's planes: both int8 planes folded into one, {@code 254 hi + lo} per slot as a float ({@link VectorKernels#foldedPlane}). */
+    record HeapPlanes(float[] folded, float[] e, int[] sums) implements Planes {}
 
     /**
      * Whether {@code other} quantizes its input exactly as this layer does (same features, act-order gather and chunks,

@@ -20,14 +20,22 @@ final class JavaInt8Kernels extends VectorApiKernels {
         float[] e = ws.floats(Workspace.XE, rows * chunks);
         int[] sums = ws.ints(Workspace.SUMS, rows * chunks);
         int[] gather = layer.gather();
+        float[] folded = ws.floats(Workspace.FOLDED, rows * padded);
+        int[] chunkBlock = w.chunkBlock();
         // (row, chunk) pairs split over the pool: a prefill quantizes hundreds of rows (~16 operations per element)
-        pool.parallelFor(rows * chunks, 16L * rows * padded, (i0, i1) -> ActivationQuantizer.quantizeChunks(x, i0, i1, w.in(), gather, w, hi, lo, e, sums));
-        return new GptqLinear.HeapPlanes(hi, lo, e, sums);
+        pool.parallelFor(rows * chunks, 16L * rows * padded, (i0, i1) -> {
+            ActivationQuantizer.quantizeChunks(x, i0, i1, w.in(), gather, w, hi, lo, e, sums);
+            for (int i = i0; i < i1; i++) { // chunk i % chunks of row i / chunks
+                int at = i / chunks * padded;
+                VectorKernels.foldedPlane(hi, lo, folded, at + 32 * chunkBlock[i % chunks], at + 32 * chunkBlock[i % chunks + 1]);
+            }
+        });
+        return new GptqLinear.HeapPlanes(folded, e, sums);
     }
 
     @Override
     void multiply(GptqLinear layer, GptqLinear.Planes x, int rows, float[] y, int n0, int n1) {
         GptqLinear.HeapPlanes p = (GptqLinear.HeapPlanes) x;
-        VectorKernels.int8Gemm(layer.packed(), p.hi(), p.lo(), p.e(), p.sums(), rows, y, layer.bias(), n0, n1);
+        VectorKernels.int8Gemm(layer.packed(), p.folded(), p.e(), p.sums(), rows, y, layer.bias(), n0, n1);
     }
 }

@@ -1,12 +1,21 @@
 package org.gptq4j.kernel;
 
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.B2F;
+import static jdk.incubator.vector.VectorOperators.B2I;
+import static jdk.incubator.vector.VectorOperators.F2I;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHR;
 
 /**
  * The pure-Java kernels over {@link PackedGptq}, always available: the int8-activation product (the same math as the
@@ -16,74 +25,183 @@ import java.nio.ByteOrder;
 final class VectorKernels {
     private VectorKernels() {}
 
-    private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
-    private static final VectorSpecies<Short> S256 = ShortVector.SPECIES_256;
-    private static final VectorSpecies<Integer> I256 = IntVector.SPECIES_256;
+    /**
+     * This CPU's vector width, kept within 256..512 bits: {@code L} int or float lanes, fed by {@code L} bytes of codes
+     * (a narrower CPU runs the 256-bit shape emulated: correct, slow).
+     */
+    private static final VectorShape SHAPE = VectorShape.forBitSize(Math.clamp(VectorShape.preferredShape().vectorBitSize(), 256, 512));
+    private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, SHAPE);
+    private static final VectorSpecies<Float> FLOATS = VectorSpecies.of(float.class, SHAPE);
+    private static final int L = INTS.length();
+    private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * L));
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final int ROW_CHUNK = 16;
 
     /**
-     * The int8-activation product of {@link ActivationQuantizer}'s planes, with the same bits as the native kernels:
-     * per chunk c of group g, {@code V = 254 (q . hi) + (q . lo)} in exact integers, then
+     * The int8-activation product, with the same bits as the native kernels: per chunk c of group g,
+     * {@code V = q . x} in exact integers ({@code x = 254 hi + lo}, {@link #foldedPlane}), then
      * {@code v = fma(-z[n,g], (float) S[r,c], (float) V)} and {@code acc = fma(v, s[n,g] * e[r,c], acc)} in chunk order;
-     * {@code y = acc (+ bias)}.
+     * {@code y = acc (+ bias)}. A batch is computed four tokens per row at a time ({@link #tokenTile}: each code vector
+     * unpacked once for four tokens), the tokens left over four rows at a time ({@link #tokenRow}).
+     *
+     * <p>Exactness: codes and {@code x} are integers held exactly in float32, |code| <= 15 (4-bit) or 128 (8-bit) and
+     * |x| <= 254 * 127 + 127 = 32385, so a lane that sums at most 4 8-bit products (<= 16,581,120) or 34 4-bit ones
+     * stays below 2^24, where every float sum is exact. Each output sums in two float vectors per chunk, converted to
+     * ints every {@code flush} steps of one product per lane: a 4-bit chunk has at most 64 / L <= 8 steps, so it converts
+     * once; an 8-bit one has up to 8 and converts every 4 ({@link #flushSteps}).
+     *
+     * <p>The tiles' vector expressions are written out rather than put in helper methods: C2 compiles a small helper on
+     * its own first and then will not inline its (boxing) code into the loop, which then runs several times slower.
      */
-    static void int8Gemm(PackedGptq w, byte[] hi, byte[] lo, float[] e, int[] sums, int rows, float[] y, float[] bias, int n0, int n1) {
-        int padded = w.nb() * 32, chunks = w.chunks(), out = w.out();
+    static void int8Gemm(PackedGptq w, float[] xs, float[] e, int[] sums, int rows, float[] y, float[] bias, int n0, int n1) {
         for (int c0 = n0; c0 < n1; c0 += ROW_CHUNK) {
-            int c1 = Math.min(n1, c0 + ROW_CHUNK);
-            for (int r = 0; r < rows; r++) {
-                for (int n = c0; n < c1; n++) {
-                    float v = int8Row(w, n, hi, lo, r * padded, e, sums, r * chunks);
-                    y[r * out + n] = bias == null ? v : v + bias[n];
-                }
+            int c1 = Math.min(n1, c0 + ROW_CHUNK), last = c1 - 1;
+            int r = 0;
+            for (; r + 4 <= rows; r += 4) {
+                for (int n = c0; n < c1; n++) tokenTile(w, xs, e, sums, y, bias, n, r);
+            }
+            for (; r < rows; r++) { // where fewer than four rows remain, the last is computed again
+                for (int n = c0; n < c1; n += 4) tokenRow(w, xs, e, sums, y, bias, n, Math.min(n + 1, last), Math.min(n + 2, last), Math.min(n + 3, last), r);
             }
         }
     }
 
-    /** One output of one token: per chunk, the integer dots of both planes widened through shorts, then one fma. */
-    private static float int8Row(PackedGptq w, int n, byte[] hi, byte[] lo, int xo, float[] e, int[] sums, int eo) {
+    /** Steps of one product per lane that a float lane may sum exactly (see {@link #int8Gemm}). */
+    private static int flushSteps(PackedGptq w) {
+        return w.storedBits() == 8 ? 4 : 8;
+    }
+
+    /** Outputs n0..n3 of token r: the token's two activation vectors of a step meet four rows' codes. */
+    private static void tokenRow(PackedGptq w, float[] xs, float[] e, int[] sums, float[] y, float[] bias,
+                                 int n0, int n1, int n2, int n3, int r) {
         int[] chunkBlock = w.chunkBlock(), chunkGroup = w.chunkGroup();
-        long row = n * w.rowBytes();
+        MemorySegment codes = w.codes();
         boolean eight = w.storedBits() == 8;
-        float acc = 0;
-        for (int c = 0; c < chunkGroup.length; c++) {
-            IntVector ph = IntVector.zero(I256), pl = IntVector.zero(I256);
-            int b0 = chunkBlock[c], nbk = chunkBlock[c + 1] - b0, x0 = xo + 32 * b0;
-            for (int i = 0; i < nbk; i++) {
-                ShortVector q0, q1; // two runs of 16 codes, and the slots they meet: k0.. and k1..
-                int k0, k1;
-                if (eight) { // positions in order
-                    q0 = widen(ByteVector.fromMemorySegment(B128, w.codes(), row + 32L * (b0 + i), LE));
-                    q1 = widen(ByteVector.fromMemorySegment(B128, w.codes(), row + 32L * (b0 + i) + 16, LE));
-                    k0 = x0 + 32 * i;
-                    k1 = k0 + 16;
-                } else { // low nibbles of byte j meet slot j, high nibbles slot 16 nbk + j
-                    ByteVector v = ByteVector.fromMemorySegment(B128, w.codes(), row + 16L * (b0 + i), LE);
-                    q0 = widen(v.and((byte) 0x0F));
-                    q1 = widen(v.lanewise(VectorOperators.LSHR, 4));
-                    k0 = x0 + 16 * i;
-                    k1 = x0 + 16 * nbk + 16 * i;
+        int chunks = chunkGroup.length, blockBytes = eight ? 32 : 16, flush = flushSteps(w), t = r * w.nb() * 32;
+        long rb = w.rowBytes(), o0 = n0 * rb, o1 = n1 * rb, o2 = n2 * rb, o3 = n3 * rb;
+        float acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
+        for (int c = 0; c < chunks; c++) {
+            int b0 = chunkBlock[c], nbk = chunkBlock[c + 1] - b0, steps = 16 * nbk / L, x0 = t + 32 * b0, half = 16 * nbk;
+            long cb = (long) blockBytes * b0;
+            IntVector v0 = IntVector.zero(INTS), v1 = v0, v2 = v0, v3 = v0;
+            for (int s0 = 0; s0 < steps; s0 += flush) {
+                FloatVector a0 = FloatVector.zero(FLOATS), d0 = a0, a1 = a0, d1 = a0, a2 = a0, d2 = a0, a3 = a0, d3 = a0;
+                for (int s = s0; s < Math.min(steps, s0 + flush); s++) {
+                    if (eight) { // code vectors 2s and 2s+1 (L codes each, slots in order) meet x[2sL..] and x[(2s+1)L..]
+                        long ca = cb + 2L * s * L, cd = ca + L;
+                        FloatVector xa = FloatVector.fromArray(FLOATS, xs, x0 + 2 * s * L), xd = FloatVector.fromArray(FLOATS, xs, x0 + (2 * s + 1) * L);
+                        a0 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, codes, o0 + ca, LE).convertShape(B2F, FLOATS, 0)).fma(xa, a0);
+                        d0 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, codes, o0 + cd, LE).convertShape(B2F, FLOATS, 0)).fma(xd, d0);
+                        a1 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, codes, o1 + ca, LE).convertShape(B2F, FLOATS, 0)).fma(xa, a1);
+                        d1 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, codes, o1 + cd, LE).convertShape(B2F, FLOATS, 0)).fma(xd, d1);
+                        a2 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, codes, o2 + ca, LE).convertShape(B2F, FLOATS, 0)).fma(xa, a2);
+                        d2 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, codes, o2 + cd, LE).convertShape(B2F, FLOATS, 0)).fma(xd, d2);
+                        a3 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, codes, o3 + ca, LE).convertShape(B2F, FLOATS, 0)).fma(xa, a3);
+                        d3 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, codes, o3 + cd, LE).convertShape(B2F, FLOATS, 0)).fma(xd, d3);
+                    } else { // code vector s: its low nibbles meet x[sL..], its high nibbles x[half + sL..]
+                        long ca = cb + (long) s * L;
+                        FloatVector xa = FloatVector.fromArray(FLOATS, xs, x0 + s * L), xd = FloatVector.fromArray(FLOATS, xs, x0 + half + s * L);
+                        IntVector q0 = (IntVector) ByteVector.fromMemorySegment(BYTES, codes, o0 + ca, LE).convertShape(B2I, INTS, 0);
+                        IntVector q1 = (IntVector) ByteVector.fromMemorySegment(BYTES, codes, o1 + ca, LE).convertShape(B2I, INTS, 0);
+                        IntVector q2 = (IntVector) ByteVector.fromMemorySegment(BYTES, codes, o2 + ca, LE).convertShape(B2I, INTS, 0);
+                        IntVector q3 = (IntVector) ByteVector.fromMemorySegment(BYTES, codes, o3 + ca, LE).convertShape(B2I, INTS, 0);
+                        a0 = ((FloatVector) q0.and(0xF).convertShape(I2F, FLOATS, 0)).fma(xa, a0);
+                        d0 = ((FloatVector) q0.lanewise(LSHR, 4).and(0xF).convertShape(I2F, FLOATS, 0)).fma(xd, d0);
+                        a1 = ((FloatVector) q1.and(0xF).convertShape(I2F, FLOATS, 0)).fma(xa, a1);
+                        d1 = ((FloatVector) q1.lanewise(LSHR, 4).and(0xF).convertShape(I2F, FLOATS, 0)).fma(xd, d1);
+                        a2 = ((FloatVector) q2.and(0xF).convertShape(I2F, FLOATS, 0)).fma(xa, a2);
+                        d2 = ((FloatVector) q2.lanewise(LSHR, 4).and(0xF).convertShape(I2F, FLOATS, 0)).fma(xd, d2);
+                        a3 = ((FloatVector) q3.and(0xF).convertShape(I2F, FLOATS, 0)).fma(xa, a3);
+                        d3 = ((FloatVector) q3.lanewise(LSHR, 4).and(0xF).convertShape(I2F, FLOATS, 0)).fma(xd, d3);
+                    }
                 }
-                ph = ph.add(dot(q0, q1, hi, k0, k1));
-                pl = pl.add(dot(q0, q1, lo, k0, k1));
+                v0 = v0.add(a0.convertShape(F2I, INTS, 0)).add(d0.convertShape(F2I, INTS, 0));
+                v1 = v1.add(a1.convertShape(F2I, INTS, 0)).add(d1.convertShape(F2I, INTS, 0));
+                v2 = v2.add(a2.convertShape(F2I, INTS, 0)).add(d2.convertShape(F2I, INTS, 0));
+                v3 = v3.add(a3.convertShape(F2I, INTS, 0)).add(d3.convertShape(F2I, INTS, 0));
             }
-            int g = chunkGroup[c];
-            int v1 = 254 * ph.reduceLanes(VectorOperators.ADD) + pl.reduceLanes(VectorOperators.ADD);
-            float v = Math.fma(-w.zero(n, g), (float) sums[eo + c], (float) v1);
-            acc = Math.fma(v, w.scale(n, g) * e[eo + c], acc);
+            int g = chunkGroup[c], rc = r * chunks + c;
+            acc0 = chunkStep(w, n0, g, v0.reduceLanes(ADD), sums[rc], e[rc], acc0);
+            acc1 = chunkStep(w, n1, g, v1.reduceLanes(ADD), sums[rc], e[rc], acc1);
+            acc2 = chunkStep(w, n2, g, v2.reduceLanes(ADD), sums[rc], e[rc], acc2);
+            acc3 = chunkStep(w, n3, g, v3.reduceLanes(ADD), sums[rc], e[rc], acc3);
         }
-        return acc;
+        int out = w.out(), at = r * out;
+        y[at + n0] = bias == null ? acc0 : acc0 + bias[n0];
+        y[at + n1] = bias == null ? acc1 : acc1 + bias[n1];
+        y[at + n2] = bias == null ? acc2 : acc2 + bias[n2];
+        y[at + n3] = bias == null ? acc3 : acc3 + bias[n3];
     }
 
-    /** q0 . x[k0..k0+16) + q1 . x[k1..k1+16), pairwise summed in 16 shorts (|sum| <= 2 * 128 * 127), widened to ints. */
-    private static IntVector dot(ShortVector q0, ShortVector q1, byte[] x, int k0, int k1) {
-        ShortVector p = q0.mul(widen(ByteVector.fromArray(B128, x, k0))).add(q1.mul(widen(ByteVector.fromArray(B128, x, k1))));
-        return ((IntVector) p.convertShape(VectorOperators.S2I, I256, 0)).add((IntVector) p.convertShape(VectorOperators.S2I, I256, 1));
+    /** Output n of tokens r..r+3: each code vector of a step, unpacked once, meets four tokens' activations. */
+    private static void tokenTile(PackedGptq w, float[] xs, float[] e, int[] sums, float[] y, float[] bias, int n, int r) {
+        int[] chunkBlock = w.chunkBlock(), chunkGroup = w.chunkGroup();
+        MemorySegment codes = w.codes();
+        boolean eight = w.storedBits() == 8;
+        int padded = w.nb() * 32, chunks = chunkGroup.length, blockBytes = eight ? 32 : 16, flush = flushSteps(w);
+        int t0 = r * padded, t1 = t0 + padded, t2 = t1 + padded, t3 = t2 + padded;
+        long o = n * w.rowBytes();
+        float acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
+        for (int c = 0; c < chunks; c++) {
+            int b0 = chunkBlock[c], nbk = chunkBlock[c + 1] - b0, steps = 16 * nbk / L, x0 = 32 * b0, half = 16 * nbk;
+            long cb = o + (long) blockBytes * b0;
+            IntVector v0 = IntVector.zero(INTS), v1 = v0, v2 = v0, v3 = v0;
+            for (int s0 = 0; s0 < steps; s0 += flush) {
+                FloatVector a0 = FloatVector.zero(FLOATS), d0 = a0, a1 = a0, d1 = a0, a2 = a0, d2 = a0, a3 = a0, d3 = a0;
+                for (int s = s0; s < Math.min(steps, s0 + flush); s++) {
+                    FloatVector qa, qd; // the step's two code vectors and the slots they meet (as in tokenRow)
+                    int ka, kd;
+                    if (eight) {
+                        ka = x0 + 2 * s * L;
+                        kd = ka + L;
+                        qa = (FloatVector) ByteVector.fromMemorySegment(BYTES, codes, cb + 2L * s * L, LE).convertShape(B2F, FLOATS, 0);
+                        qd = (FloatVector) ByteVector.fromMemorySegment(BYTES, codes, cb + (2L * s + 1) * L, LE).convertShape(B2F, FLOATS, 0);
+                    } else {
+                        ka = x0 + s * L;
+                        kd = ka + half;
+                        IntVector q = (IntVector) ByteVector.fromMemorySegment(BYTES, codes, cb + (long) s * L, LE).convertShape(B2I, INTS, 0);
+                        qa = (FloatVector) q.and(0xF).convertShape(I2F, FLOATS, 0);
+                        qd = (FloatVector) q.lanewise(LSHR, 4).and(0xF).convertShape(I2F, FLOATS, 0);
+                    }
+                    a0 = qa.fma(FloatVector.fromArray(FLOATS, xs, t0 + ka), a0);
+                    d0 = qd.fma(FloatVector.fromArray(FLOATS, xs, t0 + kd), d0);
+                    a1 = qa.fma(FloatVector.fromArray(FLOATS, xs, t1 + ka), a1);
+                    d1 = qd.fma(FloatVector.fromArray(FLOATS, xs, t1 + kd), d1);
+                    a2 = qa.fma(FloatVector.fromArray(FLOATS, xs, t2 + ka), a2);
+                    d2 = qd.fma(FloatVector.fromArray(FLOATS, xs, t2 + kd), d2);
+                    a3 = qa.fma(FloatVector.fromArray(FLOATS, xs, t3 + ka), a3);
+                    d3 = qd.fma(FloatVector.fromArray(FLOATS, xs, t3 + kd), d3);
+                }
+                v0 = v0.add(a0.convertShape(F2I, INTS, 0)).add(d0.convertShape(F2I, INTS, 0));
+                v1 = v1.add(a1.convertShape(F2I, INTS, 0)).add(d1.convertShape(F2I, INTS, 0));
+                v2 = v2.add(a2.convertShape(F2I, INTS, 0)).add(d2.convertShape(F2I, INTS, 0));
+                v3 = v3.add(a3.convertShape(F2I, INTS, 0)).add(d3.convertShape(F2I, INTS, 0));
+            }
+            int g = chunkGroup[c], rc = r * chunks + c;
+            acc0 = chunkStep(w, n, g, v0.reduceLanes(ADD), sums[rc], e[rc], acc0);
+            acc1 = chunkStep(w, n, g, v1.reduceLanes(ADD), sums[rc + chunks], e[rc + chunks], acc1);
+            acc2 = chunkStep(w, n, g, v2.reduceLanes(ADD), sums[rc + 2 * chunks], e[rc + 2 * chunks], acc2);
+            acc3 = chunkStep(w, n, g, v3.reduceLanes(ADD), sums[rc + 3 * chunks], e[rc + 3 * chunks], acc3);
+        }
+        int out = w.out();
+        float b = bias == null ? 0 : bias[n];
+        y[r * out + n] = bias == null ? acc0 : acc0 + b;
+        y[(r + 1) * out + n] = bias == null ? acc1 : acc1 + b;
+        y[(r + 2) * out + n] = bias == null ? acc2 : acc2 + b;
+        y[(r + 3) * out + n] = bias == null ? acc3 : acc3 + b;
     }
 
-    private static ShortVector widen(ByteVector v) {
-        return (ShortVector) v.convertShape(VectorOperators.B2S, S256, 0);
+    /** A chunk's float step: {@code v = fma(-z, (float) S, (float) V)}, {@code acc = fma(v, s e, acc)}. */
+    private static float chunkStep(PackedGptq w, int n, int g, int dot, int sum, float e, float acc) {
+        return Math.fma(Math.fma(-w.zero(n, g), (float) sum, (float) dot), w.scale(n, g) * e, acc);
+    }
+
+    /**
+     * The activation planes folded into the one integer each pair stands for, {@code x = 254 hi + lo}, as a float
+     * (exact: |x| <= 32385), for slots {@code [k0, k1)}.
+     */
+    static void foldedPlane(byte[] hi, byte[] lo, float[] xs, int k0, int k1) {
+        for (int k = k0; k < k1; k++) xs[k] = 254 * hi[k] + lo[k];
     }
 
     /** y[r][n] = xs[r] . W[n] + bias[n] in float32: row n dequantized once into {@code wrow}, then dotted with every token. */

@@ -194,6 +194,54 @@ class GptqKernelTest {
         }
     }
 
+    /**
+     * The Java kernel sums its integer products in float32 lanes, exact only below 2^24: codes at their extremes
+     * (0 or the largest) against activations at full scale must still give the product's definition, summed here in
+     * longs: per chunk {@code V = sum code * (254 hi + lo)}, then the chunk's float step.
+     */
+    @ParameterizedTest(name = "bits={0} group={1}")
+    @MethodSource("extremeLayouts")
+    void theJavaProductStaysExactAtExtremeCodesAndActivations(int bits, int group) {
+        int in = 1024, out = 24, rows = 3;
+        try (Arena arena = Arena.ofShared()) {
+            Layer l = layer(arena, in, out, bits, group, true, 1, 77L * bits + group);
+            Random rnd = new Random(3);
+            MemorySegment qw = l.stored.qweight().data(); // every code 0 or 2^bits - 1
+            int ones = bits == 8 ? 0x01010101 : 0x11111111, max = (1 << Math.min(bits, 8)) - 1;
+            for (long i = 0; i < qw.byteSize() / 4; i++) qw.setAtIndex(ValueLayout.JAVA_INT, i, bits == 8 || bits == 4 ? (rnd.nextInt() & ones) * max : rnd.nextInt());
+            float[] x = new float[rows * in]; // |x| within 0.5% of the chunk maximum: hi = +-126 or +-127
+            for (int i = 0; i < x.length; i++) x[i] = (rnd.nextBoolean() ? 1 : -1) * (0.995f + 0.005f * rnd.nextFloat());
+            GptqLinear lin = GptqLinear.repack(l.stored, in, out, bits, group, 1, arena, KernelBackend.JAVA);
+            float[] y = new float[rows * out];
+            lin.apply(x, y, rows, pool);
+
+            PackedGptq w = lin.packed();
+            int padded = w.nb() * 32, chunks = w.chunks();
+            byte[] hi = new byte[rows * padded], lo = new byte[rows * padded];
+            float[] e = new float[rows * chunks];
+            int[] sums = new int[rows * chunks];
+            ActivationQuantizer.quantizeChunks(x, 0, rows * chunks, in, lin.gather(), w, hi, lo, e, sums);
+            for (int r = 0; r < rows; r++) {
+                for (int n = 0; n < out; n++) {
+                    float acc = 0;
+                    for (int c = 0; c < chunks; c++) {
+                        long v = 0;
+                        for (int slot = 32 * w.chunkBlock()[c]; slot < 32 * w.chunkBlock()[c + 1]; slot++) {
+                            v += (long) w.code(n, w.slotPosition(slot)) * (254 * hi[r * padded + slot] + lo[r * padded + slot]);
+                        }
+                        int g = w.chunkGroup()[c], rc = r * chunks + c;
+                        acc = Math.fma(Math.fma(-w.zero(n, g), (float) sums[rc], (float) v), w.scale(n, g) * e[rc], acc);
+                    }
+                    assertThat(y[r * out + n]).as("token %d output %d", r, n).isEqualTo(acc);
+                }
+            }
+        }
+    }
+
+    static Stream<Arguments> extremeLayouts() {
+        return Stream.of(Arguments.of(4, 128), Arguments.of(8, 128), Arguments.of(8, -1), Arguments.of(4, 32));
+    }
+
     static Stream<Arguments> bitExactLayouts() {
         return Stream.of(Arguments.of(4, 128), Arguments.of(8, 128), Arguments.of(3, 32), Arguments.of(2, -1), Arguments.of(8, 48));
     }
