@@ -13,7 +13,6 @@ VNNI_TARGET INLINE i8_acc i8_dot(i8_acc acc, __m256i q, __m256i x) {
     return _mm256_dpbusd_avx_epi32(acc, q, x);
 }
 
-
 #define I16_TARGET VNNI_TARGET
 #define I8_ACC_INT32 1
 #include "qgemm_i16.h"

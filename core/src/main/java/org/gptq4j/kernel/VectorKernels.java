@@ -191,11 +191,10 @@ final class VectorKernels {
             acc3 = p.chunkStep(0, g, v3.reduceLanes(ADD), sums[rc + 3 * chunks], e[rc + 3 * chunks], acc3);
         }
         int out = w.out();
-        float b = bias == null ? 0 : bias[n];
-        y[r * out + n] = bias == null ? acc0 : acc0 + b;
-        y[(r + 1) * out + n] = bias == null ? acc1 : acc1 + b;
-        y[(r + 2) * out + n] = bias == null ? acc2 : acc2 + b;
-        y[(r + 3) * out + n] = bias == null ? acc3 : acc3 + b;
+        y[r * out + n] = bias == null ? acc0 : acc0 + bias[n];
+        y[(r + 1) * out + n] = bias == null ? acc1 : acc1 + bias[n];
+        y[(r + 2) * out + n] = bias == null ? acc2 : acc2 + bias[n];
+        y[(r + 3) * out + n] = bias == null ? acc3 : acc3 + bias[n];
     }
 
     /**

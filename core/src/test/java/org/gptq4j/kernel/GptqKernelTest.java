@@ -207,8 +207,8 @@ class GptqKernelTest {
             Layer l = layer(arena, in, out, bits, group, true, 1, 77L * bits + group);
             Random rnd = new Random(3);
             MemorySegment qw = l.stored.qweight().data(); // every code 0 or 2^bits - 1
-            int ones = bits == 8 ? 0x01010101 : 0x11111111, max = (1 << Math.min(bits, 8)) - 1;
-            for (long i = 0; i < qw.byteSize() / 4; i++) qw.setAtIndex(ValueLayout.JAVA_INT, i, bits == 8 || bits == 4 ? (rnd.nextInt() & ones) * max : rnd.nextInt());
+            int ones = bits == 8 ? 0x01010101 : 0x11111111, max = (1 << bits) - 1; // a 1 in each code's lowest bit, times the largest code
+            for (long i = 0; i < qw.byteSize() / 4; i++) qw.setAtIndex(ValueLayout.JAVA_INT, i, (rnd.nextInt() & ones) * max);
             float[] x = new float[rows * in]; // |x| within 0.5% of the chunk maximum: hi = +-126 or +-127
             for (int i = 0; i < x.length; i++) x[i] = (rnd.nextBoolean() ? 1 : -1) * (0.995f + 0.005f * rnd.nextFloat());
             GptqLinear lin = GptqLinear.repack(l.stored, in, out, bits, group, 1, arena, KernelBackend.JAVA);
