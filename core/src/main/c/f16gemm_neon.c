@@ -29,7 +29,7 @@ INLINE void f16_tile(const int NT, const uint16_t *w, int in, const float *x, in
 }
 
 /* y[r][n] = sum_k W[n][k] x[r][k] + bias[n], outputs n in [n0, n1): rows in chunks that stay in cache while every
- * tile of up to 4 tokens passes. Every level (5, 6) runs this kernel. */
+ * tile of up to 4 tokens passes. Every level (5, 6, 7) runs this kernel. */
 void gptq4j_f16gemm(int level, const uint16_t *weight, int in, const float *x, int rows, float *y, int ystride,
                     const float *bias, int n0, int n1) {
     (void) level;

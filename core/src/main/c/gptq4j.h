@@ -1,7 +1,7 @@
 /*
- * gptq4j native kernels (x86-64: AVX2/FMA, AVX-VNNI, AVX-512 VNNI, AMX-INT8), called from Java through FFM downcalls
- * (NativeKernels.java). This header is the library's interface: the entry points the Java side binds, and the math
- * of the layouts they read.
+ * gptq4j native kernels (x86-64: AVX2/FMA, AVX-VNNI, AVX-512 VNNI, AMX-INT8; aarch64: NEON, dot products, i8mm),
+ * called from Java through FFM downcalls (NativeKernels.java). This header is the library's interface: the entry
+ * points the Java side binds, and the math of the layouts they read.
  *
  * Weight layout (see PackedGptq): input features permuted so that each GPTQ group is a contiguous run of 32-wide
  * blocks; per output row n, block b holds the codes of permuted positions 32b..32b+31:
@@ -43,6 +43,7 @@
  *   kernels.h        internal: tile sizes, the per-ISA kernels' prototypes; kernels_x86.h: x86 targets and helpers
  *   *_neon.c         aarch64 (kernels_neon.h): cpu, quantize, qgemm (plain NEON or sdot), f16gemm, attention, with
  *                    the bits of the x86 levels (F16 products and attention: those of the AVX2 level)
+ *   qgemm_i8mm_neon.c  aarch64 level 7: smmla, 4 rows x 4 tokens tiles (batches of 2 tokens or more)
  *   sdkless.h, macos/libSystem.tbd   the C library declarations and libSystem stub for macOS builds without an SDK
  */
 #ifndef GPTQ4J_H
@@ -58,9 +59,10 @@
 #endif
 
 /* The instruction-set levels this CPU runs, bit L for level L: on x86-64 1 AVX2/FMA/F16C, 2 AVX-VNNI, 3 AVX-512 VNNI,
- * 4 AMX-INT8 (with 3); on aarch64 5 NEON (always), 6 NEON with the dot products (sdot; cpu_neon.c); 0 where none (the
- * Java fallback runs). The levels are not nested: see cpu.c. Every entry point
- * that takes a level must be given one of these. */
+ * 4 AMX-INT8 (with 3); on aarch64 5 NEON (always), 6 NEON with the dot products (sdot), 7 NEON with the dot products
+ * and the int8 matrix multiplies (FEAT_I8MM: smmla for batches, sdot for single tokens; only with 6), as cpu_neon.c
+ * reads them from the OS; 0 where none (the Java fallback runs). The x86 levels are not nested: see cpu.c. Every
+ * entry point that takes a level must be given one of these. */
 GPTQ4J_API int gptq4j_cpu_levels(void);
 
 /*

@@ -1,7 +1,8 @@
 /*
  * Internal to the aarch64 kernels (the *_neon.c files, compiled only for aarch64 by core/build-native.sh): the
- * dot-product target and the helpers they share. Levels (gptq4j.h): 5 NEON (every aarch64 CPU), 6 NEON with the
- * ARMv8.2 dot-product instructions (sdot), chosen at run time by gptq4j_cpu_levels.
+ * dot-product and i8mm targets and the helpers they share. Levels (gptq4j.h): 5 NEON (every aarch64 CPU), 6 NEON with
+ * the ARMv8.2 dot-product instructions (sdot), 7 level 6 with the int8 matrix multiplies (smmla, FEAT_I8MM), chosen at
+ * run time by gptq4j_cpu_levels.
  *
  * Several helpers here emulate the x86 AVX2 kernels' 8-lane vectors as pairs of 4-lane ones (struct f32x8), with the
  * same lane order in every sum, so that the float results (F16 products, attention) have the AVX2 level's bits.
@@ -17,8 +18,23 @@
 #define DOTPROD_TARGET __attribute__((target("arch=armv8.2-a+dotprod")))
 #endif
 
+/* The dot products and the int8 matrix multiplies (FEAT_I8MM: smmla), nothing else of ARMv8.6, which a CPU with
+ * i8mm need not have (Neoverse V1 is ARMv8.4 with i8mm). GCC's arm_neon.h declares vmmlaq_s32 for such a function;
+ * clang 14's only where the whole file is compiled with i8mm, so qgemm_i8mm_neon.c calls clang's
+ * builtin instead (its mmla). */
+#ifdef __clang__
+#define I8MM_TARGET __attribute__((target("dotprod,i8mm")))
+#else
+#define I8MM_TARGET __attribute__((target("arch=armv8.2-a+dotprod+i8mm")))
+#endif
+
 #define LEVEL_NEON 5
 #define LEVEL_NEON_DOTPROD 6
+#define LEVEL_NEON_I8MM 7
+
+/* The level-7 product of batches of 2 tokens or more (qgemm_i8mm_neon.c; gptq4j_qgemm of qgemm_neon.c dispatches),
+ * as kernels.h's qgemm_kernel. */
+HIDDEN qgemm_kernel gptq4j_qgemm_i8mm;
 
 /* An AVX2 __m256 as two NEON halves: lanes 0-3 in lo, 4-7 in hi. */
 typedef struct { float32x4_t lo, hi; } f32x8;

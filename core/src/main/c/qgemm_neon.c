@@ -2,7 +2,8 @@
  * The aarch64 quantized product (levels 5 and 6, gptq4j.h): the exact integers V of every chunk by NEON dot products
  * of the weight codes with the two activation planes, then gptq4j.h's float steps per chunk in chunk order, so that
  * its bits are those of every x86 level and of the Java kernel. Level 6 multiplies with sdot (ARMv8.2 DotProd);
- * level 5 with widening multiplies (smull, smlal2) and pairwise accumulation (sadalp), for CPUs without it.
+ * level 5 with widening multiplies (smull, smlal2) and pairwise accumulation (sadalp), for CPUs without it. Level 7
+ * (qgemm_i8mm_neon.c, smmla) takes batches; gptq4j_qgemm below picks the kernel.
  */
 #include "kernels.h"
 #include "kernels_neon.h"
@@ -97,12 +98,14 @@ TARGET static void NAME(const int BITS, const struct gptq4j_weights *w, const st
 NEON_PRODUCT(product_plain, , row_plain)
 NEON_PRODUCT(product_sdot, DOTPROD_TARGET, row_sdot)
 
-/* Level 6 where the CPU has the dot products (Java passes only levels of gptq4j_cpu_levels), level 5 otherwise; the
- * bit width as a constant, so that each kernel is compiled for it. */
+/* Level 7 for batches (smmla multiplies two tokens at once: qgemm_i8mm_neon.c), level 6 for single tokens there and
+ * for everything where the CPU has the dot products but no i8mm (Java passes only levels of gptq4j_cpu_levels), level 5
+ * otherwise; the bit width as a constant, so that each kernel is compiled for it. */
 int gptq4j_qgemm(int level, const struct gptq4j_weights *w, const struct gptq4j_activations *x,
                  float *y, int ystride, const float *bias, int n0, int n1) {
     const struct gptq4j_output o = {y, bias, ystride, n0, n1};
-    if (level == LEVEL_NEON_DOTPROD) {
+    if (level == LEVEL_NEON_I8MM && x->rows >= 2) return gptq4j_qgemm_i8mm(w, x, &o);
+    if (level == LEVEL_NEON_DOTPROD || level == LEVEL_NEON_I8MM) {
         if (w->bits == 8) product_sdot(8, w, x, &o);
         else product_sdot(4, w, x, &o);
     } else {

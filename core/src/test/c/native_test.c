@@ -7,9 +7,10 @@
  *   gptq4j_f16gemm, gptq4j_attend  within float rounding of a double reference
  *   gptq4j_repack, gptq4j_stream_read, the struct layouts   against scalar references / fixed values
  * Layouts: 4- and 8-bit storage, groups of 32, 64, 128 features and whole rows, odd block counts, 1..37 tokens,
- * bias or none, with and without an act-order gather table. Every output is also written to OUT_FILE, so that the
- * libraries of two platforms can be compared bit for bit (cmp). Usage: native_test LIBRARY OUT_FILE [EXPECTED_LEVELS]
- * (EXPECTED_LEVELS: the gptq4j_cpu_levels bits this CPU must report, e.g. 96 for NEON + dot products).
+ * output ranges [n0, n1) with odd and even ends, bias or none, with and without an act-order gather table. Every
+ * output is also written to OUT_FILE, so that the libraries of two platforms can be compared bit for bit (cmp).
+ * Usage: native_test LIBRARY OUT_FILE [EXPECTED_LEVELS] (EXPECTED_LEVELS: the gptq4j_cpu_levels bits this CPU must
+ * report, e.g. 96 for NEON + dot products, 224 with i8mm).
  * Prints one line per failure and a summary; exits 0 only when everything passed.
  */
 #define _POSIX_C_SOURCE 200112L /* posix_memalign */
@@ -188,14 +189,16 @@ static void ref_qgemm(const struct layout *L, const struct planes *P, int rows, 
 
 static void test_products(int levels) {
     static const int bitss[] = {4, 8}, gblks[] = {1, 2, 4, 0 /* whole row */}, nbs[] = {1, 3, 7, 13};
-    static const int rowss[] = {1, 2, 3, 4, 5, 7, 16, 37};
+    /* token counts: every remainder of the 4-token tiles, alone and after whole tiles */
+    static const int rowss[] = {1, 2, 3, 4, 5, 6, 7, 16, 37};
+    const int nrows = (int) (sizeof rowss / sizeof rowss[0]);
     for (int bi = 0; bi < 2; bi++)
         for (int gi = 0; gi < 4; gi++)
             for (int ni = 0; ni < 4; ni++) {
                 struct layout L;
                 int nb = nbs[ni], out = 5 + uniform(33);
                 make_layout(&L, bitss[bi], nb, gblks[gi] ? gblks[gi] : nb, out);
-                for (int ri = 0; ri < 8; ri++) {
+                for (int ri = 0; ri < nrows; ri++) {
                     int rows = rowss[ri], withGather = (ri + ni) % 2, withBias = (ri + gi) % 2;
                     float *x = malloc(sizeof(float) * rows * L.in);
                     for (int i = 0; i < rows * L.in; i++) x[i] = randf() * (i % 7 == 0 ? 8.0f : 1.0f);
@@ -220,7 +223,8 @@ static void test_products(int levels) {
                     record(P.hi, slots); record(P.lo, slots); record(P.e, sizeof(float) * total); record(P.sums, sizeof(int32_t) * total);
                     float *bias = NULL;
                     if (withBias) { bias = malloc(sizeof(float) * out); for (int n = 0; n < out; n++) bias[n] = randf(); }
-                    int ystride = out + 3, n0 = out > 8 ? 2 : 0, n1 = out - 1;
+                    /* outputs [n0, n1): odd and even starts, every remainder of 2- and 4-row tiles (out is 5..37) */
+                    int ystride = out + 3, n0 = out > 8 ? 1 + (ri + gi) % 3 : ri % 2, n1 = out - 1;
                     float *want = calloc((size_t) rows * ystride, sizeof(float)), *got = calloc((size_t) rows * ystride, sizeof(float));
                     ref_qgemm(&L, &R, rows, want, ystride, bias, n0, n1);
                     for (int level = 1; level < 31; level++) {

@@ -2,8 +2,9 @@
 # The native libraries' tests (Maven's test phase, core/pom.xml): native_test.c against each library that this machine
 # can run, natively or under emulation, and the outputs of every platform compared bit for bit with the x86-64 one:
 #   linux-x86_64   natively (x86-64 Linux host with cc)
-#   linux-aarch64  under qemu-aarch64 (qemu-user-static): -cpu max (NEON + dot products, levels 5 and 6) and
-#                  -cpu cortex-a53 (no dot products, level 5 only)
+#   linux-aarch64  under qemu-aarch64 (qemu-user-static): -cpu max (NEON + dot products + i8mm, levels 5, 6 and 7),
+#                  -cpu neoverse-n1 (dot products without i8mm, levels 5 and 6) and -cpu cortex-a53 (no dot products,
+#                  level 5 only)
 #   windows-x86_64 under wine (wine64), the test program built by x86_64-w64-mingw32-gcc
 #   macos-*        cannot run here (no macOS emulator): only built
 # Each missing library, compiler or emulator is skipped with a line saying so. Exits 1 when a test failed.
@@ -50,8 +51,10 @@ elif ! command -v aarch64-linux-gnu-gcc >/dev/null; then skipped+=("linux-aarch6
 elif [[ -z "$QEMU" ]]; then skipped+=("linux-aarch64 (no qemu-aarch64: apt-get install qemu-user-static)")
 else
     aarch64-linux-gnu-gcc -O1 -std=c11 -ffp-contract=off -o "$WORK/native_test_aarch64" "$TEST" -lm -ldl
-    run "linux-aarch64 (qemu -cpu max: NEON + dot products)" "$WORK/linux-aarch64-max.bin" \
-        "$QEMU" -L /usr/aarch64-linux-gnu -cpu max "$WORK/native_test_aarch64" "$LIBDIR/linux-aarch64/libgptq4j.so" "$WORK/linux-aarch64-max.bin" 96
+    run "linux-aarch64 (qemu -cpu max: NEON + dot products + i8mm)" "$WORK/linux-aarch64-max.bin" \
+        "$QEMU" -L /usr/aarch64-linux-gnu -cpu max "$WORK/native_test_aarch64" "$LIBDIR/linux-aarch64/libgptq4j.so" "$WORK/linux-aarch64-max.bin" 224
+    run "linux-aarch64 (qemu -cpu neoverse-n1: NEON + dot products, no i8mm)" "$WORK/linux-aarch64-n1.bin" \
+        "$QEMU" -L /usr/aarch64-linux-gnu -cpu neoverse-n1 "$WORK/native_test_aarch64" "$LIBDIR/linux-aarch64/libgptq4j.so" "$WORK/linux-aarch64-n1.bin" 96
     run "linux-aarch64 (qemu -cpu cortex-a53: NEON without dot products)" "$WORK/linux-aarch64-a53.bin" \
         "$QEMU" -L /usr/aarch64-linux-gnu -cpu cortex-a53 "$WORK/native_test_aarch64" "$LIBDIR/linux-aarch64/libgptq4j.so" "$WORK/linux-aarch64-a53.bin" 32
 fi

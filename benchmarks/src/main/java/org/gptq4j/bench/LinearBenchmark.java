@@ -43,7 +43,8 @@ public abstract class LinearBenchmark {
 
     /**
      * The native kernels' instruction-set level: {@code cpu} (the CPU's highest) or one of {@code avx2}, {@code avx-vnni},
-     * {@code avx512}, {@code amx} that this CPU runs (as {@code bench --kernel-level}); ignored by the other backends.
+     * {@code avx512}, {@code amx}, {@code neon}, {@code neon-dotprod}, {@code neon-i8mm} that this CPU runs (as
+     * {@code bench --kernel-level}); ignored by the other backends.
      */
     @Param({"cpu"})
     public String level;
@@ -68,7 +69,7 @@ public abstract class LinearBenchmark {
         KernelBackend kind = BenchParams.backend(backend());
         int[] dims = BenchParams.inOut(shape());
         if (copies < 1) throw new IllegalArgumentException("copies must be >= 1, got " + copies);
-        KernelLevel cap = kind == KernelBackend.NATIVE && !level.equals("cpu") ? NativeKernels.requireLevel(KernelLevel.of(level)) : KernelLevel.AMX;
+        KernelLevel cap = kind == KernelBackend.NATIVE && !level.equals("cpu") ? NativeKernels.requireLevel(KernelLevel.of(level)) : KernelLevel.highest();
         Kernels kernels = Kernels.of(kind, cap);
         arena = Arena.ofShared();
         Linear[] layers = layers(arena, dims[0], dims[1], kernels, copies);

@@ -68,7 +68,7 @@ final class BenchCommand implements Callable<Integer> {
                     + "then --gen-tokens greedy tokens; best of --repetitions after a warm-up.")
     int[] concurrency;
 
-    @Option(names = "--kernel-level", paramLabel = "avx2|avx-vnni|avx512|amx",
+    @Option(names = "--kernel-level", paramLabel = "avx2|avx-vnni|avx512|amx|neon|neon-dotprod|neon-i8mm",
             description = "Run the native kernels at this instruction-set level (one this CPU has), to measure the lower "
                     + "levels on a newer CPU; default: the highest it has (or -Dgptq4j.native.level's cap).")
     String kernelLevel;

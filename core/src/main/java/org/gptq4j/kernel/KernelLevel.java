@@ -20,7 +20,13 @@ public enum KernelLevel {
     /** aarch64 NEON (every aarch64 CPU): 128-bit kernels, int8 products by widening multiplies (Linux, macOS). */
     NEON("neon", "NEON"),
     /** aarch64 NEON with the ARMv8.2 dot-product instructions (sdot): Apple Silicon, Graviton 2 and later, Ampere. */
-    NEON_DOTPROD("neon-dotprod", "NEON + dot products (sdot)");
+    NEON_DOTPROD("neon-dotprod", "NEON + dot products (sdot)"),
+    /**
+     * aarch64 NEON with the dot products and the int8 matrix multiplies (FEAT_I8MM: smmla) for batches of 2 tokens or
+     * more, 4 rows x 4 tokens per tile; single tokens run {@link #NEON_DOTPROD}'s kernel. Apple M2 and later,
+     * Graviton 3 and 4 (Neoverse V1, V2). Checked for bits under emulation only; its speed is unmeasured.
+     */
+    NEON_I8MM("neon-i8mm", "NEON + dot products + i8mm (smmla, batches)");
 
     private final String id;
     private final String description;
@@ -30,7 +36,10 @@ public enum KernelLevel {
         this.description = description;
     }
 
-    /** The name used by {@code -Dgptq4j.native.level} and {@code bench --kernel-level}: avx2, avx-vnni, avx512, amx, neon, neon-dotprod. */
+    /**
+     * The name used by {@code -Dgptq4j.native.level} and {@code bench --kernel-level}: avx2, avx-vnni, avx512, amx,
+     * neon, neon-dotprod, neon-i8mm.
+     */
     public String id() {
         return id;
     }
@@ -42,10 +51,10 @@ public enum KernelLevel {
 
     /** The highest level: as a cap ({@link KernelOptions#nativeLevel}), no cap at all. */
     public static KernelLevel highest() {
-        return NEON_DOTPROD;
+        return NEON_I8MM;
     }
 
-    /** The level's number in the C library (gptq4j.h): 1 to 4 on x86-64, 5 and 6 on aarch64. */
+    /** The level's number in the C library (gptq4j.h): 1 to 4 on x86-64, 5 to 7 on aarch64. */
     int number() {
         return ordinal() + 1;
     }
@@ -55,7 +64,7 @@ public enum KernelLevel {
     }
 
     /**
-     * The level named {@code name} ({@link #id()}, any case) or numbered {@code 1..6}.
+     * The level named {@code name} ({@link #id()}, any case) or numbered {@code 1..7}.
      *
      * @throws IllegalArgumentException for anything else
      */
@@ -64,6 +73,6 @@ public enum KernelLevel {
         for (KernelLevel l : values()) {
             if (l.id.equals(s) || String.valueOf(l.number()).equals(s)) return l;
         }
-        throw new IllegalArgumentException("'" + name + "' is not a kernel level: one of avx2, avx-vnni, avx512, amx, neon, neon-dotprod (or 1-6)");
+        throw new IllegalArgumentException("'" + name + "' is not a kernel level: one of avx2, avx-vnni, avx512, amx, neon, neon-dotprod, neon-i8mm (or 1-7)");
     }
 }

@@ -16,8 +16,8 @@ import java.util.Properties;
  * <ul>
  *   <li>{@value #BACKEND_PROPERTY}: {@code native|java|float|auto} (default auto: native where its library loads on
  *       this CPU, else java);</li>
- *   <li>{@value #LEVEL_PROPERTY}: {@code avx2|avx-vnni|avx512|amx|neon|neon-dotprod} or {@code 1..6}, a cap on the native level (default
- *       the CPU's highest; an unknown value is ignored, and said);</li>
+ *   <li>{@value #LEVEL_PROPERTY}: {@code avx2|avx-vnni|avx512|amx|neon|neon-dotprod|neon-i8mm} or {@code 1..7}, a cap
+ *       on the native level (default the CPU's highest; an unknown value is ignored, and said);</li>
  *   <li>{@value #THREADS_PROPERTY}: compute threads (default one per physical core), within
  *       {@link ComputePool#checkThreads};</li>
  *   <li>{@value #PACK_CACHE_PROPERTY}: the pack cache's folder, or {@code off} (default {@code ~/.cache/gptq4j});</li>

@@ -133,12 +133,12 @@ class GptqKernelTest {
             Layer l = layer(arena, in, out, bits, group, actOrder, bits == 8 ? 0 : 1, 31L * bits + group + (actOrder ? 7 : 0));
             float[] x = activations(rows, in, 5);
             double[] ref = reference(l, x, rows);
-            for (String variant : new String[]{"float", "java", "native1", "native2", "native3", "native4"}) {
+            for (String variant : new String[]{"float", "java", "native1", "native2", "native3", "native4", "native5", "native6", "native7"}) {
                 KernelBackend backend = variant.startsWith("native") ? KernelBackend.NATIVE : KernelBackend.valueOf(variant.toUpperCase());
                 if (backend == KernelBackend.NATIVE && !NativeKernels.available()) continue;
                 int level = variant.startsWith("native") ? variant.charAt(6) - '0' : 3;
                 if (backend == KernelBackend.NATIVE && !NativeKernels.levels().contains(KernelLevel.ofNumber(level))) continue;
-                // AVX2, AVX-VNNI, AVX-512 and AMX paths of the native kernel, where the CPU has them
+                // AVX2, AVX-VNNI, AVX-512 and AMX paths of the native kernel (NEON, sdot and i8mm on aarch64), where the CPU has them
                 Kernels kernels = Kernels.of(backend, KernelLevel.ofNumber(level));
                 GptqLinear lin = GptqLinear.repack(l.stored, in, out, bits, group, l.zeroOffset, arena, kernels);
                 float[] y = new float[rows * out];

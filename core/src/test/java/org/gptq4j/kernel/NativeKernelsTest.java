@@ -110,9 +110,13 @@ class NativeKernelsTest {
         assertThat(KernelLevel.of("4")).isEqualTo(KernelLevel.AMX);
         for (KernelLevel l : KernelLevel.values()) assertThat(KernelLevel.of(l.id())).isEqualTo(l);
         assertThatThrownBy(() -> KernelLevel.of("sse4")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("'sse4' is not a kernel level").hasMessageContaining("avx2, avx-vnni, avx512, amx, neon, neon-dotprod");
+                .hasMessageContaining("'sse4' is not a kernel level").hasMessageContaining("avx2, avx-vnni, avx512, amx, neon, neon-dotprod, neon-i8mm");
         assertThat(KernelLevel.of("neon-dotprod")).isEqualTo(KernelLevel.NEON_DOTPROD);
         assertThat(KernelLevel.of("5")).isEqualTo(KernelLevel.NEON);
-        assertThatThrownBy(() -> KernelLevel.of("7")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(KernelLevel.of("NEON-I8MM")).isEqualTo(KernelLevel.NEON_I8MM);
+        assertThat(KernelLevel.of("7")).isEqualTo(KernelLevel.NEON_I8MM);
+        assertThat(KernelLevel.highest()).isEqualTo(KernelLevel.NEON_I8MM);
+        assertThatThrownBy(() -> KernelLevel.of("8")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> KernelLevel.of("0")).isInstanceOf(IllegalArgumentException.class);
     }
 }
