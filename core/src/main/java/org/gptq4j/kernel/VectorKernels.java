@@ -118,14 +118,7 @@ final class VectorKernels {
                                   int n, int last, int r) {
         int n1 = Math.min(n + 1, last), n2 = Math.min(n + 2, last), n3 = Math.min(n + 3, last);
         int n4 = Math.min(n + 4, last), n5 = Math.min(n + 5, last), n6 = Math.min(n + 6, last), n7 = Math.min(n + 7, last);
-        p.load(0, n);
-        p.load(1, n1);
-        p.load(2, n2);
-        p.load(3, n3);
-        p.load(4, n4);
-        p.load(5, n5);
-        p.load(6, n6);
-        p.load(7, n7);
+        for (int i = 0; i < 8; i++) p.load(i, Math.min(n + i, last));
         int[] chunkBlock = w.chunkBlock(), chunkGroup = w.chunkGroup();
         MemorySegment codes = w.codes();
         int chunks = chunkGroup.length, t = r * w.nb() * 32;
@@ -185,10 +178,7 @@ final class VectorKernels {
     private static void tokenRow8(PackedGptq w, RowParams p, float[] xs, float[] e, int[] sums, float[] y, float[] bias,
                                   int n0, int last, int r) {
         int n1 = Math.min(n0 + 1, last), n2 = Math.min(n0 + 2, last), n3 = Math.min(n0 + 3, last);
-        p.load(0, n0);
-        p.load(1, n1);
-        p.load(2, n2);
-        p.load(3, n3);
+        for (int i = 0; i < 4; i++) p.load(i, Math.min(n0 + i, last));
         int[] chunkBlock = w.chunkBlock(), chunkGroup = w.chunkGroup();
         MemorySegment codes = w.codes();
         int chunks = chunkGroup.length, t = r * w.nb() * 32;
