@@ -5,7 +5,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
 /** Helpers shared by the fuzz targets: temporary files for parsers that read from disk, and the error contract. */
 final class Fuzz {
@@ -13,15 +15,25 @@ final class Fuzz {
 
     /**
      * A fresh private folder for one fuzz target; reused by every execution of that target (parsers under test read
-     * a file at a fixed path that each execution overwrites) and deleted when the JVM exits.
+     * a file at a fixed path that each execution overwrites) and deleted, with everything the target wrote into it,
+     * when the JVM exits ({@code deleteOnExit} would delete only an empty folder, and left one per run behind).
      */
     static Path folder(String name) {
         try {
             Path dir = Files.createTempDirectory("gptq4j-fuzz-" + name + "-");
-            dir.toFile().deleteOnExit();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir), "gptq4j-fuzz-cleanup"));
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Deletes {@code dir} and what it holds, deepest first; what cannot be deleted stays (the JVM is exiting). */
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // nothing left to report to: the JVM is shutting down
         }
     }
 
