@@ -124,7 +124,7 @@ final class BenchCommand implements Callable<Integer> {
             double loadS = (System.nanoTime() - t0) / 1e9;
             result.put("model", model.toString());
             result.put("backend", backend.name().toLowerCase());
-            result.put("kernels", NativeKernels.status());
+            result.put("kernels", llama.kernels().description());
             result.put("kernel_level", llama.kernels().level().map(KernelLevel::id).orElse(null));
             result.put("cpu", cpuModel());
             result.put("threads", n);
@@ -283,7 +283,7 @@ final class BenchCommand implements Callable<Integer> {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[]{"model", "backend", "threads", "test", "t/s"});
         String name = model.getFileName().toString();
-        out.printf("cpu %s, kernels %s%n", result.get("cpu"), result.get("kernel_level") != null ? result.get("kernel_level") : result.get("backend"));
+        out.printf("cpu %s; %s%n", result.get("cpu"), result.get("kernels"));
         String at = depth > 0 ? " @ d" + depth : "";
         if (result.containsKey("prefill_tps")) rows.add(new String[]{name, "" + result.get("backend"), "" + result.get("threads"), "pp" + promptTokens + at, "" + result.get("prefill_tps")});
         if (result.containsKey("decode_tps")) rows.add(new String[]{name, "" + result.get("backend"), "" + result.get("threads"), "tg" + genTokens + at, "" + result.get("decode_tps")});

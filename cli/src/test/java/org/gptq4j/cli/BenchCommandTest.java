@@ -63,6 +63,7 @@ class BenchCommandTest {
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonNode json = new ObjectMapper().readTree(run.out());
         assertThat(json.get("kernel_level").asText()).isEqualTo("avx2");
+        assertThat(json.get("kernels").asText()).as("what ran, not the CPU's best level").startsWith("native AVX2/FMA kernels from /native/");
         assertThat(json.get("cpu").asText()).isEqualTo(BenchCommand.cpuModel()).isNotBlank();
 
         Gptq4jCliTest.Run plain = Gptq4jCliTest.run("bench", "--model", TINY, "--threads", "1", "--prompt-tokens", "0",

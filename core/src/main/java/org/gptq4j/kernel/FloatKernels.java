@@ -7,6 +7,11 @@ final class FloatKernels extends VectorApiKernels {
     private FloatKernels() {}
 
     @Override
+    public String description() {
+        return "Java Vector API float kernels, " + VectorMath.vectorBits() + "-bit vectors";
+    }
+
+    @Override
     public KernelBackend backend() {
         return KernelBackend.FLOAT;
     }

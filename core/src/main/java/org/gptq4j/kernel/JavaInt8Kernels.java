@@ -7,6 +7,11 @@ final class JavaInt8Kernels extends VectorApiKernels {
     private JavaInt8Kernels() {}
 
     @Override
+    public String description() {
+        return "Java Vector API int8-activation kernels, " + VectorKernels.vectorBits() + "-bit vectors";
+    }
+
+    @Override
     public KernelBackend backend() {
         return KernelBackend.JAVA;
     }

@@ -111,6 +111,14 @@ public abstract sealed class Kernels permits NativeInt8Kernels, VectorApiKernels
     /** Outputs {@code [n0, n1)} of every row of {@code y} ({@code [rows][out]}) from activations quantized by {@link #quantize}. */
     abstract void multiply(GptqLinear layer, GptqLinear.Planes x, int rows, float[] y, int n0, int n1);
 
+    /**
+     * What runs, in words, for logs and benchmarks: the native level and library (not the CPU's best level when a
+     * lower one was asked for), or the width of the Java kernels' vectors.
+     */
+    public String description() {
+        return toString();
+    }
+
     @Override
     public String toString() {
         return backend().name().toLowerCase(java.util.Locale.ROOT) + level().map(l -> " " + l.id()).orElse("");

@@ -44,6 +44,11 @@ final class NativeInt8Kernels extends Kernels {
     }
 
     @Override
+    public String description() {
+        return "native " + level.description() + " kernels from " + NativeKernels.library();
+    }
+
+    @Override
     boolean nativeCode() {
         return true;
     }

@@ -54,7 +54,7 @@ public final class NativeKernels {
         EnumSet<KernelLevel> levels = EnumSet.noneOf(KernelLevel.class);
         String status;
         try {
-            String resource = "/native/" + platform() + "/" + libraryName();
+            String resource = library();
             SymbolLookup lookup = load(resource);
             if (lookup == null) {
                 status = "no native library for " + platform() + " in the jar (built without a C compiler?): Java Vector API fallback";
@@ -142,6 +142,11 @@ public final class NativeKernels {
         os = os.startsWith("linux") ? "linux" : os.startsWith("mac") ? "macos" : os.startsWith("windows") ? "windows" : os;
         arch = arch.equals("amd64") || arch.equals("x86_64") ? "x86_64" : arch.equals("arm64") ? "aarch64" : arch;
         return os + "-" + arch;
+    }
+
+    /** The jar resource of this platform's library: {@code /native/<os>-<arch>/<file>}. */
+    static String library() {
+        return "/native/" + platform() + "/" + libraryName();
     }
 
     /** The library's file name on this OS: libgptq4j.so (Linux), libgptq4j.dylib (macOS), gptq4j.dll (Windows). */

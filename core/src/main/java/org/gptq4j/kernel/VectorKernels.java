@@ -35,6 +35,11 @@ final class VectorKernels {
     private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, SHAPE);
     private static final VectorSpecies<Float> FLOATS = VectorSpecies.of(float.class, SHAPE);
     private static final int L = INTS.length();
+    /** The width of the products' vectors, in bits ({@link #SHAPE}). */
+    static int vectorBits() {
+        return SHAPE.vectorBitSize();
+    }
+
     private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * L));
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final int ROW_CHUNK = 16;

@@ -17,6 +17,11 @@ import jdk.incubator.vector.VectorSpecies;
 public final class VectorMath {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
+    /** The width of these vectors, in bits (this CPU's preferred: 256 on AVX2, 512 on AVX-512). */
+    static int vectorBits() {
+        return F.vectorBitSize();
+    }
+
     private VectorMath() {}
 
     /** acc[0] + acc[1] + ... + acc[n-1], left to right. */

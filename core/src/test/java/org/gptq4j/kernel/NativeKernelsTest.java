@@ -89,6 +89,16 @@ class NativeKernelsTest {
     }
 
     @Test
+    void theDescriptionNamesWhatRunsNotTheBestTheCpuHas() {
+        assertThat(Kernels.of(KernelBackend.JAVA).description())
+                .isEqualTo("Java Vector API int8-activation kernels, " + VectorKernels.vectorBits() + "-bit vectors");
+        assertThat(Kernels.of(KernelBackend.FLOAT).description()).startsWith("Java Vector API float kernels, ").endsWith("-bit vectors");
+        assumeTrue(NativeKernels.available(), NativeKernels.status());
+        assertThat(Kernels.of(KernelBackend.NATIVE, KernelLevel.AVX2).description())
+                .isEqualTo("native AVX2/FMA kernels from " + NativeKernels.library());
+    }
+
+    @Test
     void requireLevelAcceptsALevelThisCpuHasAndRefusesOthers() {
         assumeTrue(NativeKernels.available(), NativeKernels.status());
         for (KernelLevel l : KernelLevel.values()) {
