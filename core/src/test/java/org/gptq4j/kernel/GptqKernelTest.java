@@ -269,8 +269,8 @@ class GptqKernelTest {
             for (KernelLevel level : NativeKernels.levels()) paths.add("native" + level.number());
             for (String path : paths) {
                 KernelBackend backend = path.equals("java") ? KernelBackend.JAVA : path.equals("float") ? KernelBackend.FLOAT : KernelBackend.NATIVE;
-                DenseLinear dense = new DenseLinear(t, bias,
-                        Kernels.of(backend, backend == KernelBackend.NATIVE ? KernelLevel.ofNumber(path.charAt(6) - '0') : KernelLevel.AMX));
+                Kernels kernels = Kernels.of(backend, backend == KernelBackend.NATIVE ? KernelLevel.ofNumber(path.charAt(6) - '0') : KernelLevel.AMX);
+                DenseLinear dense = new DenseLinear(t, bias, kernels);
                 float[] y = new float[rows * out];
                 dense.apply(x, y, rows, pool);
                 for (int r = 0; r < rows; r++) {
@@ -280,7 +280,12 @@ class GptqKernelTest {
                         double e = bias[n];
                         for (int k = 0; k < in; k++) e += ref[n][k] * x[r * in + k];
                         assertThat((double) y[r * out + n]).as("%s r%d n%d", path, r, n).isCloseTo(e, org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(e))));
-                        if (backend == KernelBackend.NATIVE) assertThat(alone[n]).as("%s r%d n%d alone", path, r, n).isEqualTo(y[r * out + n]);
+                        assertThat(alone[n]).as("%s r%d n%d alone", path, r, n).isEqualTo(y[r * out + n]);
+                        if (backend != KernelBackend.NATIVE) { // the Java product: each output is the kernels' dot, bit for bit
+                            float[] row = new float[in];
+                            for (int k = 0; k < in; k++) row[k] = (float) ref[n][k];
+                            assertThat(y[r * out + n]).as("%s r%d n%d = dot", path, r, n).isEqualTo(kernels.dot(row, 0, x, r * in, in) + bias[n]);
+                        }
                     }
                 }
             }
