@@ -137,22 +137,22 @@ final class VectorKernels {
                 // the high nibbles are taken in place, as 16 hi (one mask, no shift), against x / 16: exact, as
                 // x is an integer and 16 hi * (x / 16) = hi * x
                 FloatVector xa = FloatVector.fromArray(FLOATS, xs, x0 + s * L), xd = FloatVector.fromArray(FLOATS, xs, x0 + half + s * L).mul(0.0625f);
-                IntVector q0 = (IntVector) ByteVector.fromMemorySegment(BYTES, codes, o0 + ca, LE).convertShape(B2I, INTS, 0);
-                IntVector q1 = (IntVector) ByteVector.fromMemorySegment(BYTES, codes, o1 + ca, LE).convertShape(B2I, INTS, 0);
-                IntVector q2 = (IntVector) ByteVector.fromMemorySegment(BYTES, codes, o2 + ca, LE).convertShape(B2I, INTS, 0);
-                IntVector q3 = (IntVector) ByteVector.fromMemorySegment(BYTES, codes, o3 + ca, LE).convertShape(B2I, INTS, 0);
-                IntVector q4 = (IntVector) ByteVector.fromMemorySegment(BYTES, codes, o4 + ca, LE).convertShape(B2I, INTS, 0);
-                IntVector q5 = (IntVector) ByteVector.fromMemorySegment(BYTES, codes, o5 + ca, LE).convertShape(B2I, INTS, 0);
-                IntVector q6 = (IntVector) ByteVector.fromMemorySegment(BYTES, codes, o6 + ca, LE).convertShape(B2I, INTS, 0);
-                IntVector q7 = (IntVector) ByteVector.fromMemorySegment(BYTES, codes, o7 + ca, LE).convertShape(B2I, INTS, 0);
                 // a += lo * xa + (16 hi) * (xd / 16), per row
+                IntVector q0 = (IntVector) ByteVector.fromMemorySegment(BYTES, codes, o0 + ca, LE).convertShape(B2I, INTS, 0);
                 a0 = ((FloatVector) q0.and(0xF0).convertShape(I2F, FLOATS, 0)).fma(xd, ((FloatVector) q0.and(0xF).convertShape(I2F, FLOATS, 0)).fma(xa, a0));
+                IntVector q1 = (IntVector) ByteVector.fromMemorySegment(BYTES, codes, o1 + ca, LE).convertShape(B2I, INTS, 0);
                 a1 = ((FloatVector) q1.and(0xF0).convertShape(I2F, FLOATS, 0)).fma(xd, ((FloatVector) q1.and(0xF).convertShape(I2F, FLOATS, 0)).fma(xa, a1));
+                IntVector q2 = (IntVector) ByteVector.fromMemorySegment(BYTES, codes, o2 + ca, LE).convertShape(B2I, INTS, 0);
                 a2 = ((FloatVector) q2.and(0xF0).convertShape(I2F, FLOATS, 0)).fma(xd, ((FloatVector) q2.and(0xF).convertShape(I2F, FLOATS, 0)).fma(xa, a2));
+                IntVector q3 = (IntVector) ByteVector.fromMemorySegment(BYTES, codes, o3 + ca, LE).convertShape(B2I, INTS, 0);
                 a3 = ((FloatVector) q3.and(0xF0).convertShape(I2F, FLOATS, 0)).fma(xd, ((FloatVector) q3.and(0xF).convertShape(I2F, FLOATS, 0)).fma(xa, a3));
+                IntVector q4 = (IntVector) ByteVector.fromMemorySegment(BYTES, codes, o4 + ca, LE).convertShape(B2I, INTS, 0);
                 a4 = ((FloatVector) q4.and(0xF0).convertShape(I2F, FLOATS, 0)).fma(xd, ((FloatVector) q4.and(0xF).convertShape(I2F, FLOATS, 0)).fma(xa, a4));
+                IntVector q5 = (IntVector) ByteVector.fromMemorySegment(BYTES, codes, o5 + ca, LE).convertShape(B2I, INTS, 0);
                 a5 = ((FloatVector) q5.and(0xF0).convertShape(I2F, FLOATS, 0)).fma(xd, ((FloatVector) q5.and(0xF).convertShape(I2F, FLOATS, 0)).fma(xa, a5));
+                IntVector q6 = (IntVector) ByteVector.fromMemorySegment(BYTES, codes, o6 + ca, LE).convertShape(B2I, INTS, 0);
                 a6 = ((FloatVector) q6.and(0xF0).convertShape(I2F, FLOATS, 0)).fma(xd, ((FloatVector) q6.and(0xF).convertShape(I2F, FLOATS, 0)).fma(xa, a6));
+                IntVector q7 = (IntVector) ByteVector.fromMemorySegment(BYTES, codes, o7 + ca, LE).convertShape(B2I, INTS, 0);
                 a7 = ((FloatVector) q7.and(0xF0).convertShape(I2F, FLOATS, 0)).fma(xd, ((FloatVector) q7.and(0xF).convertShape(I2F, FLOATS, 0)).fma(xa, a7));
             }
             // the transposed reduction: lane i ends with the dot of row i & 7; lane pairs (< 2^24) are summed as
