@@ -45,7 +45,7 @@ final class NativeInt8Kernels extends Kernels {
 
     @Override
     public String description() {
-        return "native " + level.description() + " kernels from " + NativeKernels.library();
+        return NativeKernels.describe(level);
     }
 
     @Override

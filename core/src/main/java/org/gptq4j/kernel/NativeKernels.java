@@ -84,7 +84,7 @@ public final class NativeKernels {
                     rp = linker.downcallHandle(lookup.findOrThrow("gptq4j_repack"), FunctionDescriptor.of(JAVA_INT,
                             ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT), critical);
                     rel = linker.downcallHandle(lookup.findOrThrow("gptq4j_release_pages"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
-                    status = "native " + levels.stream().reduce((a, b) -> b).orElseThrow().description() + " kernels from " + resource;
+                    status = describe(levels.stream().reduce((a, b) -> b).orElseThrow());
                 }
             }
         } catch (Throwable t) {
@@ -147,6 +147,11 @@ public final class NativeKernels {
     /** The jar resource of this platform's library: {@code /native/<os>-<arch>/<file>}. */
     static String library() {
         return "/native/" + platform() + "/" + libraryName();
+    }
+
+    /** The native kernels at {@code level}, in words: "native AVX2/FMA kernels from /native/linux-x86_64/libgptq4j.so". */
+    static String describe(KernelLevel level) {
+        return "native " + level.description() + " kernels from " + library();
     }
 
     /** The library's file name on this OS: libgptq4j.so (Linux), libgptq4j.dylib (macOS), gptq4j.dll (Windows). */

@@ -35,11 +35,6 @@ final class VectorKernels {
     private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, SHAPE);
     private static final VectorSpecies<Float> FLOATS = VectorSpecies.of(float.class, SHAPE);
     private static final int L = INTS.length();
-    /** The width of the products' vectors, in bits ({@link #SHAPE}). */
-    static int vectorBits() {
-        return SHAPE.vectorBitSize();
-    }
-
     private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * L));
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final int ROW_CHUNK = 16;
@@ -65,6 +60,11 @@ final class VectorKernels {
     private static final VectorMask<Integer> BIT0 = VectorMask.fromLong(INTS, 0xAAAAL);
     private static final VectorMask<Integer> BIT1 = VectorMask.fromLong(INTS, 0xCCCCL);
     private static final VectorMask<Integer> BIT2 = VectorMask.fromLong(INTS, 0xF0F0L);
+
+    /** The width of the products' vectors, in bits ({@link #SHAPE}). */
+    static int vectorBits() {
+        return SHAPE.vectorBitSize();
+    }
 
     /**
      * The int8-activation product, with the same bits as the native kernels: per chunk c of group g,

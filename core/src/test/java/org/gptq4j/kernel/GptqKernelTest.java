@@ -254,11 +254,13 @@ class GptqKernelTest {
             Random rnd = new Random(3);
             MemorySegment w = arena.allocate((long) in * out * 2);
             double[][] ref = new double[out][in];
+            float[][] weights = new float[out][in]; // W as floats, the Java products' operand
             for (int n = 0; n < out; n++) {
                 for (int k = 0; k < in; k++) {
                     short h = Float.floatToFloat16((float) rnd.nextGaussian());
                     w.setAtIndex(ValueLayout.JAVA_SHORT, (long) n * in + k, h);
-                    ref[n][k] = Float.float16ToFloat(h);
+                    weights[n][k] = Float.float16ToFloat(h);
+                    ref[n][k] = weights[n][k];
                 }
             }
             float[] bias = new float[out];
@@ -282,9 +284,7 @@ class GptqKernelTest {
                         assertThat((double) y[r * out + n]).as("%s r%d n%d", path, r, n).isCloseTo(e, org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(e))));
                         assertThat(alone[n]).as("%s r%d n%d alone", path, r, n).isEqualTo(y[r * out + n]);
                         if (backend != KernelBackend.NATIVE) { // the Java product: each output is the kernels' dot, bit for bit
-                            float[] row = new float[in];
-                            for (int k = 0; k < in; k++) row[k] = (float) ref[n][k];
-                            assertThat(y[r * out + n]).as("%s r%d n%d = dot", path, r, n).isEqualTo(kernels.dot(row, 0, x, r * in, in) + bias[n]);
+                            assertThat(y[r * out + n]).as("%s r%d n%d = dot", path, r, n).isEqualTo(kernels.dot(weights[n], 0, x, r * in, in) + bias[n]);
                         }
                     }
                 }

@@ -24,7 +24,7 @@ class NativeKernelsTest {
      */
     @Test
     void theLibraryTheBuildCompiledLoads() {
-        assumeTrue(NativeKernels.class.getResource("/native/" + NativeKernels.platform() + "/" + NativeKernels.libraryName()) != null,
+        assumeTrue(NativeKernels.class.getResource(NativeKernels.library()) != null,
                 "built without a C compiler");
         assertThat(NativeKernels.status()).doesNotContain("failed to load");
     }
