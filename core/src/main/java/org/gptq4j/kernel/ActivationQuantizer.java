@@ -19,6 +19,9 @@ package org.gptq4j.kernel;
 public final class ActivationQuantizer {
     private ActivationQuantizer() {}
 
+    /** The weight of the coarse plane: each slot stands for the integer {@code 254 hi + lo}. */
+    static final int HI_WEIGHT = 254;
+
     /** 127 * 254: the integer range of {@code 254 hi + lo} per unit of {@code amax}. */
     private static final float STEPS = 32258f;
 

@@ -34,6 +34,8 @@ public final class GptqLinear implements Linear {
     private final float[] bias;        // [out] or null
     private final MemorySegment nativeBias; // bias as a heap segment for the native kernels, or NULL
     private final Kernels kernels;
+    /** The scales and zeros as the Java int8 kernels read them; null for the other kernels. */
+    private final InterleavedParams interleavedParams;
 
     private GptqLinear(String name, PackedGptq w, int[] perm, float[] bias, Kernels kernels) {
         this.name = name;
@@ -43,6 +45,7 @@ public final class GptqLinear implements Linear {
         this.bias = bias;
         this.nativeBias = bias == null ? MemorySegment.NULL : MemorySegment.ofArray(bias);
         this.kernels = kernels;
+        this.interleavedParams = kernels.backend() == KernelBackend.JAVA ? InterleavedParams.of(w) : null;
         if (kernels.nativeCode() && (w.codes().isMapped() || w.scales().isMapped() || w.zeros().isMapped())) {
             throw new IllegalArgumentException(name + ": the native kernels read only memory the engine owns, not a mapped file");
         }
@@ -296,6 +299,11 @@ public final class GptqLinear implements Linear {
         return kernels;
     }
 
+    /** The scales and zeros in the Java int8 kernels' layout (null where other kernels run this layer). */
+    InterleavedParams interleavedParams() {
+        return interleavedParams;
+    }
+
     /** The bias, or null. */
     float[] bias() {
         return bias;
@@ -336,8 +344,13 @@ public final class GptqLinear implements Linear {
      */
     sealed interface Planes permits HeapPlanes, NativePlanes {}
 
-    /** The Java kernel's planes: both int8 planes folded into one, {@code 254 hi + lo} per slot as a float ({@link VectorKernels#foldedPlane}). */
-    record HeapPlanes(float[] folded, float[] e, int[] sums) implements Planes {}
+    /**
+     * The Java kernel's activations as floats, token by token in the form the token's kernel reads
+     * ({@link VectorKernels#activationsAt}): both int8 planes folded into one, {@code 254 hi + lo} per slot
+     * ({@link VectorKernels#foldedPlane}), or, for the 8-bit row kernel, the two planes apart
+     * ({@link VectorKernels#splitPlanes}).
+     */
+    record HeapPlanes(float[] x, float[] e, int[] sums) implements Planes {}
 
     /**
      * Whether {@code other} quantizes its input exactly as this layer does (same features, act-order gather and chunks,

@@ -25,22 +25,27 @@ final class JavaInt8Kernels extends VectorApiKernels {
         float[] e = ws.floats(Workspace.XE, rows * chunks);
         int[] sums = ws.ints(Workspace.SUMS, rows * chunks);
         int[] gather = layer.gather();
-        float[] folded = ws.floats(Workspace.FOLDED, rows * padded);
+        float[] xs = ws.floats(Workspace.FOLDED, VectorKernels.activationFloats(w, rows));
         int[] chunkBlock = w.chunkBlock();
         // (row, chunk) pairs split over the pool: a prefill quantizes hundreds of rows (~16 operations per element)
         pool.parallelFor(rows * chunks, 16L * rows * padded, (i0, i1) -> {
             ActivationQuantizer.quantizeChunks(x, i0, i1, w.in(), gather, w, hi, lo, e, sums);
-            for (int i = i0; i < i1; i++) { // chunk i % chunks of row i / chunks
-                int at = i / chunks * padded;
-                VectorKernels.foldedPlane(hi, lo, folded, at + 32 * chunkBlock[i % chunks], at + 32 * chunkBlock[i % chunks + 1]);
+            for (int i = i0; i < i1; i++) { // chunk i % chunks of row i / chunks, in the form its kernel reads
+                int row = i / chunks, k0 = 32 * chunkBlock[i % chunks], k1 = 32 * chunkBlock[i % chunks + 1];
+                int at = VectorKernels.activationsAt(w, rows, row);
+                if (VectorKernels.splitTokens(w, rows, row)) {
+                    VectorKernels.splitPlanes(hi, lo, row * padded, xs, at, padded, k0, k1);
+                } else {
+                    VectorKernels.foldedPlane(hi, lo, row * padded, xs, at, k0, k1);
+                }
             }
         });
-        return new GptqLinear.HeapPlanes(folded, e, sums);
+        return new GptqLinear.HeapPlanes(xs, e, sums);
     }
 
     @Override
     void multiply(GptqLinear layer, GptqLinear.Planes x, int rows, float[] y, int n0, int n1) {
         GptqLinear.HeapPlanes p = (GptqLinear.HeapPlanes) x;
-        VectorKernels.int8Gemm(layer.packed(), p.folded(), p.e(), p.sums(), rows, y, layer.bias(), n0, n1);
+        VectorKernels.int8Gemm(layer.packed(), layer.interleavedParams(), p.x(), p.e(), p.sums(), rows, y, layer.bias(), n0, n1);
     }
 }

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -196,8 +197,8 @@ class GptqKernelTest {
 
     /**
      * The Java kernel sums its integer products in float32 lanes, exact only below 2^24: codes at their extremes
-     * (0 or the largest) against activations at full scale must still give the product's definition, summed here in
-     * longs: per chunk {@code V = sum code * (254 hi + lo)}, then the chunk's float step.
+     * (0 or the largest) against activations at full scale must still give the product's definition
+     * ({@link #int8Reference}).
      */
     @ParameterizedTest(name = "bits={0} group={1}")
     @MethodSource("extremeLayouts")
@@ -214,26 +215,60 @@ class GptqKernelTest {
             GptqLinear lin = GptqLinear.repack(l.stored, in, out, bits, group, 1, arena, KernelBackend.JAVA);
             float[] y = new float[rows * out];
             lin.apply(x, y, rows, pool);
+            assertThat(y).containsExactly(int8Reference(lin, x, rows));
+        }
+    }
 
-            PackedGptq w = lin.packed();
-            int padded = w.nb() * 32, chunks = w.chunks();
-            byte[] hi = new byte[rows * padded], lo = new byte[rows * padded];
-            float[] e = new float[rows * chunks];
-            int[] sums = new int[rows * chunks];
-            ActivationQuantizer.quantizeChunks(x, 0, rows * chunks, in, lin.gather(), w, hi, lo, e, sums);
-            for (int r = 0; r < rows; r++) {
-                for (int n = 0; n < out; n++) {
-                    float acc = 0;
-                    for (int c = 0; c < chunks; c++) {
-                        long v = 0;
-                        for (int slot = 32 * w.chunkBlock()[c]; slot < 32 * w.chunkBlock()[c + 1]; slot++) {
-                            v += (long) w.code(n, w.slotPosition(slot)) * (254 * hi[r * padded + slot] + lo[r * padded + slot]);
-                        }
-                        int g = w.chunkGroup()[c], rc = r * chunks + c;
-                        acc = Math.fma(Math.fma(-w.zero(n, g), (float) sums[rc], (float) v), w.scale(n, g) * e[rc], acc);
+    /**
+     * The int8-activation product as the kernels define it, one output at a time in scalar Java: per chunk
+     * {@code V = sum code * (254 hi + lo)} in longs, then the chunk's float step.
+     */
+    static float[] int8Reference(GptqLinear lin, float[] x, int rows) {
+        PackedGptq w = lin.packed();
+        int in = w.in(), out = w.out(), padded = w.nb() * 32, chunks = w.chunks();
+        byte[] hi = new byte[rows * padded], lo = new byte[rows * padded];
+        float[] e = new float[rows * chunks];
+        int[] sums = new int[rows * chunks];
+        ActivationQuantizer.quantizeChunks(x, 0, rows * chunks, in, lin.gather(), w, hi, lo, e, sums);
+        float[] y = new float[rows * out];
+        for (int r = 0; r < rows; r++) {
+            for (int n = 0; n < out; n++) {
+                float acc = 0;
+                for (int c = 0; c < chunks; c++) {
+                    long v = 0;
+                    for (int slot = 32 * w.chunkBlock()[c]; slot < 32 * w.chunkBlock()[c + 1]; slot++) {
+                        v += (long) w.code(n, w.slotPosition(slot)) * (254 * hi[r * padded + slot] + lo[r * padded + slot]);
                     }
-                    assertThat(y[r * out + n]).as("token %d output %d", r, n).isEqualTo(acc);
+                    int g = w.chunkGroup()[c], rc = r * chunks + c;
+                    acc = Math.fma(Math.fma(-w.zero(n, g), (float) sums[rc], (float) v), w.scale(n, g) * e[rc], acc);
                 }
+                y[r * out + n] = acc;
+            }
+        }
+        return y;
+    }
+
+    /**
+     * The Java tiles convert the F16 scales with integer operations (InterleavedParams): every kind of finite F16
+     * (subnormal, signed zero, negative, the largest) gives {@link Float#float16ToFloat}'s bits, in the row kernels
+     * (one token) and the tiles (four), at both code widths.
+     */
+    @ParameterizedTest(name = "bits={0}")
+    @ValueSource(ints = {4, 8})
+    void theJavaKernelsReadEveryKindOfF16Scale(int bits) {
+        int in = 256, out = 40, group = 128;
+        short[] kinds = {0x0001, 0x03FF, (short) 0x8001, 0x0000, (short) 0x8000, 0x0400, 0x7BFF, (short) 0xFBFF,
+                (short) 0xBC00, 0x3555, (short) 0x83FF, 0x2E66};
+        try (Arena arena = Arena.ofShared()) {
+            Layer l = layer(arena, in, out, bits, group, true, 1, 5L * bits);
+            MemorySegment sc = l.stored.scales().data();
+            for (long i = 0; i < sc.byteSize() / 2; i++) sc.setAtIndex(ValueLayout.JAVA_SHORT, i, kinds[(int) (i % kinds.length)]);
+            GptqLinear lin = GptqLinear.repack(l.stored, in, out, bits, group, 1, arena, KernelBackend.JAVA);
+            for (int rows : new int[]{1, 5}) {
+                float[] x = activations(rows, in, rows);
+                float[] y = new float[rows * out];
+                lin.apply(x, y, rows, pool);
+                assertThat(y).as("%d tokens", rows).containsExactly(int8Reference(lin, x, rows));
             }
         }
     }
