@@ -148,6 +148,7 @@ final class VectorKernels {
         int n3 = Math.clamp(m + 3, first, last), n4 = Math.clamp(m + 4, first, last), n5 = Math.clamp(m + 5, first, last);
         int n6 = Math.clamp(m + 6, first, last), n7 = Math.clamp(m + 7, first, last);
         int[] pairs = p.pairs();
+        int pm = p.at(m, 0); // the tile's pairs of group g start at pm + 8g
         int[] chunkBlock = w.chunkBlock(), chunkGroup = w.chunkGroup();
         MemorySegment codes = w.codes();
         int chunks = chunkGroup.length;
@@ -196,7 +197,7 @@ final class VectorKernels {
             int g = chunkGroup[c], rc = r * chunks + c;
             // the rows' (scale, zero) pairs (InterleavedParams): zero = pair >> 16; the F16 scale's exponent and mantissa
             // moved to float32's places, its sign to bit 31, times 2^112 (exact: Float.float16ToFloat's bits)
-            IntVector sz = IntVector.fromArray(INT_OCT, pairs, p.at(m, g));
+            IntVector sz = IntVector.fromArray(INT_OCT, pairs, pm + InterleavedParams.ROWS * g);
             FloatVector zero = (FloatVector) sz.lanewise(ASHR, 16).convertShape(I2F, OCT, 0);
             FloatVector scale = sz.and(0x7FFF).lanewise(LSHL, 13).or(sz.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(InterleavedParams.F16_EXPONENT_BIAS);
             FloatVector v = zero.fma(FloatVector.broadcast(OCT, -sums[rc]), (FloatVector) dots.convertShape(I2F, OCT, 0));
@@ -217,6 +218,7 @@ final class VectorKernels {
         int n0 = Math.clamp(m, first, last), n1 = Math.clamp(m + 1, first, last), n2 = Math.clamp(m + 2, first, last);
         int n3 = Math.clamp(m + 3, first, last);
         int[] pairs = p.pairs();
+        int pm = p.at(m, 0); // the tile's pairs of group g start at pm + 8g
         int[] chunkBlock = w.chunkBlock(), chunkGroup = w.chunkGroup();
         MemorySegment codes = w.codes();
         int padded = w.nb() * 32, chunks = chunkGroup.length; // token r's hi plane at t, its lo plane at t + padded
@@ -259,7 +261,7 @@ final class VectorKernels {
             IntVector dots = ((IntVector) dh.convertShape(F2I, INT_QUAD, 0)).mul(ActivationQuantizer.HI_WEIGHT).add(dl.convertShape(F2I, INT_QUAD, 0));
             // lanes 0..3: V of rows m..m+3; the chunk steps (gptq4j.h), lane by lane
             int g = chunkGroup[c], rc = r * chunks + c;
-            IntVector sz = IntVector.fromArray(INT_QUAD, pairs, p.at(m, g)); // as in tokenRow4
+            IntVector sz = IntVector.fromArray(INT_QUAD, pairs, pm + InterleavedParams.ROWS * g); // as in tokenRow4
             FloatVector zero = (FloatVector) sz.lanewise(ASHR, 16).convertShape(I2F, QUAD, 0);
             FloatVector scale = sz.and(0x7FFF).lanewise(LSHL, 13).or(sz.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(InterleavedParams.F16_EXPONENT_BIAS);
             FloatVector v = zero.fma(FloatVector.broadcast(QUAD, -sums[rc]), (FloatVector) dots.convertShape(I2F, QUAD, 0));
