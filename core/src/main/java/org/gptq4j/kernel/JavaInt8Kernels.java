@@ -25,7 +25,7 @@ final class JavaInt8Kernels extends VectorApiKernels {
         float[] e = ws.floats(Workspace.XE, rows * chunks);
         int[] sums = ws.ints(Workspace.SUMS, rows * chunks);
         int[] gather = layer.gather();
-        float[] xs = ws.floats(Workspace.FOLDED, VectorKernels.activationFloats(w, rows));
+        float[] xs = ws.floats(Workspace.JAVA_ACTIVATIONS, VectorKernels.activationFloats(w, rows));
         int[] chunkBlock = w.chunkBlock();
         // (row, chunk) pairs split over the pool: a prefill quantizes hundreds of rows (~16 operations per element)
         pool.parallelFor(rows * chunks, 16L * rows * padded, (i0, i1) -> {

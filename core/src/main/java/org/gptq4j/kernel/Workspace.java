@@ -6,7 +6,7 @@ package org.gptq4j.kernel;
  */
 public final class Workspace {
     /** Slots of the linear kernels. */
-    static final int GATHERED = 0, XE = 1, ROW = 2, FOLDED = 3;
+    static final int GATHERED = 0, XE = 1, ROW = 2, JAVA_ACTIVATIONS = 3;
     /** Byte and int slots of the activation planes. */
     static final int HI = 0, LO = 1, SUMS = 0;
     private static final int SLOTS = 8, SLICES = 256;
