@@ -328,7 +328,9 @@ final class VectorKernels {
      * Output n of tokens r..r+3, 8-bit codes (slots in order) against the folded x: code vectors 2s and 2s+1 (L codes
      * each) meet x[2sL..] and x[(2s+1)L..] of four tokens; the float sums are converted to ints every
      * {@value #EIGHT_BIT_FLUSH} steps. (Against the planes apart, as in {@link #tokenRow8}, a code would cost two
-     * multiply-adds per token instead of one: 25% slower here with 512-bit vectors.)
+     * multiply-adds per token instead of one: 25% slower here with 512-bit vectors.) A method apart from
+     * {@link #tokenTile4}, whose preamble and chunk steps it repeats: one method holding both tiles ran 64 tokens
+     * 10-35% slower with the JIT held to AVX2.
      */
     private static void tokenTile8(PackedGptq w, InterleavedParams p, float[] xs, float[] e, int[] sums, int[] tokenStride,
                                    float[] tile, float[] y, float[] bias, int n, int r) {
