@@ -23,7 +23,7 @@ public final class ActivationQuantizer {
     static final int HI_WEIGHT = 254;
 
     /** 127 * 254: the integer range of {@code 254 hi + lo} per unit of {@code amax}. */
-    private static final float STEPS = 32258f;
+    private static final float STEPS = 127f * HI_WEIGHT;
 
     /**
      * Quantizes the chunks {@code [i0, i1)} of the rows laid end to end (chunk i is chunk {@code i % chunks} of row
@@ -48,10 +48,10 @@ public final class ActivationQuantizer {
             int sum = 0;
             for (int k = k0; k < k1; k++) {
                 float u = at(x, xo, in, gather, k) * inv;
-                int h = Math.round(u), l = Math.round((u - h) * 254f);
+                int h = Math.round(u), l = Math.round((u - h) * HI_WEIGHT);
                 hi[qo + k] = (byte) h;
                 lo[qo + k] = (byte) Math.max(-127, Math.min(127, l));
-                sum += 254 * h + lo[qo + k];
+                sum += HI_WEIGHT * h + lo[qo + k];
             }
             e[i] = amax / STEPS;
             sums[i] = sum;

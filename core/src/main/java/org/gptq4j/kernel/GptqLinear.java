@@ -34,7 +34,7 @@ public final class GptqLinear implements Linear {
     private final float[] bias;        // [out] or null
     private final MemorySegment nativeBias; // bias as a heap segment for the native kernels, or NULL
     private final Kernels kernels;
-    /** The scales and zeros as the Java int8 kernels read them; null for the other kernels. */
+    /** The scales and zeros in the kernels' own layout ({@link Kernels#interleavedParams}), or null. */
     private final InterleavedParams interleavedParams;
 
     private GptqLinear(String name, PackedGptq w, int[] perm, float[] bias, Kernels kernels) {
@@ -45,7 +45,7 @@ public final class GptqLinear implements Linear {
         this.bias = bias;
         this.nativeBias = bias == null ? MemorySegment.NULL : MemorySegment.ofArray(bias);
         this.kernels = kernels;
-        this.interleavedParams = kernels.backend() == KernelBackend.JAVA ? InterleavedParams.of(w) : null;
+        this.interleavedParams = kernels.interleavedParams(w);
         if (kernels.nativeCode() && (w.codes().isMapped() || w.scales().isMapped() || w.zeros().isMapped())) {
             throw new IllegalArgumentException(name + ": the native kernels read only memory the engine owns, not a mapped file");
         }
@@ -299,7 +299,7 @@ public final class GptqLinear implements Linear {
         return kernels;
     }
 
-    /** The scales and zeros in the Java int8 kernels' layout (null where other kernels run this layer). */
+    /** The scales and zeros in the kernels' own layout, or null where they read {@link #packed()}'s. */
     InterleavedParams interleavedParams() {
         return interleavedParams;
     }

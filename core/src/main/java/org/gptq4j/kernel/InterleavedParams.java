@@ -36,9 +36,8 @@ final class InterleavedParams {
         for (int n = 0; n < blocks * ROWS; n++) {
             long at = (long) Math.min(n, out - 1) * groups;
             for (int g = 0; g < groups; g++) {
-                int scale = Short.toUnsignedInt(w.scales().getAtIndex(ValueLayout.JAVA_SHORT, at + g));
-                int zero = w.zeros().getAtIndex(ValueLayout.JAVA_SHORT, at + g);
-                pairs[index(groups, n, g)] = zero << 16 | scale;
+                pairs[index(groups, n, g)] = w.zeros().getAtIndex(ValueLayout.JAVA_SHORT, at + g) << 16
+                        | Short.toUnsignedInt(w.scales().getAtIndex(ValueLayout.JAVA_SHORT, at + g));
             }
         }
         return new InterleavedParams(groups, pairs);
@@ -58,5 +57,15 @@ final class InterleavedParams {
 
     int[] pairs() {
         return pairs;
+    }
+
+    /** A pair's zero, its high half (the tiles' vector form: {@code pairs >> 16}, lane by lane). */
+    static int zero(int pair) {
+        return pair >> 16;
+    }
+
+    /** A pair's scale, the F16 in its low half (the tiles' vector form: {@link #F16_EXPONENT_BIAS}). */
+    static float scale(int pair) {
+        return Float.float16ToFloat((short) pair);
     }
 }

@@ -17,6 +17,11 @@ final class JavaInt8Kernels extends VectorApiKernels {
     }
 
     @Override
+    InterleavedParams interleavedParams(PackedGptq w) {
+        return InterleavedParams.of(w);
+    }
+
+    @Override
     GptqLinear.Planes quantize(GptqLinear layer, float[] x, int rows, ComputePool pool) {
         Workspace ws = pool.workspace();
         PackedGptq w = layer.packed();

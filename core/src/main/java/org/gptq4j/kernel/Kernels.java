@@ -105,6 +105,14 @@ public abstract sealed class Kernels permits NativeInt8Kernels, VectorApiKernels
         pool.parallelFor(layer.outFeatures(), work, (n0, n1) -> multiply(layer, planes, rows, y, n0, n1));
     }
 
+    /**
+     * The layer's scales and zeros in a layout of these kernels' own, made once at load, or null where they read
+     * {@link PackedGptq}'s (every kernel but the Java int8 ones).
+     */
+    InterleavedParams interleavedParams(PackedGptq w) {
+        return null;
+    }
+
     /** {@code x} ({@code [rows][in]}) quantized for {@code layer} into planes of the pool's workspace (valid until its next use). */
     abstract GptqLinear.Planes quantize(GptqLinear layer, float[] x, int rows, ComputePool pool);
 

@@ -114,8 +114,7 @@ final class VectorKernels {
                 }
             }
             for (; r < rows; r++) { // the tokens left over
-                for (int m = c0; m <= last; m += tileRows) {
-                    if (m + tileRows <= first) continue;
+                for (int m = first & -tileRows; m <= last; m += tileRows) {
                     if (eight) {
                         tokenRow8(w, p, xs, activationsAt(w, rows, r), e, sums, outputs, m, first, last, r);
                     } else {
@@ -313,9 +312,9 @@ final class VectorKernels {
             // the chunk steps (gptq4j.h), lane by lane
             int g = chunkGroup[c], rc = r * chunks + c;
             FloatVector sum = (FloatVector) IntVector.fromArray(INT_QUAD, sums, rc, tokenStride, 0).convertShape(I2F, QUAD, 0);
-            int sz = pairs[at + InterleavedParams.ROWS * g]; // row n's (scale, zero) of group g (InterleavedParams)
-            FloatVector v = sum.fma(FloatVector.broadcast(QUAD, -(sz >> 16)), (FloatVector) dots.convertShape(I2F, QUAD, 0));
-            acc = v.fma(FloatVector.fromArray(QUAD, e, rc, tokenStride, 0).mul(Float.float16ToFloat((short) sz)), acc);
+            int sz = pairs[at + InterleavedParams.ROWS * g]; // row n's (scale, zero) of group g
+            FloatVector v = sum.fma(FloatVector.broadcast(QUAD, -InterleavedParams.zero(sz)), (FloatVector) dots.convertShape(I2F, QUAD, 0));
+            acc = v.fma(FloatVector.fromArray(QUAD, e, rc, tokenStride, 0).mul(InterleavedParams.scale(sz)), acc);
         }
         acc.intoArray(tile, 0);
         storeColumn(tile, y, w.out(), bias, n, r);
@@ -375,9 +374,9 @@ final class VectorKernels {
             // the chunk steps (gptq4j.h), lane by lane
             int g = chunkGroup[c], rc = r * chunks + c;
             FloatVector sum = (FloatVector) IntVector.fromArray(INT_QUAD, sums, rc, tokenStride, 0).convertShape(I2F, QUAD, 0);
-            int sz = pairs[at + InterleavedParams.ROWS * g]; // row n's (scale, zero) of group g (InterleavedParams)
-            FloatVector v = sum.fma(FloatVector.broadcast(QUAD, -(sz >> 16)), (FloatVector) dots.convertShape(I2F, QUAD, 0));
-            acc = v.fma(FloatVector.fromArray(QUAD, e, rc, tokenStride, 0).mul(Float.float16ToFloat((short) sz)), acc);
+            int sz = pairs[at + InterleavedParams.ROWS * g]; // row n's (scale, zero) of group g
+            FloatVector v = sum.fma(FloatVector.broadcast(QUAD, -InterleavedParams.zero(sz)), (FloatVector) dots.convertShape(I2F, QUAD, 0));
+            acc = v.fma(FloatVector.fromArray(QUAD, e, rc, tokenStride, 0).mul(InterleavedParams.scale(sz)), acc);
         }
         acc.intoArray(tile, 0);
         storeColumn(tile, y, w.out(), bias, n, r);

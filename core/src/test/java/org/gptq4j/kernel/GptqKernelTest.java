@@ -288,14 +288,12 @@ class GptqKernelTest {
         try (Arena arena = Arena.ofShared()) {
             Random rnd = new Random(3);
             MemorySegment w = arena.allocate((long) in * out * 2);
-            double[][] ref = new double[out][in];
-            float[][] weights = new float[out][in]; // W as floats, the Java products' operand
+            float[][] weights = new float[out][in]; // W as floats: the reference's (in doubles) and the Java products' operand
             for (int n = 0; n < out; n++) {
                 for (int k = 0; k < in; k++) {
                     short h = Float.floatToFloat16((float) rnd.nextGaussian());
                     w.setAtIndex(ValueLayout.JAVA_SHORT, (long) n * in + k, h);
                     weights[n][k] = Float.float16ToFloat(h);
-                    ref[n][k] = weights[n][k];
                 }
             }
             float[] bias = new float[out];
@@ -315,7 +313,7 @@ class GptqKernelTest {
                     dense.apply(Arrays.copyOfRange(x, r * in, (r + 1) * in), alone, 1, pool);
                     for (int n = 0; n < out; n++) {
                         double e = bias[n];
-                        for (int k = 0; k < in; k++) e += ref[n][k] * x[r * in + k];
+                        for (int k = 0; k < in; k++) e += (double) weights[n][k] * x[r * in + k];
                         assertThat((double) y[r * out + n]).as("%s r%d n%d", path, r, n).isCloseTo(e, org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(e))));
                         assertThat(alone[n]).as("%s r%d n%d alone", path, r, n).isEqualTo(y[r * out + n]);
                         if (backend != KernelBackend.NATIVE) { // the Java product: each output is the kernels' dot, bit for bit
