@@ -140,11 +140,26 @@ final class Nginx implements AutoCloseable {
         return "http://127.0.0.1:" + port + path;
     }
 
-    /** One entry per client request nginx answered so far. */
-    List<AccessLogLine> accessLog() throws IOException {
+    /** One entry per client request nginx answered and has logged so far. */
+    private List<AccessLogLine> loggedSoFar() throws IOException {
         Path log = dir.resolve("access.log");
         if (!Files.exists(log)) return List.of();
         return Files.readAllLines(log).stream().filter(l -> !l.isBlank()).map(AccessLogLine::parse).toList();
+    }
+
+    /**
+     * The access log once it holds at least {@code requests} entries (or after 10 s, as it then is): nginx writes a
+     * request's line in its log phase, after the response's last byte went out, so a client can hold its answer a
+     * moment before the line is there.
+     */
+    List<AccessLogLine> accessLog(int requests) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        List<AccessLogLine> log = loggedSoFar();
+        while (log.size() < requests && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            log = loggedSoFar();
+        }
+        return log;
     }
 
     private String log(String name) {

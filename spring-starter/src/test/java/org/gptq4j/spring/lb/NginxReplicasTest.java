@@ -147,7 +147,7 @@ class NginxReplicasTest {
         List<Conversation> conversations = conversations();
         turns(conversations, turns);
         for (Conversation c : conversations) assertThat(c.statuses).as(c.session).hasSize(turns).containsOnly(200);
-        List<AccessLogLine> log = nginx.accessLog();
+        List<AccessLogLine> log = nginx.accessLog(SESSIONS * turns);
         assertThat(log).hasSize(SESSIONS * turns).allMatch(l -> l.status() == 200 && !l.retried());
         Map<String, Set<String>> replicasBySession = log.stream().collect(Collectors.groupingBy(AccessLogLine::session,
                 Collectors.mapping(AccessLogLine::servedBy, Collectors.toSet())));
@@ -179,7 +179,7 @@ class NginxReplicasTest {
         startReplicas(Balancing.SESSION_AFFINITY);
         List<Conversation> conversations = conversations();
         turns(conversations, 2);
-        String victimAddress = nginx.accessLog().stream().filter(l -> l.session().equals("session-0")).findFirst()
+        String victimAddress = nginx.accessLog(SESSIONS * 2).stream().filter(l -> l.session().equals("session-0")).findFirst()
                 .orElseThrow().servedBy();
         ConfigurableApplicationContext victim = replicas.stream()
                 .filter(r -> victimAddress.equals("127.0.0.1:" + port(r))).findFirst().orElseThrow();
@@ -208,7 +208,7 @@ class NginxReplicasTest {
         turns(conversations, 2); // the victim is gone
 
         for (Conversation c : conversations) assertThat(c.statuses).as(c.session).hasSize(6).containsOnly(200);
-        List<AccessLogLine> log = nginx.accessLog();
+        List<AccessLogLine> log = nginx.accessLog(SESSIONS * 6 + 1);
         long completed = log.stream().filter(l -> l.status() == 200).count();
         List<AccessLogLine> retried = log.stream().filter(AccessLogLine::retried).toList();
         long failed = log.stream().filter(l -> l.status() != 200).count();
