@@ -1,5 +1,6 @@
 package org.gptq4j.kernel;
 
+import org.gptq4j.io.Tensor;
 import org.gptq4j.kv.KvPrecision;
 import org.gptq4j.kv.PagedKvCache;
 
@@ -92,6 +93,15 @@ public abstract sealed class Kernels permits NativeInt8Kernels, VectorApiKernels
 
     /** {@code sum_i a[ao+i] * b[bo+i]} for {@code i} in {@code [0, n)}: the float dot of the norms and Java dense products. */
     public abstract float dot(float[] a, int ao, float[] b, int bo, int n);
+
+    /**
+     * Whether {@link DenseLinear}'s Java product reads {@code weight}'s F16 values straight into vectors
+     * ({@link VectorMath#dotF16}) instead of widening each row into a float copy first: the Vector API kernels, where
+     * every value is finite (their widening gives infinities and NaNs no exact form; a layer holding one keeps the copy).
+     */
+    boolean widensF16InVectors(Tensor weight) {
+        return false;
+    }
 
     /** {@link DenseLinear#apply} of {@code layer}: in Java, over {@link #dot}. */
     void dense(DenseLinear layer, float[] x, float[] y, int rows, ComputePool pool) {

@@ -1,5 +1,7 @@
 package org.gptq4j.kernel;
 
+import org.gptq4j.io.DType;
+import org.gptq4j.io.Tensor;
 import org.gptq4j.kv.PagedKvCache;
 
 import java.util.Locale;
@@ -53,5 +55,11 @@ abstract sealed class VectorApiKernels extends Kernels permits JavaInt8Kernels, 
     @Override
     public float dot(float[] a, int ao, float[] b, int bo, int n) {
         return VectorMath.dot(a, ao, b, bo, n);
+    }
+
+    /** F16 weights whose values are all finite (one pass over them, at load). */
+    @Override
+    boolean widensF16InVectors(Tensor weight) {
+        return weight.dtype() == DType.F16 && VectorMath.finiteF16(weight.data());
     }
 }

@@ -281,6 +281,38 @@ class GptqKernelTest {
         return Stream.of(Arguments.of(4, 128), Arguments.of(8, 128), Arguments.of(3, 32), Arguments.of(2, -1), Arguments.of(8, 48));
     }
 
+    /** An infinite F16 weight, which the Java products' vector widening has no form for, keeps its value on every backend. */
+    @Test
+    void denseF16WithAnInfiniteWeightGivesAnInfiniteOutputOnEveryBackend() {
+        int in = 64, out = 8;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment w = arena.allocate((long) in * out * 2);
+            float[][] weights = new float[out][in];
+            for (int n = 0; n < out; n++) {
+                for (int k = 0; k < in; k++) {
+                    short h = Float.floatToFloat16(n == 5 && k == 9 ? Float.POSITIVE_INFINITY : 0.01f * (k - n));
+                    w.setAtIndex(ValueLayout.JAVA_SHORT, (long) n * in + k, h);
+                    weights[n][k] = Float.float16ToFloat(h);
+                }
+            }
+            Tensor t = new Tensor("w", DType.F16, new long[]{out, in}, w);
+            float[] x = new float[in];
+            Arrays.fill(x, 1f);
+            List<Kernels> all = new ArrayList<>(List.of(Kernels.of(KernelBackend.JAVA), Kernels.of(KernelBackend.FLOAT)));
+            for (KernelLevel level : NativeKernels.levels()) all.add(Kernels.of(KernelBackend.NATIVE, level));
+            for (Kernels kernels : all) {
+                assertThat(kernels.widensF16InVectors(t)).as("%s", kernels).isFalse();
+                float[] y = new float[out];
+                new DenseLinear(t, null, kernels).apply(x, y, 1, pool);
+                assertThat(y[5]).as("%s", kernels).isEqualTo(Float.POSITIVE_INFINITY);
+                for (int n = 0; n < out; n++) {
+                    if (n != 5) assertThat(y[n]).as("%s n%d", kernels, n).isFinite();
+                    if (!kernels.nativeCode()) assertThat(y[n]).as("%s n%d = dot", kernels, n).isEqualTo(kernels.dot(weights[n], 0, x, 0, in) + 0f);
+                }
+            }
+        }
+    }
+
     /** Every backend and native level against float64, with a bias; and each token's outputs alone = in the batch. */
     @Test
     void denseF16BackendsAgreeAndGiveATokenTheSameBitsAloneOrInABatch() {
@@ -306,6 +338,7 @@ class GptqKernelTest {
                 KernelBackend backend = path.equals("java") ? KernelBackend.JAVA : path.equals("float") ? KernelBackend.FLOAT : KernelBackend.NATIVE;
                 Kernels kernels = Kernels.of(backend, backend == KernelBackend.NATIVE ? KernelLevel.ofNumber(path.charAt(6) - '0') : KernelLevel.AMX);
                 DenseLinear dense = new DenseLinear(t, bias, kernels);
+                assertThat(kernels.widensF16InVectors(t)).as("%s reads the F16 values in vectors", path).isEqualTo(backend != KernelBackend.NATIVE);
                 float[] y = new float[rows * out];
                 dense.apply(x, y, rows, pool);
                 for (int r = 0; r < rows; r++) {
