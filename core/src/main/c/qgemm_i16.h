@@ -326,6 +326,9 @@ I16_TARGET INLINE __m256i i16_pair_chunk(const int16_t (*q)[128], const int16_t 
     __m256i a01 = i16_fold(b01), a11 = i16_fold(b11), a21 = i16_fold(b21), a31 = i16_fold(b31);
 #else
     __m256i a00 = _mm256_setzero_si256(), a10 = a00, a20 = a00, a30 = a00, a01 = a00, a11 = a00, a21 = a00, a31 = a00;
+    /* two steps per iteration: GCC's loop otherwise spends a register move per accumulator and step and reloads each
+     * row's codes for the second token (C harness, in L1, one core: 52.8 -> 62.5 G multiply-adds/s) */
+#pragma GCC unroll 2
     for (int k = 0; k < len; k += 16) {
         __m256i u = _mm256_load_si256((const __m256i *) (x0 + k)), v = _mm256_load_si256((const __m256i *) (x1 + k));
         __m256i q0 = _mm256_load_si256((const __m256i *) (q[0] + k)), q1 = _mm256_load_si256((const __m256i *) (q[1] + k));
