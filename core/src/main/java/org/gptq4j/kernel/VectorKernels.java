@@ -210,7 +210,10 @@ final class VectorKernels {
      * {@link #tokenRow4}), 8-bit codes (slots in order) against the two planes apart ({@link #splitPlanes}): each
      * step's code vector (L codes of a row) meets L slots of hi and of lo. A lane sums at most 16 products
      * {@code |q hi| <= 128 * 127} per chunk, a chunk's plane dot at most 128 (< 2^21): exact in floats, reduced as
-     * floats, and only then {@code V = 254 V_hi + V_lo} in ints.
+     * floats, and only then {@code V = 254 V_hi + V_lo} in ints. The rows run as two pairs, one loop over the chunk
+     * each: where the JIT has 16 vector registers (AVX2) it unrolled one four-row loop and then kept the eight sums on
+     * the stack and converted each code vector twice (PrintAssembly); as pairs, JMH 11008 x 4096, one row, 2 threads,
+     * JIT held to AVX2: 9.3-10.5 -> 10.7-12.5 GB/s (with 512-bit vectors and 32 registers 16.1-17.8 against 16.4-18.7).
      */
     private static void tokenRow8(PackedGptq w, InterleavedParams p, float[] xs, int t, float[] e, int[] sums, float[] outputs,
                                   int m, int first, int last, int r) {
@@ -227,7 +230,7 @@ final class VectorKernels {
             int b0 = chunkBlock[c], steps = 32 * (chunkBlock[c + 1] - b0) / L, x0 = t + 32 * b0;
             long cb = 32L * b0;
             FloatVector h0 = FloatVector.zero(FLOATS), l0 = h0, h1 = h0, l1 = h0, h2 = h0, l2 = h0, h3 = h0, l3 = h0;
-            // h += q * hi, l += q * lo, per row: with 256-bit vectors rows 0 1 over the chunk, then rows 2 3
+            // h += q * hi, l += q * lo, per row: rows 0 1 over the chunk, then rows 2 3 (see the method's comment)
             for (int s = 0; s < steps; s++) {
                 long ca = cb + (long) s * L;
                 FloatVector xh = FloatVector.fromArray(FLOATS, xs, x0 + s * L), xl = FloatVector.fromArray(FLOATS, xs, x0 + padded + s * L);
@@ -237,15 +240,8 @@ final class VectorKernels {
                 FloatVector q1 = (FloatVector) ByteVector.fromMemorySegment(BYTES, codes, o1 + ca, LE).convertShape(B2F, FLOATS, 0);
                 h1 = q1.fma(xh, h1);
                 l1 = q1.fma(xl, l1);
-                if (ROW_PAIRS_APART) continue;
-                FloatVector q2 = (FloatVector) ByteVector.fromMemorySegment(BYTES, codes, o2 + ca, LE).convertShape(B2F, FLOATS, 0);
-                h2 = q2.fma(xh, h2);
-                l2 = q2.fma(xl, l2);
-                FloatVector q3 = (FloatVector) ByteVector.fromMemorySegment(BYTES, codes, o3 + ca, LE).convertShape(B2F, FLOATS, 0);
-                h3 = q3.fma(xh, h3);
-                l3 = q3.fma(xl, l3);
             }
-            for (int s = 0; ROW_PAIRS_APART && s < steps; s++) {
+            for (int s = 0; s < steps; s++) {
                 long ca = cb + (long) s * L;
                 FloatVector xh = FloatVector.fromArray(FLOATS, xs, x0 + s * L), xl = FloatVector.fromArray(FLOATS, xs, x0 + padded + s * L);
                 FloatVector q2 = (FloatVector) ByteVector.fromMemorySegment(BYTES, codes, o2 + ca, LE).convertShape(B2F, FLOATS, 0);
@@ -330,15 +326,6 @@ final class VectorKernels {
         acc.intoArray(tile, 0);
         storeColumn(tile, y, w.out(), bias, n, r);
     }
-
-    /**
-     * Whether {@link #tokenRow8} runs its four rows as two pairs, one loop each, rather than all four in one loop:
-     * with 256-bit vectors, where the JIT has 16 registers (AVX2), it unrolls the four-row loop and then keeps the
-     * eight sums on the stack and converts each code vector twice (PrintAssembly); as pairs, JMH 11008 x 4096, one
-     * row, 2 threads, JIT held to AVX2: 9.3-9.9 -> 10.7-12.5 GB/s. With 512-bit vectors (32 registers) the one loop
-     * stays ahead (16.4-18.7 against 16.1-17.8 GB/s).
-     */
-    private static final boolean ROW_PAIRS_APART = L == 8;
 
     /** Steps of 8-bit products that a float lane may sum exactly against the folded x (see {@link #int8Gemm}). */
     private static final int EIGHT_BIT_FLUSH = 4;
