@@ -18,7 +18,8 @@ final class InterleavedParams {
     /**
      * 2^112: a float whose bits are an F16's exponent and mantissa moved to float32's places (and its sign to bit 31),
      * times this, is the F16's value, bit for bit {@link Float#float16ToFloat} for every finite F16 (the only ones a
-     * layer holds), normal or subnormal: the Java tiles' conversion, the Vector API having none.
+     * layer holds), normal or subnormal: the Java tiles' conversion of scales and {@link VectorMath#halves}' of F16
+     * weights, the Vector API having none.
      */
     static final float F16_EXPONENT_BIAS = 0x1p112f;
 

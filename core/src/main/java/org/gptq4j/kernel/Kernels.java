@@ -96,7 +96,7 @@ public abstract sealed class Kernels permits NativeInt8Kernels, VectorApiKernels
 
     /**
      * Whether {@link DenseLinear}'s Java product reads {@code weight}'s F16 values straight into vectors
-     * ({@link VectorMath#dotF16}) instead of widening each row into a float copy first: the Vector API kernels, where
+     * ({@link VectorMath#f16Rows}, {@link VectorMath#f16Tokens}) instead of widening each row into a float copy first: the Vector API kernels, where
      * every value is finite (their widening gives infinities and NaNs no exact form; a layer holding one keeps the copy).
      */
     boolean widensF16InVectors(Tensor weight) {
