@@ -11,12 +11,16 @@
  *                       transposed once per pass); 4-bit codes meet the two int8 planes directly (i8_dot: maddubs
  *                       on AVX2, vpdpbusd on AVX-VNNI: one mask and one shift per 32 bytes, no int16 unpacking),
  *                       8-bit codes the int16 activations; rows prefetched two passes ahead into L2;
- *   batches             tokens in blocks of TOKEN_BLOCK laid out as int16 once; four rows' chunk unpacked once into
- *                       L1 and multiplied with every pair of tokens of the block into eight accumulators (4 rows x 2
- *                       tokens), whose reduction puts (row r, token t) in lane 4 t + r, so that the float steps of eight
- *                       (row, token) pairs are one vector instruction each. K is cut into slices whose activations stay
- *                       in L2 while every row passes; between slices the running sums wait in y (the float each
- *                       next chunk's fma reads: every (row, token) still sums in chunk order).
+ *   batches             tokens in blocks of TOKEN_BLOCK laid out as int16 once, chunk by chunk. K is cut into slices
+ *                       whose activations stay in L2 while every row passes; between slices the running sums wait in
+ *                       y (the float each next chunk's fma reads: every (row, token) still sums in chunk order).
+ *                       256 bits: tiles of 16 rows x 4 tokens (i16_tile_chunk): a chunk of 16 rows unpacked and
+ *                       transposed once so that a vector holds one slot pair of 8 rows, multiplied with each token's
+ *                       slot pair broadcast, so that the sums' lanes are rows and need no reduction: the float steps
+ *                       run on 8 rows per instruction and the running sums store contiguously.
+ *                       512 bits (I16_WIDE): four rows' chunk unpacked once into L1 and multiplied with every pair of
+ *                       tokens into eight accumulators (4 rows x 2 tokens), reduced so that (row r, token t) is in
+ *                       lane 4 t + r for the float steps.
  *
  * Shared by qgemm_avx2.c and qgemm_vnni.c, which differ only in the instructions that multiply. Each defines, before
  * including this file:
@@ -42,7 +46,9 @@ I16_TARGET INLINE __m256i i8_combine(__m256i hi, __m256i lo) {
 }
 #endif
 
-#define I16_ROWS 4              /* output rows per pass */
+#define I16_ROWS 4              /* output rows per pass (one token; batches in 512-bit form) */
+#define I16_TILE_ROWS 16        /* output rows x tokens of a 256-bit batch tile */
+#define I16_TILE_TOKENS 4
 #define I16_TOKEN_BLOCK 64      /* tokens laid out as int16 per pass over the weights */
 #define I16_SLICE (128 * 1024)  /* bytes of a token block's activations over one K slice (they stay in L2) */
 /* Decode prefetches each row's bytes two passes ahead (the same offset I16_PREFETCH_ROWS rows on) into L2: measured
@@ -114,17 +120,18 @@ I16_TARGET INLINE void i16_unpack(const int BITS, const uint8_t *p, int nbk, int
     }
 }
 
-/* The rows of one pass: n, n+1, .. n+3; rows at or past n1 repeat row n1 - 1 (computed, never stored). */
+/* The rows of one pass or tile: n, n+1, .. n+size-1 (size I16_ROWS or I16_TILE_ROWS); rows at or past n1 repeat row
+ * n1 - 1 (computed, never stored). */
 struct i16_rows {
-    const uint8_t *codes[I16_ROWS];
-    const uint16_t *scales[I16_ROWS];
-    const int16_t *zeros[I16_ROWS];
-    int count; /* rows of the pass that are stored: min(4, n1 - n) */
+    const uint8_t *codes[I16_TILE_ROWS];
+    const uint16_t *scales[I16_TILE_ROWS];
+    const int16_t *zeros[I16_TILE_ROWS];
+    int count; /* rows that are stored: min(size, n1 - n) */
 };
 
-static inline void i16_rows_at(const struct gptq4j_weights *w, int n, int n1, struct i16_rows *r) {
-    r->count = n1 - n < I16_ROWS ? n1 - n : I16_ROWS;
-    for (int i = 0; i < I16_ROWS; i++) {
+static inline void i16_rows_at(const struct gptq4j_weights *w, int n, int n1, int size, struct i16_rows *r) {
+    r->count = n1 - n < size ? n1 - n : size;
+    for (int i = 0; i < size; i++) {
         long m = n + i < n1 ? n + i : n1 - 1;
         r->codes[i] = w->codes + m * w->row_bytes;
         r->scales[i] = w->scales + m * w->groups;
@@ -275,7 +282,7 @@ I16_TARGET INLINE int i16_decode(const int BITS, const struct gptq4j_weights *w,
     if (BITS == 8) i16_widen(x->hi, x->lo, len, 1, xs);
     struct i16_rows r;
     for (int n = o->n0; n < o->n1; n += I16_ROWS) {
-        i16_rows_at(w, n, o->n1, &r);
+        i16_rows_at(w, n, o->n1, I16_ROWS, &r);
         i16_pass_params(w, &r, zs, ss);
         __m128 y = BITS == 8 ? i16_token8(w, &r, xs, x->e, x->sums, zs, ss)
                              : i16_token4(w, &r, x->hi, x->lo, x->e, x->sums, zs, ss);
@@ -285,6 +292,7 @@ I16_TARGET INLINE int i16_decode(const int BITS, const struct gptq4j_weights *w,
 }
 #endif
 
+#ifdef I16_WIDE /* batches in 512-bit form: 4 rows x 2 tokens per pass */
 /* The running sums of a token pair's four rows: lanes 4 t + r hold y[t][r] (tokens past `tokens` read and write none). */
 I16_TARGET INLINE __m256 i16_pair_load(const float *y, long ystride, int tokens, __m128i keep) {
     __m128 t0 = _mm_maskload_ps(y, keep);
@@ -297,21 +305,17 @@ I16_TARGET INLINE void i16_pair_store(float *y, long ystride, int tokens, __m128
     if (tokens > 1) _mm_maskstore_ps(y + ystride, keep, _mm256_extractf128_ps(v, 1));
 }
 
-/*
- * A token pair's eight sums V[t][r] over one chunk: the four rows' unpacked codes q[r] (int16, L1) times the pair's
- * activations x0, x1, over len slots; lane 4 t + r of the result is V[t][r].
- */
-#ifdef I16_WIDE
-/* The 512-bit form (qgemm_i16_avx512.c): 32 slots per step (len, 32 nbk, is a multiple of 32), each accumulator's
- * halves folded into 256 bits before the reduction below. Integer sums, so the order of the additions does not
- * change V (every partial sum is bounded by the sum of |q x| < 2^30). */
+/* The 8 int32 lanes of a's two halves added (integer sums: the order of the additions does not change V, every
+ * partial sum being bounded by the sum of |q x| < 2^30). */
 I16_TARGET INLINE __m256i i16_fold(__m512i a) {
     return _mm256_add_epi32(_mm512_castsi512_si256(a), _mm512_extracti64x4_epi64(a, 1));
 }
-#endif
 
+/*
+ * A token pair's eight sums V[t][r] over one chunk: the four rows' unpacked codes q[r] (int16, L1) times the pair's
+ * activations x0, x1, over len slots (a multiple of 32: 32 per step); lane 4 t + r of the result is V[t][r].
+ */
 I16_TARGET INLINE __m256i i16_pair_chunk(const int16_t (*q)[128], const int16_t *x0, const int16_t *x1, int len) {
-#ifdef I16_WIDE
     __m512i b00 = _mm512_setzero_si512(), b10 = b00, b20 = b00, b30 = b00, b01 = b00, b11 = b00, b21 = b00, b31 = b00;
     for (int k = 0; k < len; k += 32) {
         __m512i u = _mm512_load_si512(x0 + k), v = _mm512_load_si512(x1 + k);
@@ -324,21 +328,6 @@ I16_TARGET INLINE __m256i i16_pair_chunk(const int16_t (*q)[128], const int16_t 
     }
     __m256i a00 = i16_fold(b00), a10 = i16_fold(b10), a20 = i16_fold(b20), a30 = i16_fold(b30);
     __m256i a01 = i16_fold(b01), a11 = i16_fold(b11), a21 = i16_fold(b21), a31 = i16_fold(b31);
-#else
-    __m256i a00 = _mm256_setzero_si256(), a10 = a00, a20 = a00, a30 = a00, a01 = a00, a11 = a00, a21 = a00, a31 = a00;
-    /* two steps per iteration: GCC's loop otherwise spends a register move per accumulator and step and reloads each
-     * row's codes for the second token (C harness, in L1, one core: 52.8 -> 62.5 G multiply-adds/s) */
-#pragma GCC unroll 2
-    for (int k = 0; k < len; k += 16) {
-        __m256i u = _mm256_load_si256((const __m256i *) (x0 + k)), v = _mm256_load_si256((const __m256i *) (x1 + k));
-        __m256i q0 = _mm256_load_si256((const __m256i *) (q[0] + k)), q1 = _mm256_load_si256((const __m256i *) (q[1] + k));
-        __m256i q2 = _mm256_load_si256((const __m256i *) (q[2] + k)), q3 = _mm256_load_si256((const __m256i *) (q[3] + k));
-        a00 = i16_dot(a00, q0, u); a01 = i16_dot(a01, q0, v);
-        a10 = i16_dot(a10, q1, u); a11 = i16_dot(a11, q1, v);
-        a20 = i16_dot(a20, q2, u); a21 = i16_dot(a21, q2, v);
-        a30 = i16_dot(a30, q3, u); a31 = i16_dot(a31, q3, v);
-    }
-#endif
     __m256i h0 = _mm256_hadd_epi32(_mm256_hadd_epi32(a00, a10), _mm256_hadd_epi32(a20, a30)); /* token 0, per lane half */
     __m256i h1 = _mm256_hadd_epi32(_mm256_hadd_epi32(a01, a11), _mm256_hadd_epi32(a21, a31)); /* token 1 */
     return _mm256_add_epi32(_mm256_permute2x128_si256(h0, h1, 0x20), _mm256_permute2x128_si256(h0, h1, 0x31));
@@ -376,7 +365,7 @@ I16_TARGET INLINE int i16_batch(const int BITS, const struct gptq4j_weights *w, 
         for (int c0 = 0; c0 < chunks; c0 += slice) {
             int c1 = c0 + slice < chunks ? c0 + slice : chunks;
             for (int n = o->n0; n < o->n1; n += I16_ROWS) {
-                i16_rows_at(w, n, o->n1, &r);
+                i16_rows_at(w, n, o->n1, I16_ROWS, &r);
                 __m128i keep = _mm_cmpgt_epi32(_mm_set1_epi32(r.count), _mm_setr_epi32(0, 1, 2, 3));
                 for (int p = 0; p < pairs; p++)
                     acc[p] = c0 == 0 ? _mm256_setzero_ps()
@@ -405,6 +394,158 @@ I16_TARGET INLINE int i16_batch(const int BITS, const struct gptq4j_weights *w, 
     }
     return 0;
 }
+
+#endif
+
+#ifndef I16_WIDE
+/*
+ * Batches at 256 bits: tiles of 16 rows x 4 tokens whose sums need no horizontal reduction. A chunk's codes of 16 rows
+ * are unpacked to int16 and transposed so that one vector holds a slot pair (2j, 2j+1) of 8 rows, dword r row r's:
+ *   qi[h][j] = (q[8h + r][2j], q[8h + r][2j + 1])  for r < 8
+ * and a token's slot pair, broadcast to every dword, meets it in one multiply-add of int16 pairs:
+ *   acc[h][t] += madd(qi[h][j], bcast(x[t][2j], x[t][2j + 1]))     (lane r: row 8h + r, exact int32)
+ * so that at the chunk's end lane r of acc[h][t] already is V of (row 8h + r, token t), and the float steps of
+ * gptq4j.h run on eight rows per instruction; the running sums' lanes are rows, stored contiguously in y.
+ * The activations are laid out chunk by chunk (i16_widen_chunks), so a tile's four tokens of a chunk are contiguous.
+ */
+
+/* The int16 activations of nt tokens, nt4 of them laid out (nt rounded up to a multiple of 4; those past nt zero),
+ * chunk by chunk: chunk c of token t at x + 32 (b0 nt4 + t nbk), b0 = chunk_block[c], nbk its blocks. */
+I16_TARGET static void i16_widen_chunks(const struct gptq4j_weights *w, const int8_t *hi, const int8_t *lo, long len,
+                                        int nt, int nt4, int16_t *x) {
+    const __m256i k254 = _mm256_set1_epi16(254);
+    for (int c = 0; c < w->chunks; c++) {
+        const int b0 = w->chunk_block[c], n = 32 * (w->chunk_block[c + 1] - b0);
+        for (int t = 0; t < nt4; t++) {
+            int16_t *out = x + 32L * b0 * nt4 + (long) t * n;
+            if (t >= nt) { memset(out, 0, n * 2); continue; }
+            const int8_t *h = hi + t * len + 32L * b0, *l = lo + t * len + 32L * b0;
+            for (int k = 0; k < n; k += 16) {
+                __m256i hv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *) (h + k)));
+                __m256i lv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *) (l + k)));
+                _mm256_store_si256((__m256i *) (out + k), _mm256_add_epi16(_mm256_mullo_epi16(hv, k254), lv));
+            }
+        }
+    }
+}
+
+/* dst[i] = dword i of the 8 rows src, src + stride, .. (an 8 x 8 transposition of dwords). */
+I16_TARGET INLINE void i16_transpose8(const int32_t *src, long stride, __m256i *dst) {
+    __m256i r[8], t[8], u[8];
+    for (int i = 0; i < 8; i++) r[i] = _mm256_load_si256((const __m256i *) (src + i * stride));
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_epi32(r[i], r[i + 1]);     /* rows i, i+1: dwords 0 1 | 4 5 */
+        t[i + 1] = _mm256_unpackhi_epi32(r[i], r[i + 1]); /*               dwords 2 3 | 6 7 */
+    }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = _mm256_unpacklo_epi64(t[i], t[i + 2]);     /* rows i..i+3: dword 0 | 4 */
+        u[i + 1] = _mm256_unpackhi_epi64(t[i], t[i + 2]); /*              dword 1 | 5 */
+        u[i + 2] = _mm256_unpacklo_epi64(t[i + 1], t[i + 3]); /*          dword 2 | 6 */
+        u[i + 3] = _mm256_unpackhi_epi64(t[i + 1], t[i + 3]); /*          dword 3 | 7 */
+    }
+    for (int i = 0; i < 4; i++) {
+        dst[i] = _mm256_permute2x128_si256(u[i], u[i + 4], 0x20);
+        dst[i + 4] = _mm256_permute2x128_si256(u[i], u[i + 4], 0x31);
+    }
+}
+
+/* The eight sums of a tile over one chunk of n slots: acc[4 h + t] lane r = V(row 8h + r, token t). x: the tile's
+ * four tokens' slots of the chunk, token t at x + t n. */
+I16_TARGET INLINE void i16_tile_chunk(const __m256i (*qi)[64], const int16_t *x, int n, __m256i acc[8]) {
+    const int32_t *x0 = (const int32_t *) x, *x1 = x0 + n / 2, *x2 = x1 + n / 2, *x3 = x2 + n / 2;
+    __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    for (int j = 0; j < n / 2; j++) {
+        const __m256i w0 = _mm256_load_si256(&qi[0][j]), w1 = _mm256_load_si256(&qi[1][j]);
+        __m256i b = _mm256_set1_epi32(x0[j]);
+        a0 = i16_dot(a0, w0, b); a4 = i16_dot(a4, w1, b);
+        b = _mm256_set1_epi32(x1[j]);
+        a1 = i16_dot(a1, w0, b); a5 = i16_dot(a5, w1, b);
+        b = _mm256_set1_epi32(x2[j]);
+        a2 = i16_dot(a2, w0, b); a6 = i16_dot(a6, w1, b);
+        b = _mm256_set1_epi32(x3[j]);
+        a3 = i16_dot(a3, w0, b); a7 = i16_dot(a7, w1, b);
+        /* the sums stay in registers: without this GCC 12 keeps two of them on the stack, and the store-to-load
+         * round trip each step bounds the loop (Zen 3, C harness, one core, 11008 x 4096 4-bit, 512 tokens:
+         * 23-27 against 37-49 G multiply-adds/s) */
+        __asm__("" : "+x"(a0), "+x"(a1), "+x"(a2), "+x"(a3), "+x"(a4), "+x"(a5), "+x"(a6), "+x"(a7));
+    }
+    acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3; acc[4] = a4; acc[5] = a5; acc[6] = a6; acc[7] = a7;
+}
+
+I16_TARGET INLINE int i16_batch(const int BITS, const struct gptq4j_weights *w, const struct gptq4j_activations *x,
+                                const struct gptq4j_output *o) {
+    const long bb = BITS == 8 ? 32 : 16, len = w->nb * 32L, ystride = o->ystride;
+    const int chunks = w->chunks, rows = x->rows;
+    const int block = rows < I16_TOKEN_BLOCK ? (rows + 3) / 4 * 4 : I16_TOKEN_BLOCK;
+    int16_t *xs = i16_scratch_of((size_t) block * len * 2);
+    if (!xs) return -1;
+    const int slice = I16_SLICE / (block * 256L) > 0 ? (int) (I16_SLICE / (block * 256L)) : 1; /* chunks per K slice */
+    int16_t q[I16_TILE_ROWS][128] __attribute__((aligned(64)));
+    __m256i qi[2][64];
+    __m256 acc[I16_TOKEN_BLOCK / I16_TILE_TOKENS][8];
+    struct i16_rows r;
+    for (int t0 = 0; t0 < rows; t0 += block) {
+        const int nt = rows - t0 < block ? rows - t0 : block, nt4 = (nt + 3) / 4 * 4, tiles = nt4 / 4;
+        i16_widen_chunks(w, x->hi + t0 * len, x->lo + t0 * len, len, nt, nt4, xs);
+        for (int c0 = 0; c0 < chunks; c0 += slice) {
+            const int c1 = c0 + slice < chunks ? c0 + slice : chunks, last = c1 == chunks;
+            for (int n = o->n0; n < o->n1; n += I16_TILE_ROWS) {
+                i16_rows_at(w, n, o->n1, I16_TILE_ROWS, &r);
+                const __m256i keep[2] = {
+                    _mm256_cmpgt_epi32(_mm256_set1_epi32(r.count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)),
+                    _mm256_cmpgt_epi32(_mm256_set1_epi32(r.count), _mm256_setr_epi32(8, 9, 10, 11, 12, 13, 14, 15))};
+                for (int tt = 0; tt < tiles; tt++)
+                    for (int i = 0; i < 8; i++) {
+                        const long tok = t0 + 4L * tt + i % 4;
+                        acc[tt][i] = c0 == 0 || tok >= rows ? _mm256_setzero_ps()
+                                   : _mm256_maskload_ps(o->y + tok * ystride + n + 8 * (i / 4), keep[i / 4]);
+                    }
+                for (int c = c0; c < c1; c++) {
+                    const int b0 = w->chunk_block[c], nbk = w->chunk_block[c + 1] - b0, g = w->chunk_group[c];
+                    for (int i = 0; i < I16_TILE_ROWS; i++) {
+                        const uint8_t *p = r.codes[i] + b0 * bb;
+                        /* the next tile's rows, same chunk: a tile's slice of work ahead (a prefetch never faults) */
+                        for (int k = 0; k < nbk * bb; k += 64)
+                            _mm_prefetch((const char *) p + I16_TILE_ROWS * w->row_bytes + k, _MM_HINT_T0);
+                        i16_unpack(BITS, p, nbk, q[i]);
+                    }
+                    for (int h = 0; h < 2; h++)
+                        for (int k = 0; k < 16 * nbk; k += 8)
+                            i16_transpose8((const int32_t *) q[8 * h] + k, 64, &qi[h][k]);
+                    float zf[I16_TILE_ROWS];
+                    uint16_t sh[I16_TILE_ROWS];
+                    for (int i = 0; i < I16_TILE_ROWS; i++) { zf[i] = (float) r.zeros[i][g]; sh[i] = r.scales[i][g]; }
+                    const __m256 z[2] = {_mm256_loadu_ps(zf), _mm256_loadu_ps(zf + 8)};
+                    const __m256 s[2] = {_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) sh)),
+                                         _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (sh + 8)))};
+                    for (int tt = 0; tt < tiles; tt++) {
+                        __m256i V[8];
+                        i16_tile_chunk((const __m256i (*)[64]) qi, xs + 32L * (b0 * nt4 + 4L * tt * nbk), 32 * nbk, V);
+                        for (int i = 0; i < 8; i++) {
+                            const long tok = t0 + 4L * tt + i % 4;
+                            const float S = tok < rows ? (float) x->sums[tok * chunks + c] : 0.0f;
+                            const float e = tok < rows ? x->e[tok * chunks + c] : 0.0f;
+                            /* v = fma(-z, S, (float) V),  acc = fma(v, s e, acc): gptq4j.h's steps, eight rows at once */
+                            __m256 v = _mm256_fnmadd_ps(z[i / 4], _mm256_set1_ps(S), _mm256_cvtepi32_ps(V[i]));
+                            acc[tt][i] = _mm256_fmadd_ps(v, _mm256_mul_ps(s[i / 4], _mm256_set1_ps(e)), acc[tt][i]);
+                        }
+                    }
+                }
+                for (int tt = 0; tt < tiles; tt++)
+                    for (int i = 0; i < 8; i++) {
+                        const long tok = t0 + 4L * tt + i % 4;
+                        if (tok >= rows) continue;
+                        const int h = i / 4;
+                        __m256 v = acc[tt][i];
+                        if (last && o->bias) v = _mm256_add_ps(v, _mm256_maskload_ps(o->bias + n + 8 * h, keep[h]));
+                        _mm256_maskstore_ps(o->y + tok * ystride + n + 8 * h, keep[h], v);
+                    }
+            }
+        }
+    }
+    return 0;
+}
+#endif
 
 /* The kernel: 0, or -1 when its scratch could not be allocated (nothing was written then). */
 I16_TARGET INLINE int i16_product(const struct gptq4j_weights *w, const struct gptq4j_activations *x, const struct gptq4j_output *o) {
