@@ -47,8 +47,8 @@ I16_TARGET INLINE __m256i i8_combine(__m256i hi, __m256i lo) {
 #endif
 
 #define I16_ROWS 4              /* output rows per pass (one token; batches in 512-bit form) */
-#define I16_TILE_ROWS 16        /* output rows x tokens of a 256-bit batch tile */
-#define I16_TILE_TOKENS 4
+#define I16_TILE_ROWS 16        /* a 256-bit batch tile: output rows ... */
+#define I16_TILE_TOKENS 4       /* ... times tokens */
 #define I16_TOKEN_BLOCK 64      /* tokens laid out as int16 per pass over the weights */
 #define I16_SLICE (128 * 1024)  /* bytes of a token block's activations over one K slice (they stay in L2) */
 /* Decode prefetches each row's bytes two passes ahead (the same offset I16_PREFETCH_ROWS rows on) into L2: measured
