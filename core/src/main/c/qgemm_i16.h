@@ -56,6 +56,13 @@ I16_TARGET INLINE __m256i i8_combine(__m256i hi, __m256i lo) {
  * in the same row into L1 (a pass reads four rows at once, so the hardware prefetcher sees four streams). */
 #define I16_PREFETCH_ROWS (2 * I16_ROWS)
 
+/* Chunks per K slice for a block of `block` tokens: their int16 activations over the slice (256 bytes a token and
+ * chunk of 4 blocks) fit in I16_SLICE, at least one chunk. */
+static inline int i16_slice_chunks(int block) {
+    long chunks = I16_SLICE / (block * 256L);
+    return chunks > 0 ? (int) chunks : 1;
+}
+
 /* Per-thread scratch for the int16 activations (scratch_grow, kernels.h). */
 static __thread void *i16_scratch;
 static __thread size_t i16_scratch_size;
@@ -343,7 +350,7 @@ I16_TARGET INLINE int i16_batch(const int BITS, const struct gptq4j_weights *w, 
     int16_t *xs = i16_scratch_of(xbytes + sebytes);
     if (!xs) return -1;
     float *se = (float *) ((uint8_t *) xs + xbytes);
-    const int slice = I16_SLICE / (block * 256L) > 0 ? (int) (I16_SLICE / (block * 256L)) : 1; /* chunks per K slice */
+    const int slice = i16_slice_chunks(block);
     int16_t q[I16_ROWS][128] __attribute__((aligned(64)));
     __m256 acc[I16_TOKEN_BLOCK / 2];
     struct i16_rows r;
@@ -413,18 +420,12 @@ I16_TARGET INLINE int i16_batch(const int BITS, const struct gptq4j_weights *w, 
  * chunk by chunk: chunk c of token t at x + 32 (b0 nt4 + t nbk), b0 = chunk_block[c], nbk its blocks. */
 I16_TARGET static void i16_widen_chunks(const struct gptq4j_weights *w, const int8_t *hi, const int8_t *lo, long len,
                                         int nt, int nt4, int16_t *x) {
-    const __m256i k254 = _mm256_set1_epi16(254);
     for (int c = 0; c < w->chunks; c++) {
         const int b0 = w->chunk_block[c], n = 32 * (w->chunk_block[c + 1] - b0);
         for (int t = 0; t < nt4; t++) {
             int16_t *out = x + 32L * b0 * nt4 + (long) t * n;
-            if (t >= nt) { memset(out, 0, n * 2); continue; }
-            const int8_t *h = hi + t * len + 32L * b0, *l = lo + t * len + 32L * b0;
-            for (int k = 0; k < n; k += 16) {
-                __m256i hv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *) (h + k)));
-                __m256i lv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *) (l + k)));
-                _mm256_store_si256((__m256i *) (out + k), _mm256_add_epi16(_mm256_mullo_epi16(hv, k254), lv));
-            }
+            if (t >= nt) memset(out, 0, n * 2);
+            else i16_widen(hi + t * len + 32L * b0, lo + t * len + 32L * b0, n, 1, out);
         }
     }
 }
@@ -476,16 +477,18 @@ I16_TARGET INLINE int i16_batch(const int BITS, const struct gptq4j_weights *w, 
                                 const struct gptq4j_output *o) {
     const long bb = BITS == 8 ? 32 : 16, len = w->nb * 32L, ystride = o->ystride;
     const int chunks = w->chunks, rows = x->rows;
-    const int block = rows < I16_TOKEN_BLOCK ? (rows + 3) / 4 * 4 : I16_TOKEN_BLOCK;
+    const int block = rows < I16_TOKEN_BLOCK ? (rows + I16_TILE_TOKENS - 1) / I16_TILE_TOKENS * I16_TILE_TOKENS
+                                             : I16_TOKEN_BLOCK;
     int16_t *xs = i16_scratch_of((size_t) block * len * 2);
     if (!xs) return -1;
-    const int slice = I16_SLICE / (block * 256L) > 0 ? (int) (I16_SLICE / (block * 256L)) : 1; /* chunks per K slice */
+    const int slice = i16_slice_chunks(block);
     int16_t q[I16_TILE_ROWS][128] __attribute__((aligned(64)));
     __m256i qi[2][64];
-    __m256 acc[I16_TOKEN_BLOCK / I16_TILE_TOKENS][8];
+    __m256 acc[I16_TOKEN_BLOCK / I16_TILE_TOKENS][8]; /* per tile: acc[4 h + t] lane r = (row 8h + r, token t) */
     struct i16_rows r;
     for (int t0 = 0; t0 < rows; t0 += block) {
-        const int nt = rows - t0 < block ? rows - t0 : block, nt4 = (nt + 3) / 4 * 4, tiles = nt4 / 4;
+        const int nt = rows - t0 < block ? rows - t0 : block, tiles = (nt + I16_TILE_TOKENS - 1) / I16_TILE_TOKENS;
+        const int nt4 = tiles * I16_TILE_TOKENS;
         i16_widen_chunks(w, x->hi + t0 * len, x->lo + t0 * len, len, nt, nt4, xs);
         for (int c0 = 0; c0 < chunks; c0 += slice) {
             const int c1 = c0 + slice < chunks ? c0 + slice : chunks, last = c1 == chunks;
@@ -495,10 +498,11 @@ I16_TARGET INLINE int i16_batch(const int BITS, const struct gptq4j_weights *w, 
                     _mm256_cmpgt_epi32(_mm256_set1_epi32(r.count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)),
                     _mm256_cmpgt_epi32(_mm256_set1_epi32(r.count), _mm256_setr_epi32(8, 9, 10, 11, 12, 13, 14, 15))};
                 for (int tt = 0; tt < tiles; tt++)
-                    for (int i = 0; i < 8; i++) {
-                        const long tok = t0 + 4L * tt + i % 4;
-                        acc[tt][i] = c0 == 0 || tok >= rows ? _mm256_setzero_ps()
-                                   : _mm256_maskload_ps(o->y + tok * ystride + n + 8 * (i / 4), keep[i / 4]);
+                    for (int t = 0; t < I16_TILE_TOKENS; t++) {
+                        const long tok = t0 + (long) I16_TILE_TOKENS * tt + t;
+                        for (int h = 0; h < 2; h++)
+                            acc[tt][4 * h + t] = c0 == 0 || tok >= rows ? _mm256_setzero_ps()
+                                : _mm256_maskload_ps(o->y + tok * ystride + n + 8 * h, keep[h]);
                     }
                 for (int c = c0; c < c1; c++) {
                     const int b0 = w->chunk_block[c], nbk = w->chunk_block[c + 1] - b0, g = w->chunk_group[c];
@@ -520,25 +524,29 @@ I16_TARGET INLINE int i16_batch(const int BITS, const struct gptq4j_weights *w, 
                                          _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (sh + 8)))};
                     for (int tt = 0; tt < tiles; tt++) {
                         __m256i V[8];
-                        i16_tile_chunk((const __m256i (*)[64]) qi, xs + 32L * (b0 * nt4 + 4L * tt * nbk), 32 * nbk, V);
-                        for (int i = 0; i < 8; i++) {
-                            const long tok = t0 + 4L * tt + i % 4;
-                            const float S = tok < rows ? (float) x->sums[tok * chunks + c] : 0.0f;
-                            const float e = tok < rows ? x->e[tok * chunks + c] : 0.0f;
+                        i16_tile_chunk((const __m256i (*)[64]) qi,
+                                       xs + 32L * (b0 * nt4 + (long) I16_TILE_TOKENS * tt * nbk), 32 * nbk, V);
+                        for (int t = 0; t < I16_TILE_TOKENS; t++) {
+                            const long tok = t0 + (long) I16_TILE_TOKENS * tt + t;
+                            const __m256 S = _mm256_set1_ps(tok < rows ? (float) x->sums[tok * chunks + c] : 0.0f);
+                            const __m256 e = _mm256_set1_ps(tok < rows ? x->e[tok * chunks + c] : 0.0f);
                             /* v = fma(-z, S, (float) V),  acc = fma(v, s e, acc): gptq4j.h's steps, eight rows at once */
-                            __m256 v = _mm256_fnmadd_ps(z[i / 4], _mm256_set1_ps(S), _mm256_cvtepi32_ps(V[i]));
-                            acc[tt][i] = _mm256_fmadd_ps(v, _mm256_mul_ps(s[i / 4], _mm256_set1_ps(e)), acc[tt][i]);
+                            for (int h = 0; h < 2; h++) {
+                                __m256 v = _mm256_fnmadd_ps(z[h], S, _mm256_cvtepi32_ps(V[4 * h + t]));
+                                acc[tt][4 * h + t] = _mm256_fmadd_ps(v, _mm256_mul_ps(s[h], e), acc[tt][4 * h + t]);
+                            }
                         }
                     }
                 }
                 for (int tt = 0; tt < tiles; tt++)
-                    for (int i = 0; i < 8; i++) {
-                        const long tok = t0 + 4L * tt + i % 4;
+                    for (int t = 0; t < I16_TILE_TOKENS; t++) {
+                        const long tok = t0 + (long) I16_TILE_TOKENS * tt + t;
                         if (tok >= rows) continue;
-                        const int h = i / 4;
-                        __m256 v = acc[tt][i];
-                        if (last && o->bias) v = _mm256_add_ps(v, _mm256_maskload_ps(o->bias + n + 8 * h, keep[h]));
-                        _mm256_maskstore_ps(o->y + tok * ystride + n + 8 * h, keep[h], v);
+                        for (int h = 0; h < 2; h++) {
+                            __m256 v = acc[tt][4 * h + t];
+                            if (last && o->bias) v = _mm256_add_ps(v, _mm256_maskload_ps(o->bias + n + 8 * h, keep[h]));
+                            _mm256_maskstore_ps(o->y + tok * ystride + n + 8 * h, keep[h], v);
+                        }
                     }
             }
         }
