@@ -51,9 +51,10 @@ I16_TARGET INLINE __m256i i8_combine(__m256i hi, __m256i lo) {
 #define I16_TILE_TOKENS 4       /* ... times tokens */
 #define I16_TOKEN_BLOCK 64      /* tokens laid out as int16 per pass over the weights */
 #define I16_SLICE (128 * 1024)  /* bytes of a token block's activations over one K slice (they stay in L2) */
-/* Decode prefetches each row's bytes two passes ahead (the same offset I16_PREFETCH_ROWS rows on) into L2: measured
- * on Zen 4 at the AVX2 level, 11008 x 4096 4-bit, two threads, 23.7 GB/s of weights against 15.8 for 2 KiB ahead
- * in the same row into L1 (a pass reads four rows at once, so the hardware prefetcher sees four streams). */
+/* Decode prefetches into L2 the rows two passes ahead (I16_PREFETCH_ROWS rows on), as one sequential run: a pass's
+ * rows are consecutive in memory, and its k-th chunk asks for the k-th slice of the region two passes on. Reading
+ * four rows side by side, a pass would otherwise show the hardware four streams a row apart (2-11 KiB): on Zen 3,
+ * two cores read 14.9 GB/s that way against 18.5 for the same lines asked for in order (loads alone, 512 MB). */
 #define I16_PREFETCH_ROWS (2 * I16_ROWS)
 
 /* Chunks per K slice for a block of `block` tokens: their int16 activations over the slice (256 bytes a token and
@@ -200,6 +201,13 @@ I16_TARGET INLINE __m128 i16_chunk_step(__m128 acc, __m128i V, __m128 z, __m128 
     return _mm_fmadd_ps(v, _mm_mul_ps(s, _mm_set1_ps(e)), acc);
 }
 
+/* Asks for the `bytes` a pass reads in its chunk at byte `at` of each row, two passes ahead: the slice
+ * [I16_ROWS at, I16_ROWS (at + bytes)) of the I16_ROWS rows from I16_PREFETCH_ROWS rows on (see I16_PREFETCH_ROWS). */
+I16_TARGET INLINE void i16_prefetch_ahead(const struct gptq4j_weights *w, const struct i16_rows *r, long at, int bytes) {
+    const char *ahead = (const char *) r->codes[0] + I16_PREFETCH_ROWS * w->row_bytes + I16_ROWS * at;
+    for (int o = 0; o < I16_ROWS * bytes; o += 64) _mm_prefetch(ahead + o, _MM_HINT_T1);
+}
+
 /* A row's code bytes v of one step: the low nibbles meet the planes' slots h0/l0, the high nibbles h1/l1; the dots
  * add to the row's plane sums ah, al. */
 I16_TARGET INLINE void i16_nibble_dots(__m256i v, __m256i h0, __m256i h1, __m256i l0, __m256i l1, i8_acc *ah,
@@ -210,45 +218,50 @@ I16_TARGET INLINE void i16_nibble_dots(__m256i v, __m256i h0, __m256i h1, __m256
     *al = i8_dot(i8_dot(*al, q0, l0), q1, l1);
 }
 
+/* The plane sums of two rows over one chunk of `half` bytes a row (p0, p1: the rows' chunk bytes; h, l: the chunk's
+ * slots in the two planes): 32-byte steps, then a 16-byte one for an odd block count (its 16 + 16 codes in the low
+ * half of the vectors). Two rows at a time so that their four sums, the four activation vectors and the step's
+ * temporaries fit the 16 vector registers (four rows' eight sums did not: GCC 12 kept some on the stack). */
+I16_TARGET INLINE void i16_pair_dots(const uint8_t *p0, const uint8_t *p1, const int8_t *h, const int8_t *l, int half,
+                                     i8_acc *ah0, i8_acc *al0, i8_acc *ah1, i8_acc *al1) {
+    i8_acc a0 = _mm256_setzero_si256(), b0 = a0, a1 = a0, b1 = a0;
+    int j = 0;
+    for (; j + 32 <= half; j += 32) {
+        const __m256i h0 = _mm256_loadu_si256((const __m256i *) (h + j)), h1 = _mm256_loadu_si256((const __m256i *) (h + half + j));
+        const __m256i l0 = _mm256_loadu_si256((const __m256i *) (l + j)), l1 = _mm256_loadu_si256((const __m256i *) (l + half + j));
+        i16_nibble_dots(_mm256_loadu_si256((const __m256i *) (p0 + j)), h0, h1, l0, l1, &a0, &b0);
+        i16_nibble_dots(_mm256_loadu_si256((const __m256i *) (p1 + j)), h0, h1, l0, l1, &a1, &b1);
+    }
+    if (j < half) { /* 16 bytes: the vectors' upper halves are zero codes */
+        const __m256i h0 = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (h + j)));
+        const __m256i h1 = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (h + half + j)));
+        const __m256i l0 = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (l + j)));
+        const __m256i l1 = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (l + half + j)));
+        i16_nibble_dots(_mm256_zextsi128_si256(_mm_loadu_si128((const __m128i *) (p0 + j))), h0, h1, l0, l1, &a0, &b0);
+        i16_nibble_dots(_mm256_zextsi128_si256(_mm_loadu_si128((const __m128i *) (p1 + j))), h0, h1, l0, l1, &a1, &b1);
+    }
+    *ah0 = a0, *al0 = b0, *ah1 = a1, *al1 = b1;
+}
+
 /*
  * One token, four rows of 4-bit codes, straight from the two int8 planes (no int16 activations): a 32-byte step of a
  * row gives 32 low-nibble codes (slots j..j+31 of the chunk) and 32 high-nibble codes (slots 16 nbk + j..), each
  * multiplied with both planes by an unsigned x signed byte dot (i8_dot: maddubs, or AVX-VNNI's vpdpbusd), so that a
  * row's chunk costs one mask, one shift and four dots per 32 bytes; the planes' sums meet once per chunk:
  *   V[r] = 254 (q[r] . hi) + (q[r] . lo)      (i8_combine; exact, the integer of gptq4j.h)
- * Odd block counts end with a 16-byte step (its 16 + 16 codes, in the low half of the vectors).
  */
 I16_TARGET INLINE __m128 i16_token4(const struct gptq4j_weights *w, const struct i16_rows *r, const int8_t *hi,
                                     const int8_t *lo, const float *e, const int32_t *S, const __m128 *zs,
                                     const __m128 *ss) {
     __m128 acc = _mm_setzero_ps();
     for (int c = 0; c < w->chunks; c++) {
-        const int b0 = w->chunk_block[c], half = 16 * (w->chunk_block[c + 1] - b0);
-        const int8_t *h = hi + b0 * 32L, *l = lo + b0 * 32L;
-        i8_acc ah[I16_ROWS], al[I16_ROWS];
-        for (int i = 0; i < I16_ROWS; i++) ah[i] = al[i] = _mm256_setzero_si256();
-        int j = 0;
-        for (; j + 32 <= half; j += 32) {
-            const __m256i h0 = _mm256_loadu_si256((const __m256i *) (h + j)), h1 = _mm256_loadu_si256((const __m256i *) (h + half + j));
-            const __m256i l0 = _mm256_loadu_si256((const __m256i *) (l + j)), l1 = _mm256_loadu_si256((const __m256i *) (l + half + j));
-            for (int i = 0; i < I16_ROWS; i++) {
-                const uint8_t *p = r->codes[i] + b0 * 16L + j;
-                if ((j & 63) == 0) _mm_prefetch((const char *) p + I16_PREFETCH_ROWS * w->row_bytes, _MM_HINT_T1);
-                i16_nibble_dots(_mm256_loadu_si256((const __m256i *) p), h0, h1, l0, l1, &ah[i], &al[i]);
-            }
-        }
-        if (j < half) { /* 16 bytes: the vectors' upper halves are zero codes */
-            const __m256i h0 = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (h + j)));
-            const __m256i h1 = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (h + half + j)));
-            const __m256i l0 = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (l + j)));
-            const __m256i l1 = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (l + half + j)));
-            for (int i = 0; i < I16_ROWS; i++) {
-                __m256i v = _mm256_zextsi128_si256(_mm_loadu_si128((const __m128i *) (r->codes[i] + b0 * 16L + j)));
-                i16_nibble_dots(v, h0, h1, l0, l1, &ah[i], &al[i]);
-            }
-        }
-        __m128i V = i16_sum4(i8_combine(ah[0], al[0]), i8_combine(ah[1], al[1]), i8_combine(ah[2], al[2]),
-                             i8_combine(ah[3], al[3]));
+        const long at = w->chunk_block[c] * 16L; /* the chunk's first byte in a row; its slots start at 2 at */
+        const int half = 16 * (w->chunk_block[c + 1] - w->chunk_block[c]);
+        i16_prefetch_ahead(w, r, at, half);
+        i8_acc ah0, al0, ah1, al1, ah2, al2, ah3, al3;
+        i16_pair_dots(r->codes[0] + at, r->codes[1] + at, hi + 2 * at, lo + 2 * at, half, &ah0, &al0, &ah1, &al1);
+        i16_pair_dots(r->codes[2] + at, r->codes[3] + at, hi + 2 * at, lo + 2 * at, half, &ah2, &al2, &ah3, &al3);
+        __m128i V = i16_sum4(i8_combine(ah0, al0), i8_combine(ah1, al1), i8_combine(ah2, al2), i8_combine(ah3, al3));
         int g = w->chunk_group[c];
         acc = i16_chunk_step(acc, V, zs[g], ss[g], (float) S[c], e[c]);
     }
@@ -262,13 +275,13 @@ I16_TARGET INLINE __m128 i16_token8(const struct gptq4j_weights *w, const struct
     for (int c = 0; c < w->chunks; c++) {
         const int b0 = w->chunk_block[c], len = 32 * (w->chunk_block[c + 1] - b0);
         const int16_t *xc = x + b0 * 32L;
+        i16_prefetch_ahead(w, r, b0 * 32L, len);
         __m256i a[I16_ROWS];
         for (int i = 0; i < I16_ROWS; i++) a[i] = _mm256_setzero_si256();
         for (int k = 0; k < len; k += 16) {
             __m256i xv = _mm256_load_si256((const __m256i *) (xc + k));
             for (int i = 0; i < I16_ROWS; i++) {
                 const uint8_t *p = r->codes[i] + b0 * 32L + k;
-                if ((k & 63) == 0) _mm_prefetch((const char *) p + I16_PREFETCH_ROWS * w->row_bytes, _MM_HINT_T1);
                 a[i] = i16_dot(a[i], _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *) p)), xv);
             }
         }
