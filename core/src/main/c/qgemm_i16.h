@@ -6,11 +6,11 @@
  *   V = sum_k q[k] x[k] = 254 (q . hi) + (q . lo)  (int32, exact: the integer of gptq4j.h)
  * and the float steps per chunk are gptq4j.h's, so the bits are those of every other kernel. Half the multiplies of
  * the two-plane dots (AVX2 has no int8 dot instruction: maddubs + madd per plane), and:
- *   one or two tokens   (decode; two sequences) four rows at a time, each activation vector feeding four rows, one
- *                       reduction of four rows' sums per chunk and token, the float steps for the four rows in one
- *                       vector (zero points and scales transposed once per pass); 4-bit codes meet the two int8
+ *   1-4 tokens          (decode, a few sequences) four rows at a time, each activation vector feeding four rows,
+ *                       one reduction of four rows' sums per chunk and token, the float steps for the four rows in
+ *                       one vector (zero points and scales transposed once per pass); 4-bit codes meet the two int8
  *                       planes directly (i8_dot: maddubs on AVX2, vpdpbusd on AVX-VNNI: one mask and one shift per 32
- *                       bytes, no int16 unpacking), 8-bit codes the int16 activations; two tokens share each step's
+ *                       bytes, no int16 unpacking), 8-bit codes the int16 activations; the tokens share each step's
  *                       codes; the rows two passes ahead prefetched into L2 as one sequential run;
  *   batches             tokens in blocks of TOKEN_BLOCK laid out as int16 once, chunk by chunk. K is cut into slices
  *                       whose activations stay in L2 while every row passes; between slices the running sums wait in
@@ -47,7 +47,8 @@ I16_TARGET INLINE __m256i i8_combine(__m256i hi, __m256i lo) {
 }
 #endif
 
-#define I16_ROWS 4              /* output rows per pass (one or two tokens; batches in 512-bit form) */
+#define I16_ROWS 4              /* output rows per pass (decode; batches in 512-bit form) */
+#define I16_DECODE_TOKENS 4     /* batches of up to this many tokens run the decode kernel, not a tile */
 #define I16_TILE_ROWS 16        /* a 256-bit batch tile: output rows ... */
 #define I16_TILE_TOKENS 4       /* ... times tokens */
 #define I16_TOKEN_BLOCK 64      /* tokens laid out as int16 per pass over the weights */
@@ -245,17 +246,18 @@ I16_TARGET INLINE void i16_pair_dots(const uint8_t *p0, const uint8_t *p1, const
     V[0] = i8_combine(a0, b0), V[1] = i8_combine(a1, b1);
 }
 
-/* The plane sums of one row and two tokens over one chunk (the codes at p, token t's slots at h[t] and l[t]), in the
- * steps of i16_pair_dots: each step's codes unpacked once for both tokens, a row at a time so that its four sums and
- * the step's temporaries stay in registers and the activations are read as the dots' memory operands. Returns
- * V[t] = 254 (q . hi[t]) + (q . lo[t]) by int32 lanes. */
-I16_TARGET INLINE void i16_row_dots2(const uint8_t *p, const int8_t *const h[2], const int8_t *const l[2], int half,
-                                     __m256i V[2]) {
-    i8_acc ah[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()}, al[2] = {ah[0], ah[0]};
+/* The plane sums of one row and NT tokens (2-4) over one chunk (the codes at p, token t's slots at h[t] and l[t]),
+ * in the steps of i16_pair_dots: each step's codes unpacked once for the NT tokens, a row at a time so that its 2 NT
+ * sums and the step's temporaries stay in registers and the activations are read as the dots' memory operands.
+ * Returns V[t] = 254 (q . hi[t]) + (q . lo[t]) by int32 lanes. */
+I16_TARGET INLINE void i16_row_dots(const int NT, const uint8_t *p, const int8_t *const *h, const int8_t *const *l,
+                                    int half, __m256i *V) {
+    i8_acc ah[I16_DECODE_TOKENS], al[I16_DECODE_TOKENS];
+    for (int t = 0; t < NT; t++) ah[t] = al[t] = _mm256_setzero_si256();
     int j = 0;
     for (; j + 32 <= half; j += 32) {
         const __m256i v = _mm256_loadu_si256((const __m256i *) (p + j));
-        for (int t = 0; t < 2; t++)
+        for (int t = 0; t < NT; t++)
             i16_nibble_dots(v, _mm256_loadu_si256((const __m256i *) (h[t] + j)),
                             _mm256_loadu_si256((const __m256i *) (h[t] + half + j)),
                             _mm256_loadu_si256((const __m256i *) (l[t] + j)),
@@ -263,17 +265,17 @@ I16_TARGET INLINE void i16_row_dots2(const uint8_t *p, const int8_t *const h[2],
     }
     if (j < half) { /* 16 bytes: the vectors' upper halves are zero codes */
         const __m256i v = _mm256_zextsi128_si256(_mm_loadu_si128((const __m128i *) (p + j)));
-        for (int t = 0; t < 2; t++)
+        for (int t = 0; t < NT; t++)
             i16_nibble_dots(v, _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (h[t] + j))),
                             _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (h[t] + half + j))),
                             _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (l[t] + j))),
                             _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (l[t] + half + j))), &ah[t], &al[t]);
     }
-    for (int t = 0; t < 2; t++) V[t] = i8_combine(ah[t], al[t]);
+    for (int t = 0; t < NT; t++) V[t] = i8_combine(ah[t], al[t]);
 }
 
 /*
- * NT tokens (1 or 2), four rows of 4-bit codes, straight from the two int8 planes (no int16 activations): a 32-byte
+ * NT tokens (1-4), four rows of 4-bit codes, straight from the two int8 planes (no int16 activations): a 32-byte
  * step of a row gives 32 low-nibble codes (slots j..j+31 of the chunk) and 32 high-nibble codes (slots 16 nbk + j..),
  * each multiplied with both planes by an unsigned x signed byte dot (i8_dot: maddubs, or AVX-VNNI's vpdpbusd), so
  * that a row's chunk costs one mask, one shift and, per token, four dots per 32 bytes; the planes' sums meet once per
@@ -289,16 +291,17 @@ I16_TARGET INLINE void i16_token4(const int NT, const struct gptq4j_weights *w, 
         const long at = w->chunk_block[c] * 16L; /* the chunk's first byte in a row; its slots start at 2 at */
         const int half = 16 * (w->chunk_block[c + 1] - w->chunk_block[c]), g = w->chunk_group[c];
         i16_prefetch_ahead(w, r, at, half);
-        const int8_t *h[2] = {x->hi + 2 * at, x->hi + len + 2 * at}, *l[2] = {x->lo + 2 * at, x->lo + len + 2 * at};
-        __m256i V[2][I16_ROWS]; /* V[t][i]: token t, row i */
+        const int8_t *h[I16_DECODE_TOKENS], *l[I16_DECODE_TOKENS];
+        for (int t = 0; t < NT; t++) h[t] = x->hi + t * len + 2 * at, l[t] = x->lo + t * len + 2 * at;
+        __m256i V[I16_DECODE_TOKENS][I16_ROWS]; /* V[t][i]: token t, row i */
         if (NT == 1) {
             i16_pair_dots(r->codes[0] + at, r->codes[1] + at, h[0], l[0], half, &V[0][0]);
             i16_pair_dots(r->codes[2] + at, r->codes[3] + at, h[0], l[0], half, &V[0][2]);
         } else {
             for (int i = 0; i < I16_ROWS; i++) {
-                __m256i v[2];
-                i16_row_dots2(r->codes[i] + at, h, l, half, v);
-                V[0][i] = v[0], V[1][i] = v[1];
+                __m256i v[I16_DECODE_TOKENS];
+                i16_row_dots(NT, r->codes[i] + at, h, l, half, v);
+                for (int t = 0; t < NT; t++) V[t][i] = v[t];
             }
         }
         for (int t = 0; t < NT; t++) {
@@ -309,8 +312,9 @@ I16_TARGET INLINE void i16_token4(const int NT, const struct gptq4j_weights *w, 
     }
 }
 
-/* NT tokens (1 or 2), four rows of 8-bit codes over the int16 activations xs ([NT][len]: sign-extended codes,
- * i16_dot); acc[t] lane r gets (token t, row r). */
+/* NT tokens (1-4), four rows of 8-bit codes over the int16 activations xs ([NT][len]: sign-extended codes,
+ * i16_dot); acc[t] lane r gets (token t, row r). At four tokens the 16 sums do not all fit the registers; it still
+ * beats the tile (i16_product). */
 I16_TARGET INLINE void i16_token8(const int NT, const struct gptq4j_weights *w, const struct i16_rows *r,
                                   const struct gptq4j_activations *x, const int16_t *xs, long len, const __m128 *zs,
                                   const __m128 *ss, __m128 *acc) {
@@ -318,11 +322,11 @@ I16_TARGET INLINE void i16_token8(const int NT, const struct gptq4j_weights *w, 
     for (int c = 0; c < w->chunks; c++) {
         const int b0 = w->chunk_block[c], clen = 32 * (w->chunk_block[c + 1] - b0), g = w->chunk_group[c];
         i16_prefetch_ahead(w, r, b0 * 32L, clen);
-        __m256i a[2][I16_ROWS];
+        __m256i a[I16_DECODE_TOKENS][I16_ROWS];
         for (int t = 0; t < NT; t++)
             for (int i = 0; i < I16_ROWS; i++) a[t][i] = _mm256_setzero_si256();
         for (int k = 0; k < clen; k += 16) {
-            __m256i xv[2];
+            __m256i xv[I16_DECODE_TOKENS];
             for (int t = 0; t < NT; t++) xv[t] = _mm256_load_si256((const __m256i *) (xs + t * len + b0 * 32L + k));
             for (int i = 0; i < I16_ROWS; i++) {
                 const __m256i q = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *) (r->codes[i] + b0 * 32L + k)));
@@ -337,7 +341,7 @@ I16_TARGET INLINE void i16_token8(const int NT, const struct gptq4j_weights *w, 
     }
 }
 
-/* One or two tokens (NT = x->rows): four rows per pass, each pass's codes read once for the NT tokens. */
+/* 1-4 tokens (NT = x->rows): four rows per pass, each pass's codes read once for the NT tokens. */
 I16_TARGET INLINE int i16_decode(const int BITS, const int NT, const struct gptq4j_weights *w,
                                  const struct gptq4j_activations *x, const struct gptq4j_output *o) {
     const long len = w->nb * 32L;
@@ -351,7 +355,7 @@ I16_TARGET INLINE int i16_decode(const int BITS, const int NT, const struct gptq
     for (int n = o->n0; n < o->n1; n += I16_ROWS) {
         i16_rows_at(w, n, o->n1, I16_ROWS, &r);
         i16_pass_params(w, &r, zs, ss);
-        __m128 y[2];
+        __m128 y[I16_DECODE_TOKENS];
         if (BITS == 8) i16_token8(NT, w, &r, x, xs, len, zs, ss, y);
         else i16_token4(NT, w, &r, x, len, zs, ss, y);
         for (int t = 0; t < NT; t++) i16_store(o->y + (long) t * o->ystride + n, y[t], r.count, o->bias ? o->bias + n : NULL);
@@ -619,10 +623,16 @@ I16_TARGET INLINE int i16_batch(const int BITS, const struct gptq4j_weights *w, 
 /* The kernel: 0, or -1 when its scratch could not be allocated (nothing was written then). */
 I16_TARGET INLINE int i16_product(const struct gptq4j_weights *w, const struct gptq4j_activations *x, const struct gptq4j_output *o) {
 #ifndef I16_WIDE
-    /* one token, and two: a tile of four tokens would multiply as many padding tokens as real ones (Zen 3, C harness,
-     * 11008 x 4096 4-bit, two threads: two tokens in a tile 5.4 ms, one token alone 2.1) */
-    if (x->rows == 1) return w->bits == 8 ? i16_decode(8, 1, w, x, o) : i16_decode(4, 1, w, x, o);
-    if (x->rows == 2) return w->bits == 8 ? i16_decode(8, 2, w, x, o) : i16_decode(4, 2, w, x, o);
+    /* up to four tokens: the decode kernel reads the codes as bytes, without the tile's unpacking and transposes, and
+     * a tile of four would pad one to three tokens (Zen 3, C harness, 11008 x 4096, two threads, from DRAM, medians
+     * of 4-5 alternating rounds, G multiply-adds/s, tile against decode kernel: 4-bit 2 tokens 16.4 / 30.8, 3 tokens
+     * 23.2 / 35.8, 4 tokens 36.7 / 49.0; 8-bit 2 tokens 7.3 / 29.0, 3 tokens 14.7 / 34.4, 4 tokens 19.6 / 34.8) */
+    switch (x->rows) {
+        case 1: return w->bits == 8 ? i16_decode(8, 1, w, x, o) : i16_decode(4, 1, w, x, o);
+        case 2: return w->bits == 8 ? i16_decode(8, 2, w, x, o) : i16_decode(4, 2, w, x, o);
+        case 3: return w->bits == 8 ? i16_decode(8, 3, w, x, o) : i16_decode(4, 3, w, x, o);
+        case 4: return w->bits == 8 ? i16_decode(8, 4, w, x, o) : i16_decode(4, 4, w, x, o);
+    }
 #endif
     return w->bits == 8 ? i16_batch(8, w, x, o) : i16_batch(4, w, x, o);
 }
