@@ -31,8 +31,8 @@
  *                          254 hi + lo of two such sums as 8 int32 lanes (exact); I8_ACC_INT32 instead of
  *                          i8_combine where i8_dot accumulates in int32 lanes (the header then defines it)
  * or, for the batch loop alone in 512-bit form (qgemm_i16_avx512.c, which gptq4j_qgemm calls for batches only),
- *   I16_WIDE and i16_dot512(acc, w, x)   the same as i16_dot over 16 int32 lanes; the one- and two-token path,
- *                          and with it i16_dot and the i8 functions, is then not compiled
+ *   I16_WIDE and i16_dot512(acc, w, x)   the same as i16_dot over 16 int32 lanes; the decode path (1-4
+ *                          tokens), and with it i16_dot and the i8 functions, is then not compiled
  * and gets i16_product(w, x, o) (static: each file compiles its own copy for its target).
  */
 #ifndef I16_TARGET
@@ -156,7 +156,7 @@ I16_TARGET INLINE void i16_zeros_scales(const struct i16_rows *r, int g, __m128 
                                      (short) r->scales[3][g], 0, 0, 0, 0));
 }
 
-#ifndef I16_WIDE /* the one- and two-token path (qgemm_i16_avx512.c, batches only, leaves it out) */
+#ifndef I16_WIDE /* the decode path, 1-4 tokens (qgemm_i16_avx512.c, batches only, leaves it out) */
 /* [sum a0, sum a1, sum a2, sum a3] of four vectors of 8 int32 lanes. */
 I16_TARGET INLINE __m128i i16_sum4(__m256i a0, __m256i a1, __m256i a2, __m256i a3) {
     __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(a0, a1), _mm256_hadd_epi32(a2, a3));
