@@ -220,58 +220,43 @@ I16_TARGET INLINE void i16_nibble_dots(__m256i v, __m256i h0, __m256i h1, __m256
     *al = i8_dot(i8_dot(*al, q0, l0), q1, l1);
 }
 
-/* The plane sums of one token and two rows over one chunk of `half` bytes a row (p0, p1: the rows' chunk bytes; h, l:
- * the chunk's slots in the two planes): 32-byte steps, then a 16-byte one for an odd block count (its 16 + 16 codes in
- * the low half of the vectors). Two rows at a time so that their four sums, the four activation vectors and the
- * step's temporaries fit the 16 vector registers (four rows' eight sums did not: GCC 12 kept some on the stack).
- * Returns V[i] = 254 (q[i] . hi) + (q[i] . lo) by int32 lanes (i8_combine). */
-I16_TARGET INLINE void i16_pair_dots(const uint8_t *p0, const uint8_t *p1, const int8_t *h, const int8_t *l, int half,
-                                     __m256i V[2]) {
-    i8_acc a0 = _mm256_setzero_si256(), b0 = a0, a1 = a0, b1 = a0;
+/* The plane sums of R rows and NT tokens over one chunk of `half` bytes a row: rows i0..i0+R-1 of the pass, their
+ * chunk bytes at p[i] + at; token t's slots at h[t] and l[t] in the two planes. 32-byte steps, then a 16-byte one for
+ * an odd block count (its 16 + 16 codes in the low half of the vectors); each step's activations are loaded once for
+ * the R rows, and each row's codes, written per token, are loaded and unpacked once (the compiler merges the identical
+ * loads, no store between them). Used as two rows x one token (the four rows' eight sums and four activation vectors
+ * did not fit the 16 vector registers: GCC 12 kept some sums on the stack) and as one row x 2-4 tokens (its 2 NT sums
+ * in registers, the activations read as the dots' memory operands).
+ * Sets V[t][i0 + i] = 254 (q . hi[t]) + (q . lo[t]) by int32 lanes (i8_combine). */
+I16_TARGET INLINE void i16_rows_dots(const int R, const int NT, const uint8_t *const *p, int i0, long at,
+                                     const int8_t *const *h, const int8_t *const *l, int half,
+                                     __m256i V[][I16_ROWS]) {
+    i8_acc ah[I16_DECODE_TOKENS][2], al[I16_DECODE_TOKENS][2]; /* [token][row] */
+    for (int t = 0; t < NT; t++)
+        for (int i = 0; i < R; i++) ah[t][i] = al[t][i] = _mm256_setzero_si256();
     int j = 0;
-    for (; j + 32 <= half; j += 32) {
-        const __m256i h0 = _mm256_loadu_si256((const __m256i *) (h + j)), h1 = _mm256_loadu_si256((const __m256i *) (h + half + j));
-        const __m256i l0 = _mm256_loadu_si256((const __m256i *) (l + j)), l1 = _mm256_loadu_si256((const __m256i *) (l + half + j));
-        i16_nibble_dots(_mm256_loadu_si256((const __m256i *) (p0 + j)), h0, h1, l0, l1, &a0, &b0);
-        i16_nibble_dots(_mm256_loadu_si256((const __m256i *) (p1 + j)), h0, h1, l0, l1, &a1, &b1);
-    }
-    if (j < half) { /* 16 bytes: the vectors' upper halves are zero codes */
-        const __m256i h0 = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (h + j)));
-        const __m256i h1 = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (h + half + j)));
-        const __m256i l0 = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (l + j)));
-        const __m256i l1 = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (l + half + j)));
-        i16_nibble_dots(_mm256_zextsi128_si256(_mm_loadu_si128((const __m128i *) (p0 + j))), h0, h1, l0, l1, &a0, &b0);
-        i16_nibble_dots(_mm256_zextsi128_si256(_mm_loadu_si128((const __m128i *) (p1 + j))), h0, h1, l0, l1, &a1, &b1);
-    }
-    V[0] = i8_combine(a0, b0), V[1] = i8_combine(a1, b1);
-}
-
-/* The plane sums of one row and NT tokens (2-4) over one chunk (the codes at p, token t's slots at h[t] and l[t]),
- * in the steps of i16_pair_dots: each step's codes unpacked once for the NT tokens, a row at a time so that its 2 NT
- * sums and the step's temporaries stay in registers and the activations are read as the dots' memory operands.
- * Returns V[t] = 254 (q . hi[t]) + (q . lo[t]) by int32 lanes. */
-I16_TARGET INLINE void i16_row_dots(const int NT, const uint8_t *p, const int8_t *const *h, const int8_t *const *l,
-                                    int half, __m256i *V) {
-    i8_acc ah[I16_DECODE_TOKENS], al[I16_DECODE_TOKENS];
-    for (int t = 0; t < NT; t++) ah[t] = al[t] = _mm256_setzero_si256();
-    int j = 0;
-    for (; j + 32 <= half; j += 32) {
-        const __m256i v = _mm256_loadu_si256((const __m256i *) (p + j));
-        for (int t = 0; t < NT; t++)
-            i16_nibble_dots(v, _mm256_loadu_si256((const __m256i *) (h[t] + j)),
-                            _mm256_loadu_si256((const __m256i *) (h[t] + half + j)),
-                            _mm256_loadu_si256((const __m256i *) (l[t] + j)),
-                            _mm256_loadu_si256((const __m256i *) (l[t] + half + j)), &ah[t], &al[t]);
-    }
-    if (j < half) { /* 16 bytes: the vectors' upper halves are zero codes */
-        const __m256i v = _mm256_zextsi128_si256(_mm_loadu_si128((const __m128i *) (p + j)));
-        for (int t = 0; t < NT; t++)
-            i16_nibble_dots(v, _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (h[t] + j))),
-                            _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (h[t] + half + j))),
-                            _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (l[t] + j))),
-                            _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (l[t] + half + j))), &ah[t], &al[t]);
-    }
-    for (int t = 0; t < NT; t++) V[t] = i8_combine(ah[t], al[t]);
+    for (; j + 32 <= half; j += 32)
+        for (int t = 0; t < NT; t++) {
+            const __m256i h0 = _mm256_loadu_si256((const __m256i *) (h[t] + j));
+            const __m256i h1 = _mm256_loadu_si256((const __m256i *) (h[t] + half + j));
+            const __m256i l0 = _mm256_loadu_si256((const __m256i *) (l[t] + j));
+            const __m256i l1 = _mm256_loadu_si256((const __m256i *) (l[t] + half + j));
+            for (int i = 0; i < R; i++)
+                i16_nibble_dots(_mm256_loadu_si256((const __m256i *) (p[i0 + i] + at + j)), h0, h1, l0, l1,
+                                &ah[t][i], &al[t][i]);
+        }
+    if (j < half) /* 16 bytes: the vectors' upper halves are zero codes */
+        for (int t = 0; t < NT; t++) {
+            const __m256i h0 = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (h[t] + j)));
+            const __m256i h1 = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (h[t] + half + j)));
+            const __m256i l0 = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (l[t] + j)));
+            const __m256i l1 = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (l[t] + half + j)));
+            for (int i = 0; i < R; i++)
+                i16_nibble_dots(_mm256_zextsi128_si256(_mm_loadu_si128((const __m128i *) (p[i0 + i] + at + j))), h0,
+                                h1, l0, l1, &ah[t][i], &al[t][i]);
+        }
+    for (int t = 0; t < NT; t++)
+        for (int i = 0; i < R; i++) V[t][i0 + i] = i8_combine(ah[t][i], al[t][i]);
 }
 
 /*
@@ -294,16 +279,10 @@ I16_TARGET INLINE void i16_token4(const int NT, const struct gptq4j_weights *w, 
         const int8_t *h[I16_DECODE_TOKENS], *l[I16_DECODE_TOKENS];
         for (int t = 0; t < NT; t++) h[t] = x->hi + t * len + 2 * at, l[t] = x->lo + t * len + 2 * at;
         __m256i V[I16_DECODE_TOKENS][I16_ROWS]; /* V[t][i]: token t, row i */
-        if (NT == 1) {
-            i16_pair_dots(r->codes[0] + at, r->codes[1] + at, h[0], l[0], half, &V[0][0]);
-            i16_pair_dots(r->codes[2] + at, r->codes[3] + at, h[0], l[0], half, &V[0][2]);
-        } else {
-            for (int i = 0; i < I16_ROWS; i++) {
-                __m256i v[I16_DECODE_TOKENS];
-                i16_row_dots(NT, r->codes[i] + at, h, l, half, v);
-                for (int t = 0; t < NT; t++) V[t][i] = v[t];
-            }
-        }
+        if (NT == 1)
+            for (int i = 0; i < I16_ROWS; i += 2) i16_rows_dots(2, 1, r->codes, i, at, h, l, half, V);
+        else
+            for (int i = 0; i < I16_ROWS; i++) i16_rows_dots(1, NT, r->codes, i, at, h, l, half, V);
         for (int t = 0; t < NT; t++) {
             const long tc = (long) t * w->chunks + c;
             acc[t] = i16_chunk_step(acc[t], i16_sum4(V[t][0], V[t][1], V[t][2], V[t][3]), zs[g], ss[g],
